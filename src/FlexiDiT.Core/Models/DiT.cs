@@ -1,0 +1,383 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace FlexiDiT.Models;
+
+// The Diffusion Transformer of Peebles & Xie (facebookresearch/DiT, models.py), with the official
+// state-dict names, extended to FlexiDiT: every weak patch size p' adds its own patch embedding,
+// de-embedding, patch-size embedding and (optionally) LoRA adapters, while the original patch size
+// runs exactly the original weights. Each class below mirrors one class of models.py.
+
+/// <summary>x * (1 + scale) + shift, broadcast over tokens (models.py <c>modulate</c>).</summary>
+internal static class AdaLN
+{
+    public static Tensor Modulate(Tensor x, Tensor shift, Tensor scale) =>
+        torch.addcmul(shift.unsqueeze(1), x, scale.unsqueeze(1) + 1, 1);
+
+    public static Tensor Norm(Tensor x) => F.layer_norm(x, [x.shape[^1]], null, null, 1e-6);
+}
+
+/// <summary>A low-rank update W + (alpha/r)·B·A, active for one weak patch size.</summary>
+public sealed class LoraAdapter : nn.Module
+{
+    private readonly Parameter A;
+    private readonly Parameter B;
+
+    /// <summary>Creates an adapter whose update is zero until trained (B starts at zero).</summary>
+    public LoraAdapter(long inFeatures, long outFeatures, int rank) : base("lora")
+    {
+        A = nn.Parameter(torch.randn(rank, inFeatures) / Math.Sqrt(inFeatures));
+        B = nn.Parameter(torch.zeros(outFeatures, rank));
+        RegisterComponents();
+    }
+
+    /// <summary>The adapter's contribution for input x.</summary>
+    public Tensor Delta(Tensor x) => F.linear(F.linear(x, A), B);
+}
+
+/// <summary>nn.Linear with the official parameter names and optional per-patch-size LoRA adapters.</summary>
+public sealed class AdaptedLinear : nn.Module
+{
+    private readonly Parameter weight;
+    private readonly Parameter bias;
+    private readonly ModuleDict<LoraAdapter> lora = new();
+
+    /// <summary>Creates the layer with PyTorch's default initialisation.</summary>
+    public AdaptedLinear(long inFeatures, long outFeatures) : base("linear")
+    {
+        using var reference = nn.Linear(inFeatures, outFeatures);
+        weight = nn.Parameter(reference.weight!.detach().clone());
+        bias = nn.Parameter(reference.bias!.detach().clone());
+        RegisterComponents();
+    }
+
+    /// <summary>The base weight (out × in).</summary>
+    public Parameter Weight => weight;
+    /// <summary>The base bias.</summary>
+    public Parameter Bias => bias;
+
+    /// <summary>Adds a LoRA adapter used when the model runs at <paramref name="patchSize"/>.</summary>
+    public void AddAdapter(int patchSize, int rank) => lora.Add(patchSize.ToString(), new LoraAdapter(weight.shape[1], weight.shape[0], rank));
+
+    /// <summary>y = x Wᵀ + b, plus the adapter of the active patch size if there is one.</summary>
+    public Tensor Forward(Tensor x, int patchSize)
+    {
+        var y = F.linear(x, weight, bias);
+        return lora.TryGetValue(patchSize.ToString(), out var adapter) ? y.add_(adapter!.Delta(x)) : y;
+    }
+}
+
+/// <summary>Embeds scalar timesteps: sinusoidal frequencies → MLP (models.py <c>TimestepEmbedder</c>).</summary>
+public sealed class TimestepEmbedder : nn.Module
+{
+    /// <summary>Size of the sinusoidal embedding fed to the MLP.</summary>
+    public const int FrequencySize = 256;
+    private readonly Sequential mlp;
+
+    /// <summary>Creates the embedder for the given width.</summary>
+    public TimestepEmbedder(int hidden) : base("t_embedder")
+    {
+        mlp = nn.Sequential(("0", nn.Linear(FrequencySize, hidden)), ("1", nn.SiLU()), ("2", nn.Linear(hidden, hidden)));
+        RegisterComponents();
+    }
+
+    /// <summary>cat(cos(t·f), sin(t·f)) with f = exp(-ln(max_period)·i/half), as in the official code.</summary>
+    public static Tensor TimestepEmbedding(Tensor t, int dim, double maxPeriod = 10000)
+    {
+        int half = dim / 2;
+        var freqs = torch.exp(torch.arange(0, half, dtype: float32, device: t.device) * (-Math.Log(maxPeriod) / half));
+        var args = t.to(float32).unsqueeze(1) * freqs.unsqueeze(0);
+        var embedding = torch.cat([torch.cos(args), torch.sin(args)], dim: -1);
+        return dim % 2 == 1 ? torch.cat([embedding, torch.zeros_like(embedding[.., ..1])], dim: -1) : embedding;
+    }
+
+    /// <summary>Embeds timesteps of shape (N).</summary>
+    public Tensor Forward(Tensor t) => mlp.forward(TimestepEmbedding(t, FrequencySize));
+}
+
+/// <summary>Class labels → vectors; the extra last row is the null class of classifier-free guidance.</summary>
+public sealed class LabelEmbedder : nn.Module
+{
+    private readonly Embedding embedding_table;
+    private readonly int numClasses;
+    private readonly double dropoutProb;
+
+    /// <summary>Creates the table (one more row when label dropout is used).</summary>
+    public LabelEmbedder(int numClasses, int hidden, double dropoutProb) : base("y_embedder")
+    {
+        this.numClasses = numClasses;
+        this.dropoutProb = dropoutProb;
+        embedding_table = nn.Embedding(numClasses + (dropoutProb > 0 ? 1 : 0), hidden);
+        RegisterComponents();
+    }
+
+    /// <summary>Replaces labels by the null class with the training dropout probability.</summary>
+    public Tensor DropLabels(Tensor labels, Generator? generator = null)
+    {
+        var drop = torch.rand(labels.shape[0], generator: generator, device: labels.device) < dropoutProb;
+        return torch.where(drop, torch.full_like(labels, numClasses), labels);
+    }
+
+    /// <summary>Looks up the labels' embeddings.</summary>
+    public Tensor Forward(Tensor labels) => embedding_table.forward(labels);
+}
+
+/// <summary>Multi-head self-attention (timm's Attention as DiT uses it), via scaled-dot-product attention.</summary>
+public sealed class Attention : nn.Module
+{
+    private readonly AdaptedLinear qkv, proj;
+    private readonly int heads;
+
+    /// <summary>Creates the layer.</summary>
+    public Attention(int hidden, int heads) : base("attn")
+    {
+        this.heads = heads;
+        qkv = new AdaptedLinear(hidden, hidden * 3);
+        proj = new AdaptedLinear(hidden, hidden);
+        RegisterComponents();
+    }
+
+    internal IEnumerable<AdaptedLinear> Linears => [qkv, proj];
+
+    /// <summary>softmax(q kᵀ / √d) v over all tokens.</summary>
+    public Tensor Forward(Tensor x, int patchSize)
+    {
+        long n = x.shape[0], tokens = x.shape[1], c = x.shape[2];
+        var qkvHeads = qkv.Forward(x, patchSize).view(n, tokens, 3, heads, c / heads).permute(2, 0, 3, 1, 4);
+        var attended = F.scaled_dot_product_attention(qkvHeads[0], qkvHeads[1], qkvHeads[2]);
+        return proj.Forward(attended.transpose(1, 2).reshape(n, tokens, c), patchSize);
+    }
+}
+
+/// <summary>fc1 → GELU (tanh approximation) → fc2.</summary>
+public sealed class Mlp : nn.Module
+{
+    private readonly AdaptedLinear fc1, fc2;
+
+    /// <summary>Creates the MLP.</summary>
+    public Mlp(int hidden, int inner) : base("mlp")
+    {
+        fc1 = new AdaptedLinear(hidden, inner);
+        fc2 = new AdaptedLinear(inner, hidden);
+        RegisterComponents();
+    }
+
+    internal IEnumerable<AdaptedLinear> Linears => [fc1, fc2];
+
+    /// <summary>Applies the MLP.</summary>
+    public Tensor Forward(Tensor x, int patchSize) =>
+        fc2.Forward(F.gelu(fc1.Forward(x, patchSize), GELU.Approximate.tanh), patchSize);
+}
+
+/// <summary>A DiT block with adaptive layer norm zero (adaLN-Zero) conditioning.</summary>
+public sealed class DiTBlock : nn.Module
+{
+    private readonly Attention attn;
+    private readonly Mlp mlp;
+    private readonly Sequential adaLN_modulation;
+
+    /// <summary>Creates the block.</summary>
+    public DiTBlock(int hidden, int heads, int mlpHidden) : base("block")
+    {
+        attn = new Attention(hidden, heads);
+        mlp = new Mlp(hidden, mlpHidden);
+        adaLN_modulation = nn.Sequential(("0", nn.SiLU()), ("1", nn.Linear(hidden, 6 * hidden)));
+        RegisterComponents();
+    }
+
+    internal IEnumerable<AdaptedLinear> Linears => attn.Linears.Concat(mlp.Linears);
+
+    /// <summary>x += gate·attn(modulate(norm(x))); x += gate·mlp(modulate(norm(x))).</summary>
+    public Tensor Forward(Tensor x, Tensor c, int patchSize)
+    {
+        var m = adaLN_modulation.forward(c).chunk(6, dim: 1);
+        var (shiftMsa, scaleMsa, gateMsa, shiftMlp, scaleMlp, gateMlp) = (m[0], m[1], m[2], m[3], m[4], m[5]);
+        x = x + gateMsa.unsqueeze(1) * attn.Forward(AdaLN.Modulate(AdaLN.Norm(x), shiftMsa, scaleMsa), patchSize);
+        return x + gateMlp.unsqueeze(1) * mlp.Forward(AdaLN.Modulate(AdaLN.Norm(x), shiftMlp, scaleMlp), patchSize);
+    }
+}
+
+/// <summary>The official patch embedding: a p×p convolution with stride p (<c>x_embedder.proj</c>).</summary>
+public sealed class PatchEmbed : nn.Module
+{
+    private readonly Conv2d proj;
+
+    /// <summary>Creates the embedding.</summary>
+    public PatchEmbed(int inChannels, int hidden, int patch) : base("x_embedder")
+    {
+        proj = nn.Conv2d(inChannels, hidden, kernel_size: patch, stride: patch);
+        RegisterComponents();
+    }
+
+    /// <summary>The convolution (weight D×C×p×p).</summary>
+    public Conv2d Proj => proj;
+
+    /// <summary>(N, C, H, W) → (N, T, D), tokens in row-major order.</summary>
+    public Tensor Forward(Tensor x) => proj.forward(x).flatten(2).transpose(1, 2);
+}
+
+/// <summary>The last layer: adaLN modulation, then a linear map of each token to a p×p×C_out patch.</summary>
+public sealed class FinalLayer : nn.Module
+{
+    private readonly Linear linear;
+    private readonly Sequential adaLN_modulation;
+
+    /// <summary>Creates the layer.</summary>
+    public FinalLayer(int hidden, int patch, int outChannels) : base("final_layer")
+    {
+        linear = nn.Linear(hidden, patch * patch * outChannels);
+        adaLN_modulation = nn.Sequential(("0", nn.SiLU()), ("1", nn.Linear(hidden, 2 * hidden)));
+        RegisterComponents();
+    }
+
+    /// <summary>The de-embedding of the original patch size.</summary>
+    public Linear Linear => linear;
+
+    /// <summary>modulate(norm(x)) → de-embedding (the original one, or a weak patch size's).</summary>
+    public Tensor Forward(Tensor x, Tensor c, Linear deEmbedding)
+    {
+        var m = adaLN_modulation.forward(c).chunk(2, dim: 1);
+        return deEmbedding.forward(AdaLN.Modulate(AdaLN.Norm(x), m[0], m[1]));
+    }
+}
+
+/// <summary>What a weak patch size adds to the model: its own embedding, de-embedding and size embedding.</summary>
+public sealed class FlexiPatch : nn.Module
+{
+    private readonly PatchEmbed x_embedder;
+    private readonly Linear final_linear;
+    private readonly Parameter size_embed;
+
+    /// <summary>Creates the parts for patch size <paramref name="patch"/>, zero-initialised.</summary>
+    public FlexiPatch(int inChannels, int hidden, int patch, int outChannels) : base("flexi")
+    {
+        x_embedder = new PatchEmbed(inChannels, hidden, patch);
+        final_linear = nn.Linear(hidden, patch * patch * outChannels);
+        size_embed = nn.Parameter(torch.zeros(hidden));
+        RegisterComponents();
+    }
+
+    /// <summary>The patch embedding of this size.</summary>
+    public PatchEmbed Embedder => x_embedder;
+    /// <summary>The de-embedding of this size.</summary>
+    public Linear DeEmbedding => final_linear;
+    /// <summary>The learned patch-size embedding added to every token.</summary>
+    public Parameter SizeEmbedding => size_embed;
+}
+
+/// <summary>
+/// The Diffusion Transformer, runnable at its original patch size and at every weak patch size
+/// of <see cref="DiTConfig.FlexiPatchSizes"/>.
+/// </summary>
+public sealed class DiT : nn.Module
+{
+    private readonly PatchEmbed x_embedder;
+    private readonly TimestepEmbedder t_embedder;
+    private readonly LabelEmbedder y_embedder;
+    private readonly Tensor pos_embed;
+    private readonly ModuleList<DiTBlock> blocks = new();
+    private readonly FinalLayer final_layer;
+    private readonly ModuleDict<FlexiPatch> flexi = new();
+    private readonly Dictionary<int, Tensor> weakPositions = new();
+
+    /// <summary>Creates a model with PyTorch's default initialisation (load weights before use).</summary>
+    public DiT(DiTConfig config) : base("DiT")
+    {
+        config.Validate();
+        Config = config;
+        int d = config.HiddenSize;
+        x_embedder = new PatchEmbed(config.InChannels, d, config.PatchSize);
+        t_embedder = new TimestepEmbedder(d);
+        y_embedder = new LabelEmbedder(config.NumClasses, d, config.ClassDropoutProb);
+        int grid = config.InputSize / config.PatchSize;
+        pos_embed = PositionEmbedding.SinCos2D(d, grid, grid, originalPatchesPerToken: 1).unsqueeze(0);
+        for (int i = 0; i < config.Depth; i++) blocks.Add(new DiTBlock(d, config.Heads, config.MlpHidden));
+        final_layer = new FinalLayer(d, config.PatchSize, config.OutChannels);
+        foreach (int p in config.FlexiPatchSizes) AddWeakParts(p);
+        RegisterComponents();
+    }
+
+    /// <summary>The configuration this model was built from (including its weak patch sizes).</summary>
+    public DiTConfig Config { get; private set; }
+
+    /// <summary>The label embedder (training drops labels through it).</summary>
+    public LabelEmbedder LabelEmbedder => y_embedder;
+
+    /// <summary>The original patch embedding.</summary>
+    public PatchEmbed PatchEmbedder => x_embedder;
+
+    /// <summary>The final layer (holds the original de-embedding).</summary>
+    public FinalLayer FinalLayer => final_layer;
+
+    /// <summary>The parts a weak patch size adds, by patch size.</summary>
+    public FlexiPatch WeakParts(int patchSize) =>
+        flexi.TryGetValue(patchSize.ToString(), out var parts) ? parts! : throw new ArgumentException($"The model has no patch size {patchSize}; it has {string.Join(", ", Config.AllPatchSizes)}.", nameof(patchSize));
+
+    /// <summary>The parameters that belong to weak patch sizes only (what conversion fine-tunes).</summary>
+    public IEnumerable<Parameter> WeakParameters() =>
+        named_parameters().Where(p => p.name.StartsWith("flexi.", StringComparison.Ordinal) || p.name.Contains(".lora.", StringComparison.Ordinal)).Select(p => p.parameter);
+
+    /// <summary>Adds weak patch size <paramref name="patchSize"/> (zero-initialised; see <see cref="Flexify"/>).</summary>
+    internal FlexiPatch AddWeakPatchSize(int patchSize, int loraRank)
+    {
+        Config = Config with { FlexiPatchSizes = [.. Config.FlexiPatchSizes, patchSize], FlexiLoraRank = loraRank };
+        Config.Validate();
+        var parts = AddWeakParts(patchSize);
+        var device = x_embedder.Proj.weight!.device;
+        this.to(device);
+        return parts;
+    }
+
+    private FlexiPatch AddWeakParts(int patchSize)
+    {
+        var parts = new FlexiPatch(Config.InChannels, Config.HiddenSize, patchSize, Config.OutChannels);
+        flexi.Add(patchSize.ToString(), parts);
+        if (Config.FlexiLoraRank > 0)
+            foreach (var linear in blocks.SelectMany(b => b.Linears)) linear.AddAdapter(patchSize, Config.FlexiLoraRank);
+        return parts;
+    }
+
+    /// <summary>The model's noise (and variance) prediction: (N, C, H, W), t (N), y (N) → (N, C_out, H, W).</summary>
+    public Tensor Forward(Tensor x, Tensor t, Tensor y, int? patchSize = null)
+    {
+        int p = patchSize ?? Config.PatchSize;
+        Tensor tokens;
+        Linear deEmbedding;
+        if (p == Config.PatchSize)
+        {
+            tokens = x_embedder.Forward(x) + pos_embed;
+            deEmbedding = final_layer.Linear;
+        }
+        else
+        {
+            var parts = WeakParts(p);
+            tokens = parts.Embedder.Forward(x) + WeakPositions(p, x.device) + parts.SizeEmbedding;
+            deEmbedding = parts.DeEmbedding;
+        }
+        var c = t_embedder.Forward(t) + y_embedder.Forward(y);
+        foreach (var block in blocks) tokens = block.Forward(tokens, c, p);
+        return Unpatchify(final_layer.Forward(tokens, c, deEmbedding), p, Config.OutChannels);
+    }
+
+    /// <summary>Position embeddings of a weak grid, in the original grid's coordinates.</summary>
+    private Tensor WeakPositions(int patchSize, Device device)
+    {
+        if (!weakPositions.TryGetValue(patchSize, out var positions) || positions.device != device)
+        {
+            int grid = Config.InputSize / patchSize;
+            positions = PositionEmbedding.SinCos2D(Config.HiddenSize, grid, grid, (double)patchSize / Config.PatchSize).unsqueeze(0).to(device);
+            weakPositions[patchSize] = positions;
+        }
+        return positions;
+    }
+
+    /// <summary>(N, T, p·p·C) → (N, C, H, W), the inverse of the row-major patchify.</summary>
+    public static Tensor Unpatchify(Tensor x, int patch, int channels)
+    {
+        long n = x.shape[0];
+        int side = (int)Math.Round(Math.Sqrt(x.shape[1]));
+        return x.view(n, side, side, patch, patch, channels).permute(0, 5, 1, 3, 2, 4).reshape(n, channels, side * patch, side * patch);
+    }
+}

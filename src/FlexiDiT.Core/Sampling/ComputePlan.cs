@@ -1,0 +1,78 @@
+using FlexiDiT.Diffusion;
+
+namespace FlexiDiT.Sampling;
+
+/// <summary>The solver a plan runs.</summary>
+public enum SolverKind
+{
+    /// <summary>Ancestral sampling (the official default).</summary>
+    Ddpm,
+    /// <summary>DDIM with a stochasticity eta.</summary>
+    Ddim,
+}
+
+/// <summary>What one denoising step computes: the conditional branch's patch size and the guidance signal.</summary>
+/// <param name="CondPatch">Patch size of the conditional prediction.</param>
+/// <param name="GuidancePatch">Patch size of the guidance signal (the unconditional, or the weak conditional, prediction).</param>
+/// <param name="GuidanceIsWeakConditional">The guidance signal is the weak model's conditional prediction
+/// ε(c; weak) instead of the unconditional ε(∅): ε(c; weak) + s·[ε(c; powerful) − ε(c; weak)].</param>
+public sealed record StepCompute(int CondPatch, int GuidancePatch, bool GuidanceIsWeakConditional = false);
+
+/// <summary>
+/// A compute plan: the solver, the respacing (number of steps), the guidance, and for every step which
+/// patch size each branch uses. Steps are listed in sampling order (the first is the noisiest).
+/// </summary>
+public sealed record ComputePlan
+{
+    /// <summary>A short name (e.g. <c>full</c>, <c>weak60</c>).</summary>
+    public required string Name { get; init; }
+    /// <summary>Respacing of the 1000-step schedule, e.g. <c>"250"</c> or <c>"ddim50"</c>.</summary>
+    public required string Respacing { get; init; }
+    /// <summary>The solver.</summary>
+    public SolverKind Solver { get; init; } = SolverKind.Ddpm;
+    /// <summary>DDIM stochasticity (0 is deterministic).</summary>
+    public double Eta { get; init; }
+    /// <summary>Classifier-free guidance scale; 1 or less means no guidance (conditional only).</summary>
+    public double GuidanceScale { get; init; } = 4.0;
+    /// <summary>The official quirk: guide only output channels [0, 3) (needed to reproduce published numbers).</summary>
+    public bool GuideFirstThreeChannelsOnly { get; init; }
+    /// <summary>Clamp the predicted x₀ to [-1, 1].</summary>
+    public bool ClipDenoised { get; init; }
+    /// <summary>Per-step compute, in sampling order; its length equals the number of respaced steps.</summary>
+    public required IReadOnlyList<StepCompute> Steps { get; init; }
+
+    /// <summary>Whether the plan uses classifier-free guidance.</summary>
+    public bool UsesGuidance => GuidanceScale > 1.0;
+    /// <summary>Steps whose conditional branch is weak (larger than the powerful patch size).</summary>
+    public int WeakConditionalSteps(int powerfulPatch) => Steps.Count(s => s.CondPatch != powerfulPatch);
+
+    /// <summary>
+    /// The paper's x/y schedule: the powerful patch runs the last <paramref name="powerfulCondSteps"/>
+    /// conditional and the last <paramref name="powerfulGuidanceSteps"/> guidance steps; earlier ones run weak.
+    /// </summary>
+    public static ComputePlan WeakFirst(string name, string respacing, int powerfulPatch, int weakPatch,
+        int powerfulCondSteps, int powerfulGuidanceSteps, double guidanceScale, bool weakGuidance = false,
+        SolverKind solver = SolverKind.Ddpm, bool clipDenoised = false)
+    {
+        int n = Diffusion.Respacing.Timesteps(GaussianDiffusion.TrainingTimesteps, respacing).Length;
+        if (powerfulCondSteps < 0 || powerfulCondSteps > n || powerfulGuidanceSteps < 0 || powerfulGuidanceSteps > n)
+            throw new ArgumentException($"Plan '{name}': powerful steps {powerfulCondSteps}/{powerfulGuidanceSteps} must lie in [0, {n}].");
+        var steps = new StepCompute[n];
+        for (int i = 0; i < n; i++)
+        {
+            int remaining = n - i; // this step and the ones after it
+            int cond = remaining <= powerfulCondSteps ? powerfulPatch : weakPatch;
+            int guide = remaining <= powerfulGuidanceSteps ? powerfulPatch : weakPatch;
+            bool weakConditional = weakGuidance && cond == powerfulPatch && guide != powerfulPatch;
+            steps[i] = new StepCompute(cond, guide, weakConditional);
+        }
+        return new ComputePlan { Name = name, Respacing = respacing, Solver = solver, GuidanceScale = guidanceScale, ClipDenoised = clipDenoised, Steps = steps };
+    }
+
+    /// <summary>Every step at the powerful patch size.</summary>
+    public static ComputePlan Full(string name, string respacing, int patch, double guidanceScale, SolverKind solver = SolverKind.Ddpm)
+    {
+        int n = Diffusion.Respacing.Timesteps(GaussianDiffusion.TrainingTimesteps, respacing).Length;
+        return WeakFirst(name, respacing, patch, patch, n, n, guidanceScale, solver: solver);
+    }
+}

@@ -1,0 +1,37 @@
+using FlexiDiT.Models;
+using static TorchSharp.torch;
+
+namespace FlexiDiT.Sampling;
+
+/// <summary>Runs a set of forward requests with one batched model call per patch size.</summary>
+public static class ForwardBatcher
+{
+    /// <summary>Evaluates <paramref name="requests"/>; the outputs come back in the same order.</summary>
+    public static Tensor[] Run(DiT model, IReadOnlyList<ForwardRequest> requests)
+    {
+        var outputs = new Tensor[requests.Count];
+        foreach (var group in requests.Select((r, i) => (r, i)).GroupBy(p => p.r.PatchSize))
+        {
+            var members = group.ToList();
+            if (members.Count == 1)
+            {
+                var (r, i) = members[0];
+                outputs[i] = model.Forward(r.X, r.T, r.Y, r.PatchSize);
+                continue;
+            }
+            var output = model.Forward(
+                cat(members.Select(m => m.r.X).ToArray(), 0),
+                cat(members.Select(m => m.r.T).ToArray(), 0),
+                cat(members.Select(m => m.r.Y).ToArray(), 0),
+                group.Key);
+            long offset = 0;
+            foreach (var (r, i) in members)
+            {
+                long n = r.X.shape[0];
+                outputs[i] = output.narrow(0, offset, n);
+                offset += n;
+            }
+        }
+        return outputs;
+    }
+}

@@ -1,0 +1,116 @@
+using FlexiDiT.Diffusion;
+using FlexiDiT.Flops;
+using FlexiDiT.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FlexiDiT.Sampling;
+
+/// <summary>One forward the run needs: inputs for the model at one patch size.</summary>
+public sealed record ForwardRequest(Tensor X, Tensor T, Tensor Y, int PatchSize);
+
+/// <summary>
+/// One request's sampling, advanced one step at a time: it says which forwards the current step needs
+/// (<see cref="PendingForwards"/>), and takes their outputs (<see cref="Complete"/>). Keeping the forwards
+/// outside lets a scheduler batch the forwards of many runs that are at the same patch size.
+/// </summary>
+public sealed class SamplingRun : IDisposable
+{
+    private readonly DiTConfig config;
+    private readonly GaussianDiffusion diffusion;
+    private readonly INoiseSource noise;
+    private readonly Tensor labels, guidanceLabels;
+    private Tensor x;
+
+    /// <summary>Starts a run of <paramref name="plan"/> for the given class labels.</summary>
+    public SamplingRun(DiTConfig config, ComputePlan plan, long[] classLabels, INoiseSource noise, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (classLabels.Length == 0) throw new ArgumentException("At least one class label is needed.", nameof(classLabels));
+        foreach (long label in classLabels)
+        {
+            if (label < 0 || label >= config.NumClasses)
+                throw new ArgumentOutOfRangeException(nameof(classLabels), $"Class {label} is outside the model's 0..{config.NumClasses - 1}.");
+        }
+        if (plan.UsesGuidance && !config.HasNullClass && plan.Steps.Any(s => !s.GuidanceIsWeakConditional))
+            throw new ArgumentException($"Plan '{plan.Name}' uses classifier-free guidance but the model has no null class; use a guidance scale of 1.");
+        foreach (int p in plan.Steps.SelectMany(s => new[] { s.CondPatch, s.GuidancePatch }).Distinct())
+        {
+            if (!config.AllPatchSizes.Contains(p))
+                throw new ArgumentException($"Plan '{plan.Name}' uses patch size {p}, but the model runs only {string.Join(", ", config.AllPatchSizes)}.");
+        }
+        this.config = config;
+        Plan = plan;
+        this.noise = noise;
+        diffusion = new GaussianDiffusion(plan.Respacing, config.LearnSigma ? VarianceKind.LearnedRange : VarianceKind.FixedLarge);
+        if (diffusion.NumSteps != plan.Steps.Count)
+            throw new ArgumentException($"Plan '{plan.Name}' lists {plan.Steps.Count} steps but respacing '{plan.Respacing}' has {diffusion.NumSteps}.");
+        Count = classLabels.Length;
+        labels = tensor(classLabels, device: device);
+        guidanceLabels = full(Count, (long)config.NullClass, device: device);
+        x = noise.Initial([Count, config.InChannels, config.InputSize, config.InputSize], device);
+    }
+
+    /// <summary>The plan being run.</summary>
+    public ComputePlan Plan { get; }
+    /// <summary>Number of images.</summary>
+    public int Count { get; }
+    /// <summary>Steps completed so far.</summary>
+    public int StepsDone { get; private set; }
+    /// <summary>Whether all steps are done.</summary>
+    public bool IsDone => StepsDone == Plan.Steps.Count;
+    /// <summary>The current latent; after the last step, the sample.</summary>
+    public Tensor Current => x;
+    /// <summary>FLOPs spent by this run's forwards so far (2 per multiply-add).</summary>
+    public long FlopsSpent { get; private set; }
+    /// <summary>Patch size of the current step's conditional branch.</summary>
+    public int CurrentCondPatch => Plan.Steps[StepsDone].CondPatch;
+
+    private long[] Indices => Enumerable.Repeat((long)(Plan.Steps.Count - 1 - StepsDone), Count).ToArray();
+
+    /// <summary>The forwards the current step needs: the conditional one, then the guidance one if guided.</summary>
+    public IReadOnlyList<ForwardRequest> PendingForwards()
+    {
+        if (IsDone) throw new InvalidOperationException("The run is finished.");
+        var step = Plan.Steps[StepsDone];
+        var t = diffusion.ModelTimesteps(Indices, x.device);
+        var cond = new ForwardRequest(x, t, labels, step.CondPatch);
+        if (!Plan.UsesGuidance) return [cond];
+        return [cond, new ForwardRequest(x, t, step.GuidanceIsWeakConditional ? labels : guidanceLabels, step.GuidancePatch)];
+    }
+
+    /// <summary>Takes the outputs of <see cref="PendingForwards"/> (same order) and advances one step.</summary>
+    public void Complete(IReadOnlyList<Tensor> outputs)
+    {
+        var step = Plan.Steps[StepsDone];
+        FlopsSpent += FlopCounter.Flops(config, step.CondPatch, Count);
+        var output = outputs[0];
+        if (Plan.UsesGuidance)
+        {
+            FlopsSpent += FlopCounter.Flops(config, step.GuidancePatch, Count);
+            output = Guidance.Combine(outputs[0], outputs[1], Plan.GuidanceScale, Plan.GuideFirstThreeChannelsOnly ? 3 : config.InChannels);
+        }
+        var shape = x.shape;
+        Tensor next = Plan.Solver switch
+        {
+            SolverKind.Ddpm => diffusion.DdpmStep(output, x, Indices, Plan.ClipDenoised, noise.Step(StepsDone, shape, x.device)),
+            _ => diffusion.DdimStep(output, x, Indices, Plan.ClipDenoised, Plan.Eta, Plan.Eta > 0 ? noise.Step(StepsDone, shape, x.device) : null),
+        };
+        next.DetachFromDisposeScope();
+        x.Dispose();
+        x = next;
+        StepsDone++;
+    }
+
+    /// <summary>FLOPs of a whole plan for <paramref name="count"/> images.</summary>
+    public static long PlanFlops(DiTConfig config, ComputePlan plan, int count) =>
+        plan.Steps.Sum(s => FlopCounter.Flops(config, s.CondPatch, count) + (plan.UsesGuidance ? FlopCounter.Flops(config, s.GuidancePatch, count) : 0));
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        x.Dispose();
+        labels.Dispose();
+        guidanceLabels.Dispose();
+    }
+}

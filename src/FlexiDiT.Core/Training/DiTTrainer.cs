@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Text.Json;
+using FlexiDiT.Checkpoints;
+using FlexiDiT.Data;
+using FlexiDiT.Diffusion;
+using FlexiDiT.Models;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace FlexiDiT.Training;
+
+/// <summary>What a training run left behind.</summary>
+public sealed record TrainResult(int Steps, double FinalLoss, double FirstLoss, TimeSpan TrainingTime, string EmaCheckpoint);
+
+/// <summary>
+/// Trains a class-conditional DiT from scratch on Shapes, as DiT's <c>train.py</c> does: random timestep,
+/// ε-MSE + VB loss, label dropout for guidance, AdamW, EMA. Checkpoints go to the run folder
+/// (<c>model.safetensors</c>, <c>ema.safetensors</c> in the official names, <c>optimizer.pt</c>,
+/// <c>state.json</c>) and a run started again on the same folder resumes where it stopped.
+/// </summary>
+public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
+{
+    private sealed record State(int Step, double TrainingSeconds, double FirstLoss);
+
+    /// <summary>Runs until the step or time limit; cancellation checkpoints and stops.</summary>
+    public TrainResult Run(CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(options.RunDirectory);
+        var log = new TrainingLog(Path.Combine(options.RunDirectory, "train.log"), console);
+        string modelPath = Path.Combine(options.RunDirectory, "model.safetensors");
+        string emaPath = Path.Combine(options.RunDirectory, "ema.safetensors");
+        string optimizerPath = Path.Combine(options.RunDirectory, "optimizer.pt");
+        string statePath = Path.Combine(options.RunDirectory, "state.json");
+
+        var generator = new Generator((ulong)options.Seed);
+        using var model = new DiT(options.Model);
+        using var emaModel = new DiT(options.Model);
+        var state = new State(0, 0, double.NaN);
+        var optimizer = torch.optim.AdamW(model.parameters(), lr: options.LearningRate, weight_decay: options.WeightDecay);
+        var ema = new Ema(emaModel, model, options.EmaDecay);
+        if (File.Exists(statePath))
+        {
+            state = JsonSerializer.Deserialize<State>(File.ReadAllText(statePath))!;
+            DiTCheckpoint.LoadInto(model, StateDictReader.Read(modelPath), modelPath);
+            DiTCheckpoint.LoadInto(emaModel, StateDictReader.Read(emaPath), emaPath);
+            optimizer.load_py(optimizerPath);
+            generator = new Generator((ulong)(options.Seed + state.Step));
+            log.Write($"resumed at step {state.Step} ({state.TrainingSeconds / 60:F1} min trained)");
+        }
+        else
+        {
+            OfficialInit.Apply(model, generator);
+            ema.Reset();
+            log.Write($"new run: {options.Model.Depth} blocks, width {options.Model.HiddenSize}, {options.Model.Heads} heads, patch {options.Model.PatchSize}, " +
+                $"{model.parameters().Sum(p => p.numel()) / 1e6:F2} M parameters, batch {options.BatchSize}, lr {options.LearningRate}");
+        }
+
+        var data = new ShapesDataset(options.Seed);
+        var diffusion = new GaussianDiffusion(null, options.Model.LearnSigma ? VarianceKind.LearnedRange : VarianceKind.FixedLarge);
+        var dropout = options.Model.ClassDropoutProb;
+        int step = state.Step;
+        double firstLoss = state.FirstLoss, lossSum = 0, lastLoss = double.NaN;
+        int lossCount = 0;
+        var session = Stopwatch.StartNew();
+        var sinceLog = Stopwatch.StartNew();
+        var sinceCheckpoint = Stopwatch.StartNew();
+        int stepsSinceLog = 0;
+        TimeSpan Trained() => TimeSpan.FromSeconds(state.TrainingSeconds) + session.Elapsed;
+        bool Finished() => (options.MaxSteps is { } s && step >= s) || (options.MaxTime is { } t && Trained() >= t);
+
+        void Checkpoint()
+        {
+            DiTCheckpoint.Save(model, modelPath);
+            DiTCheckpoint.Save(emaModel, emaPath, new Dictionary<string, string> { ["flexidit.step"] = step.ToString() });
+            optimizer.save_py(optimizerPath);
+            File.WriteAllText(statePath, JsonSerializer.Serialize(new State(step, Trained().TotalSeconds, firstLoss)));
+            sinceCheckpoint.Restart();
+        }
+
+        model.train();
+        while (!Finished() && !cancellationToken.IsCancellationRequested)
+        {
+            using (var scope = torch.NewDisposeScope())
+            {
+                if (options.WarmupSteps > 0)
+                    foreach (var g in optimizer.ParamGroups) g.LearningRate = options.LearningRate * Math.Min(1.0, (step + 1) / (double)options.WarmupSteps);
+                var (images, labels, _) = data.Batch((long)step * options.BatchSize, options.BatchSize);
+                if (dropout > 0) labels = model.LabelEmbedder.DropLabels(labels, generator);
+                long[] indices = torch.randint(0, GaussianDiffusion.TrainingTimesteps, [options.BatchSize], generator: generator).data<long>().ToArray();
+                var noise = torch.randn(images.shape, generator: generator);
+                var xT = diffusion.QSample(images, indices, noise);
+                var output = model.Forward(xT, diffusion.ModelTimesteps(indices, xT.device), labels);
+                var loss = diffusion.TrainingLoss(output, images, xT, indices, noise).mean();
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+                ema.Update();
+                lastLoss = loss.item<float>();
+            }
+            step++;
+            stepsSinceLog++;
+            if (double.IsNaN(firstLoss)) firstLoss = lastLoss;
+            lossSum += lastLoss;
+            lossCount++;
+            if (step % options.LogEvery == 0 || Finished())
+            {
+                double stepsPerSecond = stepsSinceLog / sinceLog.Elapsed.TotalSeconds;
+                string eta = options.MaxSteps is { } total ? TimeSpan.FromSeconds((total - step) / stepsPerSecond).ToString(@"hh\:mm\:ss")
+                    : options.MaxTime is { } limit ? (limit - Trained()).ToString(@"hh\:mm\:ss") : "?";
+                log.Write($"step {step} loss {lossSum / lossCount:F4} {stepsPerSecond:F2} steps/s ({stepsPerSecond * options.BatchSize:F0} img/s) trained {Trained():hh\\:mm\\:ss} ETA {eta}");
+                lossSum = 0;
+                lossCount = 0;
+                stepsSinceLog = 0;
+                sinceLog.Restart();
+            }
+            if (sinceCheckpoint.Elapsed >= options.CheckpointEvery) Checkpoint();
+        }
+        Checkpoint();
+        log.Write($"checkpoint at step {step}: {emaPath}");
+        return new TrainResult(step, lastLoss, firstLoss, Trained(), emaPath);
+    }
+}

@@ -1,0 +1,32 @@
+using FlexiDiT.Models;
+
+namespace FlexiDiT.Training;
+
+/// <summary>Settings of <see cref="DiTTrainer"/>.</summary>
+public sealed record TrainOptions
+{
+    /// <summary>Folder holding checkpoints, the log and the state (a run resumes from it).</summary>
+    public required string RunDirectory { get; init; }
+    /// <summary>The architecture.</summary>
+    public required DiTConfig Model { get; init; }
+    /// <summary>Images per step.</summary>
+    public int BatchSize { get; init; } = 32;
+    /// <summary>AdamW learning rate (DiT: 1e-4 at batch 256 for 400k steps; short runs need more).</summary>
+    public double LearningRate { get; init; } = 1e-4;
+    /// <summary>AdamW weight decay (DiT: 0).</summary>
+    public double WeightDecay { get; init; }
+    /// <summary>Warm-up steps of the learning rate.</summary>
+    public int WarmupSteps { get; init; }
+    /// <summary>EMA decay (DiT: 0.9999 over 400k steps).</summary>
+    public double EmaDecay { get; init; } = 0.9999;
+    /// <summary>Stop after this many steps in total (across resumes).</summary>
+    public int? MaxSteps { get; init; }
+    /// <summary>Stop after this much training time in total (across resumes).</summary>
+    public TimeSpan? MaxTime { get; init; }
+    /// <summary>Seed of the data and of the initialisation.</summary>
+    public long Seed { get; init; }
+    /// <summary>Write progress every this many steps.</summary>
+    public int LogEvery { get; init; } = 25;
+    /// <summary>Checkpoint at least this often.</summary>
+    public TimeSpan CheckpointEvery { get; init; } = TimeSpan.FromMinutes(5);
+}
