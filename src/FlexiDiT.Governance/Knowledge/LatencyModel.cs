@@ -311,10 +311,15 @@ public sealed class LatencyModel
         var slope = (times[hi] - times[lo]) / (batches[hi] - batches[lo]);
         var linear = times[lo] + ((batch - batches[lo]) * slope);
 
-        // Extrapolating below the smallest batch can cross zero when measurements are noisy; a batch never costs
-        // less than its share of the smallest measured batch at that batch's per-image rate.
-        var floor = times[0] * batch / batches[0];
-        return batch < batches[0] ? Math.Max(linear, floor) : Math.Max(linear, double.Epsilon);
+        // Noisy measurements can make an extrapolated line cross zero. Two facts bound it: per-image time only
+        // falls as batches grow (so below the smallest batch, proportional scaling is a floor), and a bigger
+        // batch never takes less time in total (so above the largest batch, its time is a floor).
+        if (batch < batches[0])
+        {
+            return Math.Max(linear, times[0] * batch / batches[0]);
+        }
+
+        return batch > batches[^1] ? Math.Max(linear, times[^1]) : linear;
     }
 
     private SortedList<int, double> SeriesFor(int patchSize)
