@@ -5,6 +5,11 @@ var root = new RootCommand("flexidit: a variable-compute Diffusion Transformer (
 {
     ReferenceCheckCommand.Create(),
     TrainCommand.Create(),
+    TrainClassifierCommand.Create(),
+    ConvertCommand.Create(),
+    EvalCommand.Create(),
+    BenchCommand.Create(),
+    FlopsCommand.Create(),
 };
 try
 {

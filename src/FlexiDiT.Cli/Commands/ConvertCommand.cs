@@ -1,0 +1,50 @@
+using System.CommandLine;
+using FlexiDiT.Training;
+
+namespace FlexiDiT.Cli.Commands;
+
+/// <summary><c>flexidit convert</c>: a DiT → a FlexiDiT with a weak patch size, fine-tuned by distillation.</summary>
+internal static class ConvertCommand
+{
+    public static Command Create()
+    {
+        var from = new Option<FileInfo>("--from") { Description = "Base DiT checkpoint (official .pt/.safetensors, or this project's)", Required = true };
+        var config = new Option<FileInfo?>("--config") { Description = "Base config JSON (official names); optional for this project's files" };
+        var weak = new Option<int>("--weak-patch") { DefaultValueFactory = _ => 4, Description = "Weak patch size to add (2× the original)" };
+        var output = new Option<FileInfo>("--out") { Description = "FlexiDiT checkpoint to write (.safetensors)", Required = true };
+        var rank = new Option<int>("--lora-rank") { DefaultValueFactory = _ => 16, Description = "LoRA rank of the weak size's adapters (0: none)" };
+        var loss = new Option<ConversionLoss>("--loss") { DefaultValueFactory = _ => ConversionLoss.Distill, Description = "distill, denoise or both" };
+        var dataFree = new Option<bool>("--data-free") { Description = "Distil on the teacher's own sampling trajectories (no data set)" };
+        var steps = new Option<int?>("--steps") { Description = "Fine-tuning steps (0: initialisation only)" };
+        var minutes = new Option<double?>("--minutes") { Description = "Fine-tuning time limit" };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 32, Description = "Images per step" };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 5e-4, Description = "AdamW learning rate" };
+        var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1, Description = "Seed" };
+        var command = new Command("convert", "Convert a DiT into a FlexiDiT (PI-resize initialisation + distillation fine-tuning of the weak patch size)")
+        { from, config, weak, output, rank, loss, dataFree, steps, minutes, batch, lr, seed };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var options = new ConvertOptions
+            {
+                BaseCheckpoint = parse.GetValue(from)!.FullName,
+                BaseConfig = parse.GetValue(config)?.FullName,
+                Output = parse.GetValue(output)!.FullName,
+                WeakPatch = parse.GetValue(weak),
+                LoraRank = parse.GetValue(rank),
+                Loss = parse.GetValue(loss),
+                DataFree = parse.GetValue(dataFree),
+                MaxSteps = parse.GetValue(steps),
+                MaxTime = parse.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : null,
+                BatchSize = parse.GetValue(batch),
+                LearningRate = parse.GetValue(lr),
+                Seed = parse.GetValue(seed),
+            };
+            if (options.MaxSteps is null && options.MaxTime is null)
+                throw new ArgumentException("Give --steps or --minutes (use --steps 0 for the initialisation only).");
+            var result = new FlexiConverter(options).Run(cancellationToken);
+            Console.WriteLine($"converted in {result.Steps} steps ({result.Elapsed:hh\\:mm\\:ss}); distillation loss {result.FirstLoss:F5} → {result.FinalLoss:F5}; wrote {result.Output}");
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+}

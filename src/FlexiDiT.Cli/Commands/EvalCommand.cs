@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Text.Json;
+using FlexiDiT.Cli.Reporting;
+using FlexiDiT.Evaluation;
+using FlexiDiT.Packs;
+using FlexiDiT.Sampling;
+
+namespace FlexiDiT.Cli.Commands;
+
+/// <summary><c>flexidit eval</c>: quality vs FLOPs of compute plans on a Shapes model.</summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model") { Description = "Model pack (default: the shipped Shapes FlexiDiT)" };
+        var checkpoint = new Option<FileInfo?>("--checkpoint") { Description = "Evaluate this checkpoint instead of the pack's (same classes)" };
+        var classifier = new Option<FileInfo?>("--classifier") { Description = "Classifier (default: the pack's)" };
+        var images = new Option<int>("--images") { DefaultValueFactory = _ => 120, Description = "Images per plan (classes cycle; same seeds for every plan)" };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 40, Description = "Images sampled together" };
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 50, Description = "DDPM steps of the full-compute plan the sweep is built around" };
+        var guidance = new Option<double>("--guidance") { DefaultValueFactory = _ => 4.0, Description = "Guidance scale" };
+        var plans = new Option<string[]>("--plan") { Description = "Only these plans of the sweep", AllowMultipleArgumentsPerToken = true };
+        var output = new Option<DirectoryInfo>("--out") { DefaultValueFactory = _ => new DirectoryInfo("eval-out"), Description = "Folder for plans.json, plans.md, plot.png and grids" };
+        var json = new Option<bool>("--json") { Description = "Print the plan table as JSON" };
+        var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1234, Description = "Sampling seed" };
+        var command = new Command("eval", "Sweep compute plans: Fréchet distance, class/colour accuracy, FLOPs and wall time per plan")
+        { model, checkpoint, classifier, images, batch, steps, guidance, plans, output, json, seed };
+        command.SetAction(parse =>
+        {
+            var pack = ModelPack.Find(parse.GetValue(model));
+            using var dit = parse.GetValue(checkpoint) is { } ckpt ? Checkpoints.DiTCheckpoint.Load(ckpt.FullName) : pack.LoadModel();
+            string classifierPath = parse.GetValue(classifier)?.FullName ?? (pack.Manifest.Classifier is { } c ? pack.Resolve(c)
+                : throw new ArgumentException($"Model pack {pack.Name} has no classifier; pass --classifier (train one with 'flexidit train-classifier').")); 
+            using var judge = ShapesClassifier.Load(classifierPath);
+            var outDir = parse.GetValue(output)!;
+            outDir.Create();
+            string[] only = parse.GetValue(plans) ?? [];
+            var sweep = PlanSweep.Default(parse.GetValue(steps), parse.GetValue(guidance)).Where(p => only.Length == 0 || only.Contains(p.Name)).ToList();
+            if (dit.Config.FlexiPatchSizes.Length == 0) sweep = sweep.Where(p => p.PowerfulCondSteps is null && p.PowerfulGuidanceSteps is null).ToList();
+            var full = sweep.FirstOrDefault(p => p.Name == "full") ?? PlanSweep.Default(parse.GetValue(steps), parse.GetValue(guidance))[0];
+            long fullFlops = SamplingRun.PlanFlops(dit.Config, full.Build(dit.Config), 1);
+            var log = parse.GetValue(json) ? Console.Error : Console.Out;
+            var evaluator = new PlanEvaluator(dit, judge, parse.GetValue(images), parse.GetValue(batch), parse.GetValue(seed), log);
+            var rows = new List<PlanResult>();
+            foreach (var spec in sweep)
+            {
+                var (row, samples) = evaluator.Evaluate(spec, fullFlops);
+                rows.Add(row);
+                EvalReportWriter.WriteGrid(samples, Path.Combine(outDir.FullName, $"grid-{spec.Name}.png"));
+                samples.Dispose();
+            }
+            var table = new PlanTable
+            {
+                Model = pack.Name,
+                ImagesPerPlan = parse.GetValue(images),
+                MeasuredOn = $"{Environment.ProcessorCount} CPU cores, {TorchSharp.torch.get_num_threads()} torch threads, {DateTime.UtcNow:yyyy-MM-dd}",
+                Plans = rows,
+            };
+            EvalReportWriter.WriteJson(table, Path.Combine(outDir.FullName, "plans.json"));
+            File.WriteAllText(Path.Combine(outDir.FullName, "plans.md"), EvalReportWriter.Markdown(table));
+            EvalReportWriter.WritePlot(table, Path.Combine(outDir.FullName, "plot.png"));
+            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(table, EvalReportWriter.Json));
+            else Console.WriteLine(EvalReportWriter.Markdown(table));
+            log.WriteLine($"wrote {outDir.FullName}/plans.json, plans.md, plot.png and grid-*.png");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using FlexiDiT.Flops;
+using FlexiDiT.Models;
+using FlexiDiT.Packs;
+using FlexiDiT.Sampling;
+
+namespace FlexiDiT.Cli.Commands;
+
+/// <summary><c>flexidit flops</c>: FLOPs of a config per forward and per plan.</summary>
+internal static class FlopsCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model") { Description = "Model pack (default: the shipped Shapes FlexiDiT)" };
+        var name = new Option<string?>("--dit") { Description = "An official config instead of a pack, e.g. DiT-XL/2" };
+        var inputSize = new Option<int>("--input-size") { DefaultValueFactory = _ => 32, Description = "Latent side for --dit (256² images: 32)" };
+        var plan = new Option<string[]>("--plan") { Description = "Plans to count (default: all of the pack's)", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("flops", "FLOPs per forward at each patch size and per image of each plan (2 FLOPs per multiply-add; DiT's convention in brackets)")
+        { model, name, inputSize, plan };
+        command.SetAction(parse =>
+        {
+            DiTConfig config;
+            IReadOnlyList<PlanSpec> plans;
+            if (parse.GetValue(name) is { } dit)
+            {
+                config = DiTConfig.Official(dit, parse.GetValue(inputSize));
+                config = config with { FlexiPatchSizes = config.InputSize % (2 * config.PatchSize) == 0 ? [2 * config.PatchSize] : [] };
+                plans = [new PlanSpec { Name = "full", Respacing = "250" }, new PlanSpec { Name = "flexi-130/130", Respacing = "250", PowerfulCondSteps = 130, PowerfulGuidanceSteps = 130 },
+                    new PlanSpec { Name = "flexi-70/70", Respacing = "250", PowerfulCondSteps = 70, PowerfulGuidanceSteps = 70 }, new PlanSpec { Name = "flexi-30/0", Respacing = "250", PowerfulCondSteps = 30, PowerfulGuidanceSteps = 0 }];
+            }
+            else
+            {
+                var pack = ModelPack.Find(parse.GetValue(model));
+                using var loaded = pack.LoadModel();
+                config = loaded.Config;
+                plans = pack.Manifest.Plans;
+            }
+            string[] only = parse.GetValue(plan) ?? [];
+            Console.WriteLine($"Per forward of one image (FLOPs = 2 × multiply-adds; [DiT paper's 'Gflops' = multiply-adds]):");
+            foreach (int p in config.AllPatchSizes)
+                Console.WriteLine($"  patch {p}: {FlopCounter.Flops(config, p) / 1e9,10:F3} GFLOPs  [{FlopCounter.MultiplyAdds(config, p) / 1e9:F3} G]");
+            var full = plans.FirstOrDefault(p => p.PowerfulCondSteps is null && p.PowerfulGuidanceSteps is null);
+            Console.WriteLine("Per image of each plan:");
+            foreach (var spec in plans.Where(p => only.Length == 0 || only.Contains(p.Name)))
+            {
+                long flops = SamplingRun.PlanFlops(config, spec.Build(config), 1);
+                long powerful = SamplingRun.PlanFlops(config, (spec with { PowerfulCondSteps = null, PowerfulGuidanceSteps = null }).Build(config), 1);
+                Console.WriteLine($"  {spec.Name,-16} {flops / 1e12,9:F4} TFLOPs  {flops / (double)powerful,6:P1} of the same steps at full compute  ({spec.Describe()})");
+            }
+            return 0;
+        });
+        return command;
+    }
+}

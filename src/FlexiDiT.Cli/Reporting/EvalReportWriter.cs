@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using FlexiDiT.Evaluation;
+using FlexiDiT.Imaging;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using static TorchSharp.torch;
+
+namespace FlexiDiT.Cli.Reporting;
+
+/// <summary>Writes what <c>eval</c> measured: the plan table (JSON), a Markdown table, a quality-vs-FLOPs plot and sample grids.</summary>
+internal static class EvalReportWriter
+{
+    public static JsonSerializerOptions Json { get; } = new() { WriteIndented = true };
+
+    public static void WriteJson(PlanTable table, string path) => File.WriteAllText(path, JsonSerializer.Serialize(table, Json));
+
+    public static string Markdown(PlanTable table)
+    {
+        var s = new StringBuilder();
+        s.AppendLine($"Model `{table.Model}`, {table.ImagesPerPlan} images per plan (same classes and seeds in every plan), {table.MeasuredOn}.");
+        s.AppendLine();
+        s.AppendLine("| plan | schedule | FLOPs/image | FLOPs vs full | FD ↓ | class acc. (classifier) | shape acc. | colour acc. (detector) | colour acc. (classifier) | ms/image | time vs full |");
+        s.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        double fullMs = table.Plans.FirstOrDefault(p => p.Name == "full")?.MsPerImage ?? table.Plans[0].MsPerImage;
+        foreach (var p in table.Plans)
+        {
+            s.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {p.Name} | {p.Description} | {p.FlopsPerImage / 1e9:F2} G | {p.FlopsFraction:P1} | {p.FrechetDistance:F3} | {p.ClassAccuracy:P1} | {p.ShapeAccuracy:P1} | {p.ColorAccuracy:P1} | {p.ClassifierColorAccuracy:P1} | {p.MsPerImage:F0} | {p.MsPerImage / fullMs:P1} |"));
+        }
+        return s.ToString();
+    }
+
+    public static void WritePlot(PlanTable table, string path)
+    {
+        var plot = new ScottPlot.Plot();
+        foreach (var p in table.Plans)
+        {
+            var marker = plot.Add.Marker(p.FlopsFraction * 100, p.FrechetDistance ?? double.NaN);
+            marker.MarkerSize = 9;
+            var text = plot.Add.Text(p.Name, p.FlopsFraction * 100, p.FrechetDistance ?? double.NaN);
+            text.LabelFontSize = 10;
+            text.OffsetX = 6;
+        }
+        plot.Title($"{table.Model}: Fréchet distance vs compute ({table.ImagesPerPlan} images per plan)");
+        plot.XLabel("FLOPs per image, % of full compute");
+        plot.YLabel("Fréchet distance (classifier features), lower is better");
+        plot.Axes.SetLimitsX(0, 110);
+        plot.SavePng(path, 1000, 650);
+    }
+
+    public static void WriteGrid(Tensor samples, string path, int columns = 8, int count = 40, int scale = 3)
+    {
+        var images = ImageExport.ToImages(samples.narrow(0, 0, Math.Min(count, samples.shape[0])));
+        var upscaled = images.Select(i => ImageExport.Upscale(i, i.Width * scale)).ToList();
+        using var grid = ImageExport.Grid(upscaled, columns);
+        grid.SaveAsPng(path);
+        foreach (var image in images.Concat(upscaled)) image.Dispose();
+    }
+}

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using FlexiDiT.Data;
+using FlexiDiT.Models;
+using FlexiDiT.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FlexiDiT.Evaluation;
+
+/// <summary>
+/// Measures plans on a Shapes model: every plan samples the same classes from the same seeds, and the
+/// images are scored by the classifier (class, shape, colour, Fréchet distance to real images) and by the
+/// colour detector. Wall time is measured per plan in the same process, so ratios are comparable.
+/// </summary>
+public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int imagesPerPlan, int batchSize, long seed, TextWriter? log = null)
+{
+    private (Tensor Mean, Tensor Covariance)? realStatistics;
+
+    /// <summary>Images per plan.</summary>
+    public int ImagesPerPlan => imagesPerPlan;
+
+    /// <summary>Evaluates one plan; also returns its samples (N, 3, 32, 32) for the grid.</summary>
+    public (PlanResult Result, Tensor Samples) Evaluate(PlanSpec spec, long fullComputeFlopsPerImage)
+    {
+        var config = model.Config;
+        var plan = spec.Build(config);
+        var sampler = new Sampler(model);
+        var batches = new List<Tensor>();
+        long flops = 0;
+        var watch = Stopwatch.StartNew();
+        for (int start = 0, batch = 0; start < imagesPerPlan; start += batchSize, batch++)
+        {
+            int n = Math.Min(batchSize, imagesPerPlan - start);
+            long[] labels = Enumerable.Range(start, n).Select(i => (long)(i % config.NumClasses)).ToArray();
+            var result = sampler.Sample(plan, labels, new SeededNoise(seed + batch));
+            batches.Add(result.Samples);
+            flops += result.FlopsSpent;
+        }
+        watch.Stop();
+        var samples = cat(batches.ToArray(), 0).clamp(-1, 1);
+        long[] wanted = Enumerable.Range(0, imagesPerPlan).Select(i => (long)(i % config.NumClasses)).ToArray();
+        var scores = Score(samples, wanted);
+        double flopsPerImage = flops / (double)imagesPerPlan;
+        var forwards = plan.Steps.SelectMany(s => plan.UsesGuidance ? new[] { s.CondPatch, s.GuidancePatch } : [s.CondPatch])
+            .GroupBy(p => p).ToDictionary(g => g.Key.ToString(), g => g.Count());
+        var row = new PlanResult
+        {
+            Name = spec.Name,
+            Description = spec.Describe(),
+            Spec = spec,
+            Steps = plan.Steps.Count,
+            WeakSteps = plan.WeakConditionalSteps(config.PatchSize),
+            Forwards = forwards,
+            FlopsPerImage = flopsPerImage,
+            FlopsFraction = flopsPerImage / fullComputeFlopsPerImage,
+            FrechetDistance = scores.Frechet,
+            ClassAccuracy = scores.Class,
+            ShapeAccuracy = scores.Shape,
+            ColorAccuracy = scores.DetectorColor,
+            ClassifierColorAccuracy = scores.ClassifierColor,
+            MsPerImage = watch.Elapsed.TotalMilliseconds / imagesPerPlan,
+        };
+        log?.WriteLine($"{spec.Name,-16} {row.FlopsFraction,6:P0} FLOPs  FD {row.FrechetDistance,7:F3}  class {row.ClassAccuracy,6:P1}  colour {row.ColorAccuracy,6:P1}  {row.MsPerImage,7:F0} ms/img");
+        return (row, samples);
+    }
+
+    /// <summary>Scores images against the classes they were asked for.</summary>
+    public (double Frechet, double Class, double Shape, double ClassifierColor, double DetectorColor) Score(Tensor samples, long[] wanted)
+    {
+        int palette = ShapeColor.Palette.Count;
+        long[] predicted = classifier.Predict(samples);
+        Tensor features;
+        using (torch.inference_mode()) features = classifier.Features(samples);
+        var (mean, covariance) = RealStatistics();
+        var (m, c) = FrechetDistance.Statistics(features);
+        double frechet = FrechetDistance.Compute(m, c, mean, covariance);
+        float[] pixels = samples.contiguous().data<float>().ToArray();
+        int size = (int)samples.shape[2], stride = 3 * size * size;
+        int n = wanted.Length, classOk = 0, shapeOk = 0, colorOk = 0, detectorOk = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (predicted[i] == wanted[i]) classOk++;
+            if (predicted[i] / palette == wanted[i] / palette) shapeOk++;
+            if (predicted[i] % palette == wanted[i] % palette) colorOk++;
+            if (ColorDetector.Detect(pixels[(i * stride)..((i + 1) * stride)], size) == wanted[i] % palette) detectorOk++;
+        }
+        return (frechet, classOk / (double)n, shapeOk / (double)n, colorOk / (double)n, detectorOk / (double)n);
+    }
+
+    /// <summary>Feature statistics of real Shapes images (a held-out seed), computed once.</summary>
+    private (Tensor Mean, Tensor Covariance) RealStatistics()
+    {
+        if (realStatistics is { } cached) return cached;
+        const int RealImages = 4000;
+        var features = new List<Tensor>();
+        var data = new ShapesDataset(seed + 777);
+        using (torch.inference_mode())
+        {
+            for (int start = 0; start < RealImages; start += 500)
+            {
+                var (images, _, _) = data.Batch(start, 500);
+                features.Add(classifier.Features(images));
+            }
+        }
+        realStatistics = FrechetDistance.Statistics(cat(features.ToArray(), 0));
+        return realStatistics.Value;
+    }
+}

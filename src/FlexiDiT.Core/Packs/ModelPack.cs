@@ -1,0 +1,144 @@
+using System.Text.Json;
+using FlexiDiT.Checkpoints;
+using FlexiDiT.Models;
+using FlexiDiT.Sampling;
+using static TorchSharp.torch;
+
+namespace FlexiDiT.Packs;
+
+/// <summary>
+/// A model pack on disk: a <c>pack.json</c> manifest and the files it names. The product's own Shapes
+/// model is the pack <c>models/shapes-flexidit</c>; users assemble packs for the published DiT-XL/2.
+/// </summary>
+public sealed class ModelPack
+{
+    /// <summary>File name of a manifest.</summary>
+    public const string ManifestFileName = "pack.json";
+    /// <summary>Name of the pack this product ships and uses by default.</summary>
+    public const string DefaultPackName = "shapes-flexidit";
+    /// <summary>Environment variable naming a pack (folder or manifest) to use by default.</summary>
+    public const string DefaultPackVariable = "FLEXIDIT_MODEL";
+
+    private ModelPack(string manifestPath, ModelPackManifest manifest, IReadOnlyList<string[]> classes)
+    {
+        ManifestPath = manifestPath;
+        Manifest = manifest;
+        ClassSynonyms = classes;
+        ClassNames = classes.Select(c => c[0]).ToArray();
+    }
+
+    /// <summary>The manifest file.</summary>
+    public string ManifestPath { get; }
+    /// <summary>The folder relative paths are resolved against.</summary>
+    public string Directory => Path.GetDirectoryName(ManifestPath)!;
+    /// <summary>The manifest.</summary>
+    public ModelPackManifest Manifest { get; }
+    /// <summary>The pack's name.</summary>
+    public string Name => Manifest.Name;
+    /// <summary>Class names by index (first synonym).</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+    /// <summary>All names of each class.</summary>
+    public IReadOnlyList<string[]> ClassSynonyms { get; }
+
+    /// <summary>Resolves a path of the manifest.</summary>
+    public string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(Directory, path));
+
+    /// <summary>Loads a pack from its folder or manifest, checking that every file it names exists.</summary>
+    public static ModelPack Load(string folderOrManifest)
+    {
+        string manifestPath = System.IO.Directory.Exists(folderOrManifest) ? Path.Combine(folderOrManifest, ManifestFileName) : folderOrManifest;
+        manifestPath = Path.GetFullPath(manifestPath);
+        if (!File.Exists(manifestPath))
+            throw new FileNotFoundException($"No model pack at {folderOrManifest}: expected a folder with {ManifestFileName} or a manifest file.", manifestPath);
+        ModelPackManifest manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<ModelPackManifest>(File.ReadAllText(manifestPath), JsonOptions)
+                ?? throw new InvalidDataException($"Model pack manifest {manifestPath} is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"Model pack manifest {manifestPath} is not valid: {e.Message}", e);
+        }
+        string folder = Path.GetDirectoryName(manifestPath)!;
+        string Need(string field, string? path)
+        {
+            if (path is null) throw new InvalidDataException($"Model pack {manifestPath}: '{field}' is required.");
+            string full = Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(folder, path));
+            if (!File.Exists(full)) throw new FileNotFoundException($"Model pack {manifestPath}: '{field}' names {full}, which does not exist.", full);
+            return full;
+        }
+        Need("checkpoint", manifest.Checkpoint);
+        if (manifest.Config is not null) Need("config", manifest.Config);
+        if (manifest.Vae is not null)
+        {
+            Need("vae.weights", manifest.Vae.Weights);
+            Need("vae.config", manifest.Vae.Config);
+        }
+        if (manifest.PlanTable is not null) Need("planTable", manifest.PlanTable);
+        if (manifest.Classifier is not null) Need("classifier", manifest.Classifier);
+        var classes = ReadClasses(Need("classes", manifest.Classes), manifestPath);
+        return new ModelPack(manifestPath, manifest, classes);
+    }
+
+    private static string[][] ReadClasses(string path, string manifestPath)
+    {
+        var lines = File.ReadAllLines(path).Where(l => l.Trim().Length > 0)
+            .Select(l => l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+        if (lines.Length == 0) throw new InvalidDataException($"Model pack {manifestPath}: the classes file {path} is empty.");
+        return lines;
+    }
+
+    /// <summary>Loads the model (DiT or FlexiDiT) on <paramref name="device"/>.</summary>
+    public DiT LoadModel(Device? device = null)
+    {
+        var model = DiTCheckpoint.Load(Resolve(Manifest.Checkpoint), Manifest.Config is null ? null : Resolve(Manifest.Config), device);
+        if (model.Config.NumClasses != ClassNames.Count)
+            throw new InvalidDataException($"Model pack {Name}: the model has {model.Config.NumClasses} classes but the classes file lists {ClassNames.Count}.");
+        return model;
+    }
+
+    /// <summary>A named plan of the pack.</summary>
+    public PlanSpec Plan(string name) =>
+        Manifest.Plans.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"Model pack {Name} has no plan '{name}'; it has: {string.Join(", ", Manifest.Plans.Select(p => p.Name))}.", nameof(name));
+
+    /// <summary>The default plan.</summary>
+    public PlanSpec DefaultPlan => Plan(Manifest.Defaults.Plan);
+
+    /// <summary>Folders searched for packs: $FLEXIDIT_MODELS_DIR, the program's <c>models</c>, and <c>models</c> above the working directory.</summary>
+    public static IEnumerable<string> SearchFolders()
+    {
+        if (Environment.GetEnvironmentVariable("FLEXIDIT_MODELS_DIR") is { Length: > 0 } custom) yield return custom;
+        yield return Path.Combine(AppContext.BaseDirectory, "models");
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+            yield return Path.Combine(dir.FullName, "models");
+    }
+
+    /// <summary>Every pack the program can see, by name (first found wins).</summary>
+    public static IReadOnlyList<string> Discover()
+    {
+        var found = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string folder in SearchFolders().Where(System.IO.Directory.Exists))
+            foreach (string manifest in System.IO.Directory.EnumerateFiles(folder, ManifestFileName, SearchOption.AllDirectories))
+                found.TryAdd(Path.GetFileName(Path.GetDirectoryName(manifest)!), manifest);
+        return [.. found.Values];
+    }
+
+    /// <summary>Finds a pack by name, folder or manifest path; null means the default pack.</summary>
+    public static ModelPack Find(string? nameOrPath = null)
+    {
+        nameOrPath ??= Environment.GetEnvironmentVariable(DefaultPackVariable) is { Length: > 0 } env ? env : DefaultPackName;
+        if (File.Exists(nameOrPath) || System.IO.Directory.Exists(nameOrPath)) return Load(nameOrPath);
+        foreach (string folder in SearchFolders())
+        {
+            string candidate = Path.Combine(folder, nameOrPath);
+            if (File.Exists(Path.Combine(candidate, ManifestFileName))) return Load(candidate);
+        }
+        throw new FileNotFoundException($"Model pack '{nameOrPath}' not found. Looked in: {string.Join(", ", SearchFolders().Distinct())}. " +
+            "Pass a pack folder or pack.json path, or see README 'Model packs'.");
+    }
+
+    /// <summary>JSON settings of manifests.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new() { WriteIndented = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
+}

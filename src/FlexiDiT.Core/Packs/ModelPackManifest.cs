@@ -1,0 +1,56 @@
+using System.Text.Json.Serialization;
+using FlexiDiT.Sampling;
+
+namespace FlexiDiT.Packs;
+
+/// <summary>
+/// <c>pack.json</c>: everything needed to run one model. Paths are relative to the manifest's folder or
+/// absolute, so a manifest can point at large files elsewhere instead of copying them.
+/// </summary>
+public sealed record ModelPackManifest
+{
+    /// <summary>Pack name (used by <c>--model</c> and <c>ModelId</c>).</summary>
+    [JsonPropertyName("name")] public required string Name { get; init; }
+    /// <summary>One-line description.</summary>
+    [JsonPropertyName("description")] public string Description { get; init; } = "";
+    /// <summary>The DiT or FlexiDiT checkpoint.</summary>
+    [JsonPropertyName("checkpoint")] public required string Checkpoint { get; init; }
+    /// <summary>Optional model config JSON (official names); FlexiDiT safetensors carry their own.</summary>
+    [JsonPropertyName("config")] public string? Config { get; init; }
+    /// <summary>The latent decoder, or null for a pixel-space model.</summary>
+    [JsonPropertyName("vae")] public VaeReference? Vae { get; init; }
+    /// <summary>Class names file: one line per class index, synonyms comma-separated; or <c>imagenet</c> for the built-in list.</summary>
+    [JsonPropertyName("classes")] public required string Classes { get; init; }
+    /// <summary>Sampling defaults.</summary>
+    [JsonPropertyName("defaults")] public SamplingDefaults Defaults { get; init; } = new();
+    /// <summary>The named compute plans this pack offers (cheapest last is not required).</summary>
+    [JsonPropertyName("plans")] public IReadOnlyList<PlanSpec> Plans { get; init; } = [];
+    /// <summary>Plan table measured by <c>flexidit eval</c> (quality and FLOPs of each plan), if any.</summary>
+    [JsonPropertyName("planTable")] public string? PlanTable { get; init; }
+    /// <summary>The evaluation classifier (Shapes only), if any.</summary>
+    [JsonPropertyName("classifier")] public string? Classifier { get; init; }
+    /// <summary>Model card (Markdown).</summary>
+    [JsonPropertyName("card")] public string? Card { get; init; }
+}
+
+/// <summary>Where a pack's VAE decoder is and how latents are scaled.</summary>
+public sealed record VaeReference
+{
+    /// <summary>VAE weights (.safetensors, .bin, .pt or .ckpt).</summary>
+    [JsonPropertyName("weights")] public required string Weights { get; init; }
+    /// <summary>VAE config (diffusers config.json or ldm ddconfig).</summary>
+    [JsonPropertyName("config")] public required string Config { get; init; }
+    /// <summary>Latent scale: images come from decoding latents / scale.</summary>
+    [JsonPropertyName("scale")] public double Scale { get; init; } = 0.18215;
+}
+
+/// <summary>How a pack samples unless told otherwise.</summary>
+public sealed record SamplingDefaults
+{
+    /// <summary>The plan used when none is asked for.</summary>
+    [JsonPropertyName("plan")] public string Plan { get; init; } = "full";
+    /// <summary>Default seed base.</summary>
+    [JsonPropertyName("seed")] public long Seed { get; init; }
+    /// <summary>Size images are shown at (an integer multiple of the native size).</summary>
+    [JsonPropertyName("displaySize")] public int? DisplaySize { get; init; }
+}

@@ -1,0 +1,53 @@
+using System.Text.Json.Serialization;
+using FlexiDiT.Diffusion;
+using FlexiDiT.Models;
+
+namespace FlexiDiT.Sampling;
+
+/// <summary>
+/// A compute plan by its parameters (what plan tables and policies store): the steps, the solver, the
+/// guidance and the x/y schedule — the powerful patch runs the last <see cref="PowerfulCondSteps"/>
+/// conditional and last <see cref="PowerfulGuidanceSteps"/> guidance steps (null: all of them).
+/// </summary>
+public sealed record PlanSpec
+{
+    /// <summary>Name used by the CLI (<c>--mode</c>), the generator and the policies.</summary>
+    [JsonPropertyName("name")] public required string Name { get; init; }
+    /// <summary>Respacing, e.g. <c>"50"</c> or <c>"ddim25"</c>.</summary>
+    [JsonPropertyName("respacing")] public required string Respacing { get; init; }
+    /// <summary>The solver.</summary>
+    [JsonPropertyName("solver")] [JsonConverter(typeof(JsonStringEnumConverter))] public SolverKind Solver { get; init; } = SolverKind.Ddpm;
+    /// <summary>Guidance scale.</summary>
+    [JsonPropertyName("guidanceScale")] public double GuidanceScale { get; init; } = 4.0;
+    /// <summary>Powerful conditional steps at the end (null: all).</summary>
+    [JsonPropertyName("powerfulCondSteps")] public int? PowerfulCondSteps { get; init; }
+    /// <summary>Powerful guidance steps at the end (null: all).</summary>
+    [JsonPropertyName("powerfulGuidanceSteps")] public int? PowerfulGuidanceSteps { get; init; }
+    /// <summary>Use the weak conditional prediction as the guidance signal where the guidance branch is weak.</summary>
+    [JsonPropertyName("weakGuidance")] public bool WeakGuidance { get; init; }
+    /// <summary>Guide only the first three channels (the official DiT quirk).</summary>
+    [JsonPropertyName("guideFirstThreeChannelsOnly")] public bool GuideFirstThreeChannelsOnly { get; init; }
+
+    /// <summary>Number of sampling steps.</summary>
+    [JsonIgnore] public int Steps => Diffusion.Respacing.Timesteps(GaussianDiffusion.TrainingTimesteps, Respacing).Length;
+
+    /// <summary>The x/y label of the paper (e.g. <c>30/0</c>).</summary>
+    [JsonIgnore] public string Schedule => $"{PowerfulCondSteps ?? Steps}/{PowerfulGuidanceSteps ?? Steps}";
+
+    /// <summary>A one-line description.</summary>
+    public string Describe() =>
+        $"{Steps} {Solver.ToString().ToUpperInvariant()} steps, powerful {Schedule}{(WeakGuidance ? " + weak-cond guidance" : "")}, cfg {GuidanceScale}";
+
+    /// <summary>The plan for a model (the weak patch is the model's first flexible size).</summary>
+    public ComputePlan Build(DiTConfig config)
+    {
+        int n = Steps;
+        int x = PowerfulCondSteps ?? n, y = PowerfulGuidanceSteps ?? n;
+        bool needsWeak = x < n || y < n;
+        if (needsWeak && config.FlexiPatchSizes.Length == 0)
+            throw new ArgumentException($"Plan '{Name}' runs weak steps, but the model is a plain DiT with only patch size {config.PatchSize}; convert it with 'flexidit convert' first.");
+        int weak = needsWeak ? config.FlexiPatchSizes[0] : config.PatchSize;
+        var plan = ComputePlan.WeakFirst(Name, Respacing, config.PatchSize, weak, x, y, GuidanceScale, WeakGuidance, Solver);
+        return plan with { GuideFirstThreeChannelsOnly = GuideFirstThreeChannelsOnly };
+    }
+}

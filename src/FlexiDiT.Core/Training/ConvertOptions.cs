@@ -1,0 +1,47 @@
+namespace FlexiDiT.Training;
+
+/// <summary>Which loss fine-tunes the weak patch size.</summary>
+public enum ConversionLoss
+{
+    /// <summary>‖ε(x_t; weak) − ε(x_t; powerful)‖² against the frozen original (the method's distillation).</summary>
+    Distill,
+    /// <summary>DiT's own denoising loss on data.</summary>
+    Denoise,
+    /// <summary>The sum of both.</summary>
+    Both,
+}
+
+/// <summary>Settings of <see cref="FlexiConverter"/>.</summary>
+public sealed record ConvertOptions
+{
+    /// <summary>The base DiT checkpoint (official format or this project's).</summary>
+    public required string BaseCheckpoint { get; init; }
+    /// <summary>Optional config JSON of the base checkpoint.</summary>
+    public string? BaseConfig { get; init; }
+    /// <summary>Where the FlexiDiT checkpoint is written (.safetensors).</summary>
+    public required string Output { get; init; }
+    /// <summary>The weak patch size to add (the paper uses 2× the original).</summary>
+    public int WeakPatch { get; init; } = 4;
+    /// <summary>LoRA rank of the weak patch size's adapters on attention and MLP (0: none).</summary>
+    public int LoraRank { get; init; } = 16;
+    /// <summary>The loss.</summary>
+    public ConversionLoss Loss { get; init; } = ConversionLoss.Distill;
+    /// <summary>Distil on the teacher's own sampling trajectories instead of data (no data set needed).</summary>
+    public bool DataFree { get; init; }
+    /// <summary>Images per step.</summary>
+    public int BatchSize { get; init; } = 32;
+    /// <summary>AdamW learning rate.</summary>
+    public double LearningRate { get; init; } = 5e-4;
+    /// <summary>Gradient-norm clip.</summary>
+    public double GradClip { get; init; } = 1.0;
+    /// <summary>Stop after this many steps.</summary>
+    public int? MaxSteps { get; init; }
+    /// <summary>Stop after this much time.</summary>
+    public TimeSpan? MaxTime { get; init; }
+    /// <summary>Seed.</summary>
+    public long Seed { get; init; } = 1;
+    /// <summary>Progress every this many steps.</summary>
+    public int LogEvery { get; init; } = 25;
+    /// <summary>Log file (defaults to the output path + .log).</summary>
+    public string? LogPath { get; init; }
+}

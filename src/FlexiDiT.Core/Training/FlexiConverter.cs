@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using FlexiDiT.Checkpoints;
+using FlexiDiT.Data;
+using FlexiDiT.Diffusion;
+using FlexiDiT.Models;
+using FlexiDiT.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FlexiDiT.Training;
+
+/// <summary>What a conversion did.</summary>
+public sealed record ConvertResult(int Steps, double FirstLoss, double FinalLoss, TimeSpan Elapsed, string Output);
+
+/// <summary>
+/// Converts a DiT into a FlexiDiT: adds a weak patch size initialised by PI-resize (<see cref="Flexify"/>)
+/// and fine-tunes only what the weak size adds (its embeddings and LoRA adapters). The original weights
+/// stay frozen, so the original patch size keeps reproducing the base model exactly, and the frozen
+/// original is the distillation teacher. In data-free mode the training inputs are the states x_t the
+/// teacher visits while sampling its own images (classifier-free guided, as at inference).
+/// </summary>
+public sealed class FlexiConverter(ConvertOptions options, TextWriter? console = null)
+{
+    /// <summary>Runs the conversion and writes the FlexiDiT checkpoint.</summary>
+    public ConvertResult Run(CancellationToken cancellationToken = default)
+    {
+        var log = new TrainingLog(options.LogPath ?? options.Output + ".log", console);
+        using var model = DiTCheckpoint.Load(options.BaseCheckpoint, options.BaseConfig);
+        var config = model.Config;
+        if (options.Loss != ConversionLoss.Distill && options.DataFree)
+            throw new ArgumentException("Data-free conversion has no data for a denoising loss; use --loss distill.");
+        if (options.Loss != ConversionLoss.Distill && (config.InChannels != 3 || config.InputSize != ShapesDataset.ImageSize))
+            throw new ArgumentException($"The denoising loss needs the Shapes data (3×{ShapesDataset.ImageSize}×{ShapesDataset.ImageSize}); this model is {config.InChannels}×{config.InputSize}×{config.InputSize}. Use --data-free with the distillation loss.");
+        if (!options.DataFree && (config.InChannels != 3 || config.InputSize != ShapesDataset.ImageSize))
+            throw new ArgumentException($"Data-based conversion uses the Shapes data; for this {config.InChannels}-channel {config.InputSize}² model use --data-free.");
+
+        Flexify.AddWeakPatchSize(model, options.WeakPatch, options.LoraRank);
+        foreach (var p in model.parameters()) p.requires_grad = false;
+        var trainable = model.WeakParameters().ToList();
+        foreach (var p in trainable) p.requires_grad = true;
+        log.Write($"converting {options.BaseCheckpoint}: patch {config.PatchSize} + weak {options.WeakPatch}, LoRA rank {options.LoraRank}, " +
+            $"{trainable.Sum(p => p.numel()) / 1e3:F0} k trainable parameters, loss {options.Loss}{(options.DataFree ? ", data-free" : "")}");
+
+        var optimizer = torch.optim.AdamW(trainable, lr: options.LearningRate, weight_decay: 0);
+        var generator = new Generator((ulong)options.Seed);
+        var diffusion = new GaussianDiffusion(null, config.LearnSigma ? VarianceKind.LearnedRange : VarianceKind.FixedLarge);
+        var inputs = options.DataFree ? new TeacherTrajectories(model, options.BatchSize, generator) : null;
+        var data = new ShapesDataset(options.Seed + 1000);
+        var watch = Stopwatch.StartNew();
+        int step = 0;
+        double first = double.NaN, last = double.NaN, sum = 0;
+        int count = 0;
+        bool Finished() => (options.MaxSteps is { } s && step >= s) || (options.MaxTime is { } t && watch.Elapsed >= t);
+
+        model.train();
+        while (!Finished() && !cancellationToken.IsCancellationRequested)
+        {
+            using (var scope = torch.NewDisposeScope())
+            {
+                Tensor xT, t, labels, xStart = null!, noise = null!;
+                long[] indices;
+                Tensor teacher;
+                if (inputs is not null)
+                {
+                    (xT, indices, labels, teacher) = inputs.Next();
+                    t = diffusion.ModelTimesteps(indices, xT.device);
+                }
+                else
+                {
+                    (xStart, labels, _) = data.Batch((long)step * options.BatchSize, options.BatchSize);
+                    labels = model.LabelEmbedder.DropLabels(labels, generator);
+                    indices = torch.randint(0, GaussianDiffusion.TrainingTimesteps, [options.BatchSize], generator: generator).data<long>().ToArray();
+                    noise = torch.randn(xStart.shape, generator: generator);
+                    xT = diffusion.QSample(xStart, indices, noise);
+                    t = diffusion.ModelTimesteps(indices, xT.device);
+                    using (torch.no_grad()) teacher = model.Forward(xT, t, labels, config.PatchSize);
+                }
+                var student = model.Forward(xT, t, labels, options.WeakPatch);
+                var loss = options.Loss switch
+                {
+                    ConversionLoss.Distill => (student - teacher).pow(2).mean(),
+                    ConversionLoss.Denoise => diffusion.TrainingLoss(student, xStart, xT, indices, noise).mean(),
+                    _ => (student - teacher).pow(2).mean() + diffusion.TrainingLoss(student, xStart, xT, indices, noise).mean(),
+                };
+                optimizer.zero_grad();
+                loss.backward();
+                torch.nn.utils.clip_grad_norm_(trainable, options.GradClip);
+                optimizer.step();
+                last = loss.item<float>();
+            }
+            step++;
+            if (double.IsNaN(first)) first = last;
+            sum += last;
+            count++;
+            if (step % options.LogEvery == 0 || Finished())
+            {
+                log.Write($"step {step} loss {sum / count:F5} {step / watch.Elapsed.TotalSeconds:F2} steps/s elapsed {watch.Elapsed:hh\\:mm\\:ss}");
+                sum = 0;
+                count = 0;
+            }
+        }
+        model.eval();
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Output))!);
+        DiTCheckpoint.Save(model, options.Output, new Dictionary<string, string>
+        {
+            ["flexidit.base"] = Path.GetFileName(options.BaseCheckpoint),
+            ["flexidit.convert.steps"] = step.ToString(),
+            ["flexidit.convert.loss"] = options.Loss.ToString(),
+            ["flexidit.convert.data_free"] = options.DataFree.ToString(),
+        });
+        log.Write($"wrote {options.Output} after {step} steps ({watch.Elapsed:hh\\:mm\\:ss}); loss {first:F5} → {last:F5}");
+        return new ConvertResult(step, first, last, watch.Elapsed, options.Output);
+    }
+
+    /// <summary>
+    /// The teacher's own guided ancestral sampling trajectories: each call advances a batch of trajectories one
+    /// step and returns the visited x_t, the step index, the labels and the teacher's (conditional) output there.
+    /// </summary>
+    private sealed class TeacherTrajectories(DiT model, int batch, Generator generator)
+    {
+        private const string Respacing = "50";
+        private const double GuidanceScale = 4.0;
+        private const double UnconditionalShare = 0.25;
+        private readonly int[] timestepMap = new GaussianDiffusion(Respacing).TimestepMap;
+        private SamplingRun? run;
+        private long[] labels = [];
+        private long trajectories;
+
+        public (Tensor X, long[] Indices, Tensor Labels, Tensor Teacher) Next()
+        {
+            var config = model.Config;
+            if (run is null || run.IsDone)
+            {
+                run?.Dispose();
+                labels = torch.randint(0, config.NumClasses, [batch], generator: generator).data<long>().ToArray();
+                var plan = ComputePlan.Full("teacher", Respacing, config.PatchSize, config.HasNullClass ? GuidanceScale : 1.0);
+                run = new SamplingRun(config, plan, labels, new SeededNoise((long)generator.initial_seed() * 7919 + trajectories++), CPU);
+            }
+            // The student trains on the full 1000-step schedule, so return original timesteps.
+            long timestep = timestepMap[run.Plan.Steps.Count - 1 - run.StepsDone];
+            var x = run.Current.clone();
+            Tensor[] outputs;
+            using (torch.no_grad()) outputs = ForwardBatcher.Run(model, run.PendingForwards());
+            // A quarter of the rows learn the unconditional branch (the weak model serves both at inference).
+            var y = tensor(labels);
+            var teacher = outputs[0].clone();
+            if (outputs.Length > 1)
+            {
+                var unconditional = (torch.rand(batch, generator: generator) < UnconditionalShare);
+                y = torch.where(unconditional, torch.full_like(y, model.Config.NullClass), y);
+                teacher = torch.where(unconditional.view(-1, 1, 1, 1), outputs[1], teacher);
+            }
+            run.Complete(outputs);
+            return (x, Enumerable.Repeat(timestep, batch).ToArray(), y, teacher);
+        }
+    }
+}
