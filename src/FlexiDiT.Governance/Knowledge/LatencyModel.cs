@@ -111,8 +111,9 @@ public sealed class LatencyModel
     /// <remarks>
     /// The table counts single-image forwards per image; forwards per step (2 with classifier-free guidance) are
     /// assumed to run together, so each of the <c>forwards / perStep</c> calls at a patch size takes a batch of
-    /// <c>count × perStep</c>. Where guidance branches run at different patch sizes this is an approximation,
-    /// which <see cref="Observe"/> corrects for the batch sizes the engine really uses.
+    /// <c>count × perStep</c>. In a step whose guidance branch runs at another patch size than the conditional
+    /// one, the engine makes two calls of <c>count</c> instead, so such plans are predicted somewhat optimistically
+    /// (batching is sublinear); the table does not say how many such steps a plan has.
     /// </remarks>
     /// <param name="plan">The plan.</param>
     /// <param name="count">The number of images.</param>

@@ -1,0 +1,463 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace FlexiDiT.Governance.Ledger;
+
+/// <summary>
+/// An <see cref="IBudgetStore"/> in one SQLite file, safe for many threads and processes on one machine.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each operation opens its own connection and runs in one <c>BEGIN IMMEDIATE</c> transaction, which takes the
+/// database's write lock up front: two reservations can never both read the same balance and both succeed.
+/// Writers queue on the lock for up to <see cref="SqliteBudgetStoreOptions.BusyTimeout"/>. The journal is in WAL
+/// mode, so readers do not block the writer, and a process killed mid-transaction leaves no trace.
+/// </para>
+/// <para>
+/// Microsoft.Data.Sqlite has no truly asynchronous I/O; the asynchronous methods complete synchronously, which is
+/// fine for transactions this short.
+/// </para>
+/// </remarks>
+public sealed class SqliteBudgetStore : IBudgetStore
+{
+    private const string NoUser = "";
+    private readonly string _connectionString;
+    private readonly int _busyTimeoutMs;
+
+    /// <summary>Initializes a new instance of the <see cref="SqliteBudgetStore"/> class; nothing is opened yet.</summary>
+    /// <param name="options">The options.</param>
+    public SqliteBudgetStore(SqliteBudgetStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        DatabasePath = Path.GetFullPath(options.DatabasePath);
+        _busyTimeoutMs = (int)options.BusyTimeout.TotalMilliseconds;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = options.Pooling,
+
+            // Microsoft.Data.Sqlite also retries SQLITE_BUSY itself until the command timeout; keep both in step.
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
+        }.ToString();
+    }
+
+    /// <summary>Gets the full path of the database file.</summary>
+    public string DatabasePath { get; }
+
+    /// <inheritdoc />
+    public Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        using var connection = Open();
+
+        // WAL is a property of the file, so setting it once sticks; it cannot be changed inside a transaction.
+        var mode = Scalar<string>(connection, null, "PRAGMA journal_mode = WAL;");
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"SQLite refused WAL mode for {DatabasePath} (journal mode is '{mode}')");
+        }
+
+        using var tx = connection.BeginTransaction(deferred: false);
+        var version = Scalar<long>(connection, tx, "PRAGMA user_version;");
+        if (version > SqliteLedgerSchema.Version)
+        {
+            throw new InvalidOperationException(
+                $"{DatabasePath} has ledger schema {version}, newer than this version understands ({SqliteLedgerSchema.Version})");
+        }
+
+        Execute(connection, tx, SqliteLedgerSchema.Create);
+        Execute(connection, tx, $"PRAGMA user_version = {SqliteLedgerSchema.Version};");
+        tx.Commit();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<StoreReserveOutcome> TryReserveAsync(ReserveCommand command, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentOutOfRangeException.ThrowIfNegative(command.AmountMicros, nameof(command));
+        cancellationToken.ThrowIfCancellationRequested();
+
+        using var connection = Open();
+        using var tx = connection.BeginTransaction(deferred: false);
+        var tenant = ReadUsage(connection, tx, command.TenantId, NoUser, command.PeriodKey);
+        var tenantLimit = tenant.LimitOverrideMicros ?? command.TenantLimitMicros;
+        AccountUsage? user = null;
+        long? userLimit = null;
+        if (command.UserId is { } userId)
+        {
+            user = ReadUsage(connection, tx, command.TenantId, userId, command.PeriodKey);
+            userLimit = user.LimitOverrideMicros ?? command.UserLimitMicros;
+        }
+
+        BudgetScope? deniedBy =
+            !Fits(tenant, command.AmountMicros, tenantLimit) ? BudgetScope.Tenant
+            : user is not null && userLimit is { } ul && !Fits(user, command.AmountMicros, ul) ? BudgetScope.User
+            : null;
+        if (deniedBy is not null)
+        {
+            // Nothing was written; rolling back just ends the transaction.
+            return Task.FromResult(new StoreReserveOutcome(false, deniedBy, tenant, user, tenantLimit, userLimit));
+        }
+
+        AddToUsage(connection, tx, command.TenantId, NoUser, command.PeriodKey, reservedDelta: command.AmountMicros, committedDelta: 0);
+        if (command.UserId is not null)
+        {
+            AddToUsage(connection, tx, command.TenantId, command.UserId, command.PeriodKey, reservedDelta: command.AmountMicros, committedDelta: 0);
+        }
+
+        Execute(
+            connection,
+            tx,
+            """
+            INSERT INTO reservations (id, tenant_id, user_id, period_key, amount_micros, created_at_ms, expires_at_ms, state)
+            VALUES ($id, $tenant, $user, $period, $amount, $created, $expires, 'held');
+            """,
+            ("$id", Key(command.ReservationId)),
+            ("$tenant", command.TenantId),
+            ("$user", command.UserId ?? NoUser),
+            ("$period", command.PeriodKey),
+            ("$amount", command.AmountMicros),
+            ("$created", command.CreatedAt.ToUnixTimeMilliseconds()),
+            ("$expires", command.ExpiresAt.ToUnixTimeMilliseconds()));
+        tx.Commit();
+
+        return Task.FromResult(new StoreReserveOutcome(
+            true,
+            null,
+            tenant with { ReservedMicros = tenant.ReservedMicros + command.AmountMicros },
+            user is null ? null : user with { ReservedMicros = user.ReservedMicros + command.AmountMicros },
+            tenantLimit,
+            userLimit));
+    }
+
+    /// <inheritdoc />
+    public Task<SettlementOutcome> CommitAsync(Guid reservationId, long actualMicros, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(actualMicros);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Settle(reservationId, actualMicros, ReservationState.Committed, now));
+    }
+
+    /// <inheritdoc />
+    public Task<SettlementOutcome> ReleaseAsync(Guid reservationId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Settle(reservationId, 0, ReservationState.Released, now));
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ReservationRecord>> ReclaimExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var connection = Open();
+        using var tx = connection.BeginTransaction(deferred: false);
+        var expired = ReadReservations(
+            connection,
+            tx,
+            "SELECT * FROM reservations WHERE state = 'held' AND expires_at_ms <= $now ORDER BY expires_at_ms;",
+            ("$now", now.ToUnixTimeMilliseconds()));
+
+        var reclaimed = new List<ReservationRecord>(expired.Count);
+        foreach (var r in expired)
+        {
+            Release(connection, tx, r, 0, ReservationState.Expired, now);
+            reclaimed.Add(r with { State = ReservationState.Expired, SettledAt = now });
+        }
+
+        tx.Commit();
+        return Task.FromResult<IReadOnlyList<ReservationRecord>>(reclaimed);
+    }
+
+    /// <inheritdoc />
+    public Task<ReservationRecord?> GetReservationAsync(Guid reservationId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var connection = Open();
+        return Task.FromResult(FindReservation(connection, null, reservationId));
+    }
+
+    /// <inheritdoc />
+    public Task<AccountUsage> GetUsageAsync(string tenantId, string? userId, string periodKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        ArgumentException.ThrowIfNullOrEmpty(periodKey);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var connection = Open();
+
+        // A deferred transaction gives one snapshot for the usage row and the override.
+        using var tx = connection.BeginTransaction(deferred: true);
+        return Task.FromResult(ReadUsage(connection, tx, tenantId, userId ?? NoUser, periodKey));
+    }
+
+    /// <inheritdoc />
+    public Task SetLimitOverrideAsync(string tenantId, string? userId, long? limitMicros, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        if (limitMicros is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(limitMicros), limitMicros, "must not be negative");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        using var connection = Open();
+        using var tx = connection.BeginTransaction(deferred: false);
+        if (limitMicros is { } limit)
+        {
+            Execute(
+                connection,
+                tx,
+                """
+                INSERT INTO limit_overrides (tenant_id, user_id, limit_micros) VALUES ($tenant, $user, $limit)
+                ON CONFLICT (tenant_id, user_id) DO UPDATE SET limit_micros = excluded.limit_micros;
+                """,
+                ("$tenant", tenantId),
+                ("$user", userId ?? NoUser),
+                ("$limit", limit));
+        }
+        else
+        {
+            Execute(
+                connection,
+                tx,
+                "DELETE FROM limit_overrides WHERE tenant_id = $tenant AND user_id = $user;",
+                ("$tenant", tenantId),
+                ("$user", userId ?? NoUser));
+        }
+
+        tx.Commit();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task ResetPeriodAsync(string tenantId, string periodKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        ArgumentException.ThrowIfNullOrEmpty(periodKey);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var connection = Open();
+        using var tx = connection.BeginTransaction(deferred: false);
+        (string, object)[] keys = [("$tenant", tenantId), ("$period", periodKey)];
+        Execute(connection, tx, "UPDATE usage SET committed_micros = 0 WHERE tenant_id = $tenant AND period_key = $period;", keys);
+        Execute(connection, tx, "DELETE FROM alerts_fired WHERE tenant_id = $tenant AND period_key = $period;", keys);
+        tx.Commit();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<bool> TryRecordAlertAsync(string tenantId, string? userId, string periodKey, double threshold, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        ArgumentException.ThrowIfNullOrEmpty(periodKey);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var connection = Open();
+        using var tx = connection.BeginTransaction(deferred: false);
+        var inserted = Execute(
+            connection,
+            tx,
+            """
+            INSERT INTO alerts_fired (tenant_id, user_id, period_key, threshold_ppm, fired_at_ms)
+            VALUES ($tenant, $user, $period, $ppm, $now)
+            ON CONFLICT DO NOTHING;
+            """,
+            ("$tenant", tenantId),
+            ("$user", userId ?? NoUser),
+            ("$period", periodKey),
+            // Thresholds are keyed in parts per million: floating-point keys would not compare reliably.
+            ("$ppm", (long)Math.Round(threshold * 1_000_000)),
+            ("$now", now.ToUnixTimeMilliseconds()));
+        tx.Commit();
+        return Task.FromResult(inserted == 1);
+    }
+
+    private SettlementOutcome Settle(Guid reservationId, long actualMicros, ReservationState target, DateTimeOffset now)
+    {
+        using var connection = Open();
+        using var tx = connection.BeginTransaction(deferred: false);
+        var reservation = FindReservation(connection, tx, reservationId);
+        if (reservation is null)
+        {
+            return new SettlementOutcome(SettlementStatus.NotFound, null, null, null);
+        }
+
+        if (reservation.State != ReservationState.Held)
+        {
+            return new SettlementOutcome(SettlementStatus.NotHeld, reservation, null, null);
+        }
+
+        if (actualMicros > reservation.AmountMicros)
+        {
+            return new SettlementOutcome(SettlementStatus.ExceedsReservation, reservation, null, null);
+        }
+
+        Release(connection, tx, reservation, actualMicros, target, now);
+        var tenant = ReadUsage(connection, tx, reservation.TenantId, NoUser, reservation.PeriodKey);
+        var user = reservation.UserId is { } u ? ReadUsage(connection, tx, reservation.TenantId, u, reservation.PeriodKey) : null;
+        tx.Commit();
+
+        var settled = reservation with
+        {
+            State = target,
+            ActualMicros = target == ReservationState.Committed ? actualMicros : null,
+            SettledAt = now,
+        };
+        return new SettlementOutcome(SettlementStatus.Settled, settled, tenant, user);
+    }
+
+    // Moves a held reservation's amount out of "reserved", charging actualMicros of it, and records the new state.
+    private static void Release(SqliteConnection connection, SqliteTransaction tx, ReservationRecord r, long actualMicros, ReservationState target, DateTimeOffset now)
+    {
+        AddToUsage(connection, tx, r.TenantId, NoUser, r.PeriodKey, -r.AmountMicros, actualMicros);
+        if (r.UserId is not null)
+        {
+            AddToUsage(connection, tx, r.TenantId, r.UserId, r.PeriodKey, -r.AmountMicros, actualMicros);
+        }
+
+        Execute(
+            connection,
+            tx,
+            "UPDATE reservations SET state = $state, actual_micros = $actual, settled_at_ms = $now WHERE id = $id AND state = 'held';",
+            ("$state", StateName(target)),
+            ("$actual", target == ReservationState.Committed ? actualMicros : DBNull.Value),
+            ("$now", now.ToUnixTimeMilliseconds()),
+            ("$id", Key(r.Id)));
+    }
+
+    private static bool Fits(AccountUsage usage, long amount, long limit) =>
+        usage.CommittedMicros + usage.ReservedMicros + amount <= limit;
+
+    private static void AddToUsage(SqliteConnection connection, SqliteTransaction tx, string tenantId, string userId, string periodKey, long reservedDelta, long committedDelta) =>
+        Execute(
+            connection,
+            tx,
+            """
+            INSERT INTO usage (tenant_id, user_id, period_key, committed_micros, reserved_micros)
+            VALUES ($tenant, $user, $period, $committed, $reserved)
+            ON CONFLICT (tenant_id, user_id, period_key) DO UPDATE SET
+                committed_micros = committed_micros + excluded.committed_micros,
+                reserved_micros = reserved_micros + excluded.reserved_micros;
+            """,
+            ("$tenant", tenantId),
+            ("$user", userId),
+            ("$period", periodKey),
+            ("$committed", committedDelta),
+            ("$reserved", reservedDelta));
+
+    private static AccountUsage ReadUsage(SqliteConnection connection, SqliteTransaction? tx, string tenantId, string userId, string periodKey)
+    {
+        using var command = Command(
+            connection,
+            tx,
+            """
+            SELECT
+                (SELECT committed_micros FROM usage WHERE tenant_id = $tenant AND user_id = $user AND period_key = $period),
+                (SELECT reserved_micros FROM usage WHERE tenant_id = $tenant AND user_id = $user AND period_key = $period),
+                (SELECT limit_micros FROM limit_overrides WHERE tenant_id = $tenant AND user_id = $user);
+            """,
+            ("$tenant", tenantId),
+            ("$user", userId),
+            ("$period", periodKey));
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return new AccountUsage(
+            reader.IsDBNull(0) ? 0 : reader.GetInt64(0),
+            reader.IsDBNull(1) ? 0 : reader.GetInt64(1),
+            reader.IsDBNull(2) ? null : reader.GetInt64(2));
+    }
+
+    private static ReservationRecord? FindReservation(SqliteConnection connection, SqliteTransaction? tx, Guid id) =>
+        ReadReservations(connection, tx, "SELECT * FROM reservations WHERE id = $id;", ("$id", Key(id))).SingleOrDefault();
+
+    private static List<ReservationRecord> ReadReservations(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = Command(connection, tx, sql, parameters);
+        using var reader = command.ExecuteReader();
+        var list = new List<ReservationRecord>();
+        while (reader.Read())
+        {
+            var user = reader.GetString(reader.GetOrdinal("user_id"));
+            var actual = reader.GetOrdinal("actual_micros");
+            var settled = reader.GetOrdinal("settled_at_ms");
+            list.Add(new ReservationRecord(
+                Guid.Parse(reader.GetString(reader.GetOrdinal("id"))),
+                reader.GetString(reader.GetOrdinal("tenant_id")),
+                user.Length == 0 ? null : user,
+                reader.GetString(reader.GetOrdinal("period_key")),
+                reader.GetInt64(reader.GetOrdinal("amount_micros")),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(reader.GetOrdinal("created_at_ms"))),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(reader.GetOrdinal("expires_at_ms"))),
+                ParseState(reader.GetString(reader.GetOrdinal("state"))),
+                reader.IsDBNull(actual) ? null : reader.GetInt64(actual),
+                reader.IsDBNull(settled) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(settled))));
+        }
+
+        return list;
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+
+            // Per connection: wait for the write lock instead of failing at once, and make each commit durable
+            // before it returns, because a committed charge must survive a power cut.
+            Execute(connection, null, $"PRAGMA busy_timeout = {_busyTimeoutMs.ToString(CultureInfo.InvariantCulture)}; PRAGMA synchronous = FULL;");
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command;
+    }
+
+    private static int Execute(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = Command(connection, tx, sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    private static T Scalar<T>(SqliteConnection connection, SqliteTransaction? tx, string sql)
+    {
+        using var command = Command(connection, tx, sql);
+        return (T)Convert.ChangeType(command.ExecuteScalar()!, typeof(T), CultureInfo.InvariantCulture);
+    }
+
+    private static string Key(Guid id) => id.ToString("D");
+
+    private static string StateName(ReservationState state) => state switch
+    {
+        ReservationState.Held => "held",
+        ReservationState.Committed => "committed",
+        ReservationState.Released => "released",
+        ReservationState.Expired => "expired",
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
+    };
+
+    private static ReservationState ParseState(string state) => state switch
+    {
+        "held" => ReservationState.Held,
+        "committed" => ReservationState.Committed,
+        "released" => ReservationState.Released,
+        "expired" => ReservationState.Expired,
+        _ => throw new InvalidOperationException($"unknown reservation state '{state}' in the ledger database"),
+    };
+}
