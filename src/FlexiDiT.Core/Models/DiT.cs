@@ -42,7 +42,7 @@ public sealed class AdaptedLinear : nn.Module
 {
     private readonly Parameter weight;
     private readonly Parameter bias;
-    private readonly ModuleDict<LoraAdapter> lora = new();
+    private readonly ModuleGroup<LoraAdapter> lora = new("lora");
 
     /// <summary>Creates the layer with PyTorch's default initialisation.</summary>
     public AdaptedLinear(long inFeatures, long outFeatures) : base("linear")
@@ -59,13 +59,13 @@ public sealed class AdaptedLinear : nn.Module
     public Parameter Bias => bias;
 
     /// <summary>Adds a LoRA adapter used when the model runs at <paramref name="patchSize"/>.</summary>
-    public void AddAdapter(int patchSize, int rank) => lora.Add(patchSize.ToString(), new LoraAdapter(weight.shape[1], weight.shape[0], rank));
+    public void AddAdapter(int patchSize, int rank) => lora.Add(patchSize, new LoraAdapter(weight.shape[1], weight.shape[0], rank));
 
     /// <summary>y = x Wᵀ + b, plus the adapter of the active patch size if there is one.</summary>
     public Tensor Forward(Tensor x, int patchSize)
     {
         var y = F.linear(x, weight, bias);
-        return lora.TryGetValue(patchSize.ToString(), out var adapter) ? y.add_(adapter!.Delta(x)) : y;
+        return lora.TryGet(patchSize, out var adapter) ? y.add_(adapter.Delta(x)) : y;
     }
 }
 
@@ -279,7 +279,7 @@ public sealed class DiT : nn.Module
     private readonly Tensor pos_embed;
     private readonly ModuleList<DiTBlock> blocks = new();
     private readonly FinalLayer final_layer;
-    private readonly ModuleDict<FlexiPatch> flexi = new();
+    private readonly ModuleGroup<FlexiPatch> flexi = new("flexi");
     private readonly Dictionary<int, Tensor> weakPositions = new();
 
     /// <summary>Creates a model with PyTorch's default initialisation (load weights before use).</summary>
@@ -313,7 +313,7 @@ public sealed class DiT : nn.Module
 
     /// <summary>The parts a weak patch size adds, by patch size.</summary>
     public FlexiPatch WeakParts(int patchSize) =>
-        flexi.TryGetValue(patchSize.ToString(), out var parts) ? parts! : throw new ArgumentException($"The model has no patch size {patchSize}; it has {string.Join(", ", Config.AllPatchSizes)}.", nameof(patchSize));
+        flexi.TryGet(patchSize, out var parts) ? parts : throw new ArgumentException($"The model has no patch size {patchSize}; it has {string.Join(", ", Config.AllPatchSizes)}.", nameof(patchSize));
 
     /// <summary>The parameters that belong to weak patch sizes only (what conversion fine-tunes).</summary>
     public IEnumerable<Parameter> WeakParameters() =>
@@ -333,7 +333,7 @@ public sealed class DiT : nn.Module
     private FlexiPatch AddWeakParts(int patchSize)
     {
         var parts = new FlexiPatch(Config.InChannels, Config.HiddenSize, patchSize, Config.OutChannels);
-        flexi.Add(patchSize.ToString(), parts);
+        flexi.Add(patchSize, parts);
         if (Config.FlexiLoraRank > 0)
             foreach (var linear in blocks.SelectMany(b => b.Linears)) linear.AddAdapter(patchSize, Config.FlexiLoraRank);
         return parts;

@@ -1,0 +1,91 @@
+using FlexiDiT.Checkpoints;
+using FlexiDiT.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace FlexiDiT.Tests.Engine;
+
+/// <summary>The FlexiDiT conversion: PI-resize and exactness at the original patch size.</summary>
+public class FlexifyTests
+{
+    private static DiT Reference() => DiTCheckpoint.Load(Path.Combine(TestPaths.ReferenceDirectory, "dit_tiny_a.safetensors"), Path.Combine(TestPaths.ReferenceDirectory, "dit_tiny_a.json"));
+
+    [Fact]
+    public void Pi_resized_embedding_of_an_upsampled_patch_equals_the_original_embedding()
+    {
+        using var model = Reference();
+        Flexify.AddWeakPatchSize(model, 4, loraRank: 0);
+        using var _ = torch.no_grad();
+        // Patches x (N, C, 2, 2) and their bilinear upsamples Bx (N, C, 4, 4).
+        var x = torch.randn(5, 4, 2, 2, generator: new Generator(3));
+        var bx = F.interpolate(x, size: [4, 4], mode: InterpolationMode.Bilinear, align_corners: false);
+        var original = model.PatchEmbedder.Proj.forward(x);
+        var resized = model.WeakParts(4).Embedder.Proj.forward(bx);
+        Assert.True(torch.allclose(original, resized, rtol: 1e-4, atol: 1e-5), $"max diff {(original - resized).abs().max().item<float>()}");
+    }
+
+    [Fact]
+    public void Resized_de_embedding_outputs_the_bilinear_upsample_of_the_original_output()
+    {
+        using var model = Reference();
+        Flexify.AddWeakPatchSize(model, 4, loraRank: 0);
+        using var _ = torch.no_grad();
+        var tokens = torch.randn(3, 96, generator: new Generator(4));
+        var c = model.Config.OutChannels;
+        var original = model.FinalLayer.Linear.forward(tokens).view(3, 2, 2, c).permute(0, 3, 1, 2);
+        var weak = model.WeakParts(4).DeEmbedding.forward(tokens).view(3, 4, 4, c).permute(0, 3, 1, 2);
+        var upsampled = F.interpolate(original, size: [4, 4], mode: InterpolationMode.Bilinear, align_corners: false);
+        Assert.True(torch.allclose(weak, upsampled, rtol: 1e-4, atol: 1e-5));
+    }
+
+    [Fact]
+    public void Converted_model_reproduces_the_original_at_the_original_patch_size()
+    {
+        using var base_ = Reference();
+        using var flexible = Reference();
+        Flexify.AddWeakPatchSize(flexible, 4, loraRank: 4);
+        using var _ = torch.no_grad();
+        // Make the weak parts non-trivial: they must not leak into the original path.
+        foreach (var p in flexible.WeakParameters()) p.normal_(0, 0.5);
+        var x = torch.randn(2, 4, 16, 16, generator: new Generator(5));
+        var t = torch.tensor(new long[] { 10, 900 });
+        var y = torch.tensor(new long[] { 1, 10 });
+        Assert.True(torch.allclose(base_.Forward(x, t, y), flexible.Forward(x, t, y, 2), rtol: 0, atol: 0));
+        Assert.Equal(new long[] { 2, 8, 16, 16 }, flexible.Forward(x, t, y, 4).shape);
+    }
+
+    [Fact]
+    public void Weak_grid_positions_use_the_original_coordinates()
+    {
+        // A 2×2 grid of tokens that each span 2 original patches sits at original positions 0.5 and 2.5.
+        var coarse = PositionEmbedding.SinCos2D(8, 2, 2, originalPatchesPerToken: 2);
+        var fine = PositionEmbedding.SinCos2D(8, 4, 4, originalPatchesPerToken: 1);
+        // Column embedding (first half) of coarse token (0, 0) lies between fine columns 0 and 1: sin(0.5) for ω=1.
+        Assert.Equal(MathF.Sin(0.5f), coarse[0, 0].item<float>(), 5);
+        Assert.Equal(MathF.Sin(1f), fine[1, 0].item<float>(), 5);
+    }
+
+    [Fact]
+    public void Saved_flexidit_round_trips_with_its_config()
+    {
+        using var model = Reference();
+        Flexify.AddWeakPatchSize(model, 4, loraRank: 2);
+        string path = Path.Combine(Path.GetTempPath(), $"flexi-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            DiTCheckpoint.Save(model, path);
+            using var loaded = DiTCheckpoint.Load(path);
+            Assert.Equal([4], loaded.Config.FlexiPatchSizes);
+            var x = torch.randn(1, 4, 16, 16);
+            var t = torch.tensor(new long[] { 500 });
+            var y = torch.tensor(new long[] { 3 });
+            using var _ = torch.no_grad();
+            Assert.True(torch.allclose(model.Forward(x, t, y, 4), loaded.Forward(x, t, y, 4)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
