@@ -5,6 +5,7 @@ var root = new RootCommand("flexidit: a variable-compute Diffusion Transformer (
 {
     ReferenceCheckCommand.Create(),
     TrainCommand.Create(),
+    VaeCheckCommand.Create(),
     TrainClassifierCommand.Create(),
     ConvertCommand.Create(),
     EvalCommand.Create(),
