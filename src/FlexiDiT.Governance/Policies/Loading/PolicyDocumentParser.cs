@@ -33,6 +33,10 @@ internal sealed class PolicyDocumentParser
         {
             parser.ParseRoot(root);
         }
+        else
+        {
+            parser._result.Readable = false;
+        }
 
         return parser._result;
     }
@@ -73,7 +77,7 @@ internal sealed class PolicyDocumentParser
 
     private void ParseRoot(YamlNode root)
     {
-        var sections = YamlFields.Open(_diagnostics, _file, root, "policy file", SectionNames);
+        var sections = YamlFields.Open(_diagnostics, _file, root, "policy file", SectionNames, noun: "section");
         if (sections is null)
         {
             return;
@@ -91,7 +95,7 @@ internal sealed class PolicyDocumentParser
 
         if (sections.Get("pricing", required: false) is { } pricing)
         {
-            ParsePricing(pricing);
+            ParsePricing(pricing, sections.KeyOf("pricing")!);
         }
     }
 
@@ -120,12 +124,13 @@ internal sealed class PolicyDocumentParser
     {
         var name = key.Value!;
         var context = $"task '{name}'";
+        _result.DeclaredTasks.Add(name);
         if (!PolicyNames.TaskType().IsMatch(name))
         {
             _diagnostics.Error(_file, key, $"{context}: task type names must be lower-case letters, digits and hyphens");
         }
 
-        var fields = YamlFields.Open(_diagnostics, _file, node, context, TaskFields);
+        var fields = YamlFields.Open(_diagnostics, _file, node, context, TaskFields, owner: key);
         if (fields is null)
         {
             return;
@@ -160,7 +165,8 @@ internal sealed class PolicyDocumentParser
             return null;
         }
 
-        if (node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: "none" })
+        // Keywords may be quoted (JSON has no other way to write them); only numbers and booleans must be bare.
+        if (node is YamlScalarNode { Value: "none" })
         {
             return QualityFloor.None;
         }
@@ -171,7 +177,7 @@ internal sealed class PolicyDocumentParser
             return null;
         }
 
-        var fields = YamlFields.Open(_diagnostics, _file, node, $"{task.Context}: qualityFloor", FloorFields);
+        var fields = YamlFields.Open(_diagnostics, _file, node, $"{task.Context}: qualityFloor", FloorFields, owner: node);
         if (fields is null)
         {
             return null;
@@ -207,7 +213,7 @@ internal sealed class PolicyDocumentParser
             _diagnostics.Error(_file, key, $"{context}: tenant ids must be letters, digits and . _ @ + -, starting with a letter or digit");
         }
 
-        var fields = YamlFields.Open(_diagnostics, _file, node, context, TenantFields);
+        var fields = YamlFields.Open(_diagnostics, _file, node, context, TenantFields, owner: key);
         if (fields is null)
         {
             return;
@@ -345,7 +351,7 @@ internal sealed class PolicyDocumentParser
                 continue;
             }
 
-            var fields = YamlFields.Open(_diagnostics, _file, value, $"{tenant.Context}: user '{userId}'", UserFields);
+            var fields = YamlFields.Open(_diagnostics, _file, value, $"{tenant.Context}: user '{userId}'", UserFields, owner: key);
             var budget = fields?.Credits("budget", required: true);
             if (budget is null)
             {
@@ -366,9 +372,9 @@ internal sealed class PolicyDocumentParser
         return users;
     }
 
-    private void ParsePricing(YamlNode node)
+    private void ParsePricing(YamlNode node, YamlNode key)
     {
-        var fields = YamlFields.Open(_diagnostics, _file, node, "pricing", PricingFields);
+        var fields = YamlFields.Open(_diagnostics, _file, node, "pricing", PricingFields, owner: key);
         if (fields is null)
         {
             return;
@@ -379,7 +385,7 @@ internal sealed class PolicyDocumentParser
         if (perTflop is not null && minimum is not null)
         {
             var pricing = new PricingPolicy { CreditsPerTflop = perTflop.Value, MinimumChargePerImage = minimum.Value };
-            _result.Pricing.Add(new Located<PricingPolicy>(pricing, _file, PolicyDiagnostics.LineOf(node)));
+            _result.Pricing.Add(new Located<PricingPolicy>(pricing, _file, PolicyDiagnostics.LineOf(key)));
         }
     }
 

@@ -34,10 +34,14 @@ internal static class PolicySetAssembler
         var tasks = new Dictionary<string, Located<TaskPolicy>>(StringComparer.Ordinal);
         var tenants = new Dictionary<string, Located<TenantDraft>>(StringComparer.Ordinal);
         Located<PricingPolicy>? pricing = null;
+        var declaredTasks = new HashSet<string>(StringComparer.Ordinal);
+        var everythingKnown = documents.Count == fileOrder.Count;
 
         foreach (var (source, text) in documents)
         {
             var parsed = PolicyDocumentParser.Parse(source, text, diagnostics);
+            everythingKnown &= parsed.Readable;
+            declaredTasks.UnionWith(parsed.DeclaredTasks);
             foreach (var task in parsed.Tasks)
             {
                 if (!tasks.TryAdd(task.Value.Name, task))
@@ -87,7 +91,13 @@ internal static class PolicySetAssembler
             }
         }
 
-        CheckAllowedTasks(tenants.Values, tasks, diagnostics);
+        // Cross-references are checked against every task type declared, even one with invalid fields, so a typo in
+        // a task does not also show up as errors in every tenant that allows it. When a file could not be read or
+        // parsed, what it declares is unknown and the check would only produce noise.
+        if (everythingKnown)
+        {
+            CheckAllowedTasks(tenants.Values, declaredTasks, diagnostics);
+        }
 
         if (diagnostics.HasErrors)
         {
@@ -107,16 +117,16 @@ internal static class PolicySetAssembler
 
     private static void CheckAllowedTasks(
         IEnumerable<Located<TenantDraft>> tenants,
-        IReadOnlyDictionary<string, Located<TaskPolicy>> tasks,
+        IReadOnlySet<string> tasks,
         PolicyDiagnostics diagnostics)
     {
         foreach (var tenant in tenants)
         {
             foreach (var allowed in tenant.Value.AllowedTasks)
             {
-                if (allowed.Value != TenantPolicy.AnyTaskType && !tasks.ContainsKey(allowed.Value))
+                if (allowed.Value != TenantPolicy.AnyTaskType && !tasks.Contains(allowed.Value))
                 {
-                    var known = tasks.Keys.Order(StringComparer.Ordinal).Append(TenantPolicy.AnyTaskType);
+                    var known = tasks.Order(StringComparer.Ordinal).Append(TenantPolicy.AnyTaskType);
                     diagnostics.Error(
                         allowed.File,
                         allowed.Line,

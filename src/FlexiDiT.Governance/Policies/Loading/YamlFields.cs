@@ -13,21 +13,32 @@ internal sealed class YamlFields
     private readonly PolicyDiagnostics _diagnostics;
     private readonly string _file;
     private readonly Dictionary<string, YamlNode> _values = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, YamlNode> _keys = new(StringComparer.Ordinal);
 
-    private YamlFields(PolicyDiagnostics diagnostics, string file, YamlMappingNode node, string context)
+    private YamlFields(PolicyDiagnostics diagnostics, string file, YamlMappingNode node, string context, YamlNode? owner)
     {
         _diagnostics = diagnostics;
         _file = file;
         Node = node;
         Context = context;
+        Owner = owner ?? node;
     }
 
     public YamlMappingNode Node { get; }
 
+    /// <summary>Gets the node a missing field is reported at: the entry's name where there is one, else the mapping.</summary>
+    public YamlNode Owner { get; }
+
     public string Context { get; }
 
     public static YamlFields? Open(
-        PolicyDiagnostics diagnostics, string file, YamlNode node, string context, IReadOnlyList<string> allowed)
+        PolicyDiagnostics diagnostics,
+        string file,
+        YamlNode node,
+        string context,
+        IReadOnlyList<string> allowed,
+        YamlNode? owner = null,
+        string noun = "field")
     {
         if (node is not YamlMappingNode mapping)
         {
@@ -35,28 +46,31 @@ internal sealed class YamlFields
             return null;
         }
 
-        var fields = new YamlFields(diagnostics, file, mapping, context);
+        var fields = new YamlFields(diagnostics, file, mapping, context, owner);
         foreach (var (keyNode, value) in mapping.Children)
         {
             if (keyNode is not YamlScalarNode { Value: { Length: > 0 } key })
             {
-                fields.Error(keyNode, "field names must be plain text");
+                fields.Error(keyNode, $"{noun} names must be plain text");
                 continue;
             }
 
             if (!allowed.Contains(key, StringComparer.Ordinal))
             {
-                fields.Error(keyNode, $"unknown field '{key}'{FieldSuggestions.Hint(key, allowed)}");
+                fields.Error(keyNode, $"unknown {noun} '{key}'{FieldSuggestions.Hint(key, allowed)}");
                 continue;
             }
 
             fields._values[key] = value;
+            fields._keys[key] = keyNode;
         }
 
         return fields;
     }
 
     public void Error(YamlNode at, string message) => _diagnostics.Error(_file, at, $"{Context}: {message}");
+
+    public YamlNode? KeyOf(string name) => _keys.GetValueOrDefault(name);
 
     public YamlNode? Get(string name, bool required)
     {
@@ -67,7 +81,7 @@ internal sealed class YamlFields
 
         if (required)
         {
-            Error(Node, $"missing required field '{name}'");
+            Error(Owner, $"missing required field '{name}'");
         }
 
         return null;
