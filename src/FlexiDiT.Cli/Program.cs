@@ -11,6 +11,8 @@ var root = new RootCommand("flexidit: a variable-compute Diffusion Transformer (
     EvalCommand.Create(),
     BenchCommand.Create(),
     FlopsCommand.Create(),
+    GenerateCommand.Create(),
+    ModelsCommand.Create(),
 };
 try
 {

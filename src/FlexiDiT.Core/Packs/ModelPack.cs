@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FlexiDiT.Checkpoints;
 using FlexiDiT.Models;
+using FlexiDiT.Prompts;
 using FlexiDiT.Sampling;
 using static TorchSharp.torch;
 
@@ -19,12 +20,15 @@ public sealed class ModelPack
     /// <summary>Environment variable naming a pack (folder or manifest) to use by default.</summary>
     public const string DefaultPackVariable = "FLEXIDIT_MODEL";
 
-    private ModelPack(string manifestPath, ModelPackManifest manifest, IReadOnlyList<string[]> classes)
+    private readonly Lazy<ClassPromptMatcher> matcher;
+
+    private ModelPack(string manifestPath, ModelPackManifest manifest, IReadOnlyList<ClassEntry> classes)
     {
         ManifestPath = manifestPath;
         Manifest = manifest;
-        ClassSynonyms = classes;
-        ClassNames = classes.Select(c => c[0]).ToArray();
+        Classes = classes;
+        ClassNames = classes.Select(c => c.Name).ToArray();
+        matcher = new Lazy<ClassPromptMatcher>(() => new ClassPromptMatcher(classes));
     }
 
     /// <summary>The manifest file.</summary>
@@ -37,8 +41,10 @@ public sealed class ModelPack
     public string Name => Manifest.Name;
     /// <summary>Class names by index (first synonym).</summary>
     public IReadOnlyList<string> ClassNames { get; }
-    /// <summary>All names of each class.</summary>
-    public IReadOnlyList<string[]> ClassSynonyms { get; }
+    /// <summary>Each class with its synonyms.</summary>
+    public IReadOnlyList<ClassEntry> Classes { get; }
+    /// <summary>Maps prompts ("a red circle please") to the pack's classes.</summary>
+    public ClassPromptMatcher Matcher => matcher.Value;
 
     /// <summary>Resolves a path of the manifest.</summary>
     public string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(Directory, path));
@@ -77,14 +83,18 @@ public sealed class ModelPack
         }
         if (manifest.PlanTable is not null) Need("planTable", manifest.PlanTable);
         if (manifest.Classifier is not null) Need("classifier", manifest.Classifier);
-        var classes = ReadClasses(Need("classes", manifest.Classes), manifestPath);
+        var classes = string.Equals(manifest.Classes, BuiltInImageNet, StringComparison.OrdinalIgnoreCase)
+            ? ClassVocabulary.ImageNet
+            : ReadClasses(Need("classes", manifest.Classes), manifestPath);
         return new ModelPack(manifestPath, manifest, classes);
     }
 
-    private static string[][] ReadClasses(string path, string manifestPath)
+    /// <summary>The <c>classes</c> value that selects the built-in ImageNet-1k names.</summary>
+    public const string BuiltInImageNet = "imagenet";
+
+    private static ClassEntry[] ReadClasses(string path, string manifestPath)
     {
-        var lines = File.ReadAllLines(path).Where(l => l.Trim().Length > 0)
-            .Select(l => l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+        var lines = File.ReadAllLines(path).Where(l => l.Trim().Length > 0).Select((l, i) => ClassEntry.Parse(i, l)).ToArray();
         if (lines.Length == 0) throw new InvalidDataException($"Model pack {manifestPath}: the classes file {path} is empty.");
         return lines;
     }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using FlexiDiT.Engine;
 using FlexiDiT.Models;
 using static TorchSharp.torch;
 
@@ -7,16 +9,18 @@ namespace FlexiDiT.Sampling;
 public static class ForwardBatcher
 {
     /// <summary>Evaluates <paramref name="requests"/>; the outputs come back in the same order.</summary>
-    public static Tensor[] Run(DiT model, IReadOnlyList<ForwardRequest> requests)
+    public static Tensor[] Run(DiT model, IReadOnlyList<ForwardRequest> requests, Action<ForwardObservation>? observe = null)
     {
         var outputs = new Tensor[requests.Count];
         foreach (var group in requests.Select((r, i) => (r, i)).GroupBy(p => p.r.PatchSize))
         {
             var members = group.ToList();
+            var watch = Stopwatch.StartNew();
             if (members.Count == 1)
             {
                 var (r, i) = members[0];
                 outputs[i] = model.Forward(r.X, r.T, r.Y, r.PatchSize);
+                observe?.Invoke(new ForwardObservation(group.Key, (int)r.X.shape[0], watch.Elapsed.TotalMilliseconds));
                 continue;
             }
             var output = model.Forward(
@@ -24,6 +28,7 @@ public static class ForwardBatcher
                 cat(members.Select(m => m.r.T).ToArray(), 0),
                 cat(members.Select(m => m.r.Y).ToArray(), 0),
                 group.Key);
+            observe?.Invoke(new ForwardObservation(group.Key, (int)output.shape[0], watch.Elapsed.TotalMilliseconds));
             long offset = 0;
             foreach (var (r, i) in members)
             {

@@ -32,7 +32,6 @@ public sealed class Sampler(DiT model)
             run.Complete(ForwardBatcher.Run(Model, run.PendingForwards()));
             progress?.Report(run.StepsDone);
         }
-        var fullPlan = plan with { Steps = plan.Steps.Select(_ => new StepCompute(Model.Config.PatchSize, Model.Config.PatchSize)).ToList() };
-        return new SampleResult(run.Current.cpu().detach().clone(), run.FlopsSpent, SamplingRun.PlanFlops(Model.Config, fullPlan, classLabels.Length), watch.Elapsed);
+        return new SampleResult(run.Current.cpu().detach().clone(), run.FlopsSpent, run.FullComputeFlops, watch.Elapsed);
     }
 }

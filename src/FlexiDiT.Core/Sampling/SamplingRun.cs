@@ -102,6 +102,10 @@ public sealed class SamplingRun : IDisposable
         StepsDone++;
     }
 
+    /// <summary>FLOPs the same steps would cost with every branch at the powerful patch size.</summary>
+    public long FullComputeFlops =>
+        PlanFlops(config, Plan with { Steps = Plan.Steps.Select(_ => new StepCompute(config.PatchSize, config.PatchSize)).ToList() }, Count);
+
     /// <summary>FLOPs of a whole plan for <paramref name="count"/> images.</summary>
     public static long PlanFlops(DiTConfig config, ComputePlan plan, int count) =>
         plan.Steps.Sum(s => FlopCounter.Flops(config, s.CondPatch, count) + (plan.UsesGuidance ? FlopCounter.Flops(config, s.GuidancePatch, count) : 0));

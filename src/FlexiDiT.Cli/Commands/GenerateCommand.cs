@@ -1,0 +1,55 @@
+using System.CommandLine;
+using FlexiDiT.Engine;
+using FlexiDiT.Imaging;
+using FlexiDiT.Packs;
+using SixLabors.ImageSharp;
+
+namespace FlexiDiT.Cli.Commands;
+
+/// <summary><c>flexidit generate "a red circle" --out red.png</c>.</summary>
+internal static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var prompt = new Argument<string>("prompt") { Description = "What to draw, naming one of the model's classes (e.g. \"a red circle\")" };
+        var output = new Option<FileInfo>("--out") { Description = "Image file (.png, .jpg, .webp); several images get -1, -2, ... suffixes", Required = true };
+        var model = new Option<string?>("--model") { Description = "Model pack name or folder (default: the shipped Shapes FlexiDiT)" };
+        var mode = new Option<string?>("--mode") { Description = "Compute plan (see 'flexidit models'); default: the pack's default" };
+        var seed = new Option<long?>("--seed") { Description = "Seed (same seed, same images)" };
+        var count = new Option<int>("--count") { DefaultValueFactory = _ => 1, Description = "Number of images" };
+        var size = new Option<int?>("--size") { Description = "Pixel size of the viewing copy (a whole multiple of the native size; default: the pack's)" };
+        var command = new Command("generate", "Generate images of a class from a prompt, reporting FLOPs spent and saved") { prompt, output, model, mode, seed, count, size };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            int n = parse.GetValue(count);
+            if (n < 1 || n > 64) throw new ArgumentException($"--count must be between 1 and 64 (got {n}).");
+            var pack = ModelPack.Find(parse.GetValue(model));
+            var match = pack.Matcher.Match(parse.GetValue(prompt)!);
+            var plan = parse.GetValue(mode) is { } m ? pack.Plan(m) : pack.DefaultPlan;
+            var file = parse.GetValue(output)!;
+            string mediaType = ImageExport.MediaTypeOf(file.FullName);
+            using var engine = new GenerationEngine(pack);
+            var job = new GenerationJob(Enumerable.Repeat((long)match.ClassIndex, n).ToArray(), plan, parse.GetValue(seed) ?? pack.Manifest.Defaults.Seed);
+            var result = await engine.GenerateAsync(job, cancellationToken);
+
+            var images = ImageExport.ToImages(result.Samples);
+            int display = parse.GetValue(size) ?? pack.Manifest.Defaults.DisplaySize ?? images[0].Width;
+            file.Directory?.Create();
+            var written = new List<string>();
+            for (int i = 0; i < images.Length; i++)
+            {
+                string stem = Path.Combine(file.DirectoryName!, Path.GetFileNameWithoutExtension(file.Name) + (n > 1 ? $"-{i + 1}" : ""));
+                using var view = ImageExport.Upscale(images[i], display);
+                await File.WriteAllBytesAsync(stem + file.Extension, ImageExport.Encode(view, mediaType), cancellationToken);
+                await File.WriteAllBytesAsync(stem + ".native" + file.Extension, ImageExport.Encode(images[i], mediaType), cancellationToken);
+                written.Add(stem + file.Extension);
+                images[i].Dispose();
+            }
+            Console.WriteLine($"{string.Join(", ", written)} (and .native copies at {result.Samples.shape[3]}×{result.Samples.shape[2]})");
+            Console.WriteLine($"\"{match.Name}\" (class {match.ClassIndex}) · plan {plan.Name}: {plan.Describe()} · {n} image(s) · " +
+                $"{result.FlopsSpent / 1e12:F3} TFLOPs spent, {result.FlopsSaved / 1e12:F3} TFLOPs saved ({result.FlopsSaved / (double)result.FullComputeFlops:P0} vs full compute) · {result.Elapsed.TotalSeconds:F2} s");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using FlexiDiT.Models;
+using FlexiDiT.Packs;
+using FlexiDiT.Sampling;
+using FlexiDiT.Vae;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FlexiDiT.Engine;
+
+/// <summary>
+/// Runs generation jobs on one loaded model with continuous batching: a single worker thread advances
+/// every active job one denoising step at a time, and the forwards of all jobs that are at the same patch
+/// size go through the model as one batch. Jobs join and leave between steps, a cancelled job stops at
+/// the next step boundary, and the model is only ever touched by the worker (so callers need no locks).
+/// </summary>
+public sealed class GenerationEngine : IDisposable
+{
+    private sealed class Active(GenerationJob job, SamplingRun run, TaskCompletionSource<GenerationResult> completion, CancellationToken cancellationToken)
+    {
+        public GenerationJob Job { get; } = job;
+        public SamplingRun Run { get; } = run;
+        public TaskCompletionSource<GenerationResult> Completion { get; } = completion;
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+        public Stopwatch Watch { get; } = Stopwatch.StartNew();
+    }
+
+    private readonly Channel<(GenerationJob Job, TaskCompletionSource<GenerationResult> Completion, CancellationToken Token)> queue =
+        Channel.CreateUnbounded<(GenerationJob, TaskCompletionSource<GenerationResult>, CancellationToken)>();
+    private readonly DiT model;
+    private readonly LatentDecoder? decoder;
+    private readonly Device device;
+    private readonly Thread worker;
+    private readonly int maxBatch;
+
+    /// <summary>Loads <paramref name="pack"/> on <paramref name="device"/> (default CPU) and starts the worker.</summary>
+    public GenerationEngine(ModelPack pack, Device? device = null, int maxBatchImages = 64)
+    {
+        Pack = pack;
+        this.device = device ?? CPU;
+        maxBatch = maxBatchImages;
+        model = pack.LoadModel(this.device);
+        if (pack.Manifest.Vae is { } vae)
+            decoder = LatentDecoder.Load(pack.Resolve(vae.Weights), pack.Resolve(vae.Config), vae.Scale, this.device);
+        worker = new Thread(Work) { IsBackground = true, Name = "FlexiDiT engine" };
+        worker.Start();
+    }
+
+    /// <summary>The pack the engine runs.</summary>
+    public ModelPack Pack { get; }
+    /// <summary>The loaded model's config.</summary>
+    public DiTConfig Config => model.Config;
+    /// <summary>Raised on the worker thread after every batched forward.</summary>
+    public event Action<ForwardObservation>? ForwardCompleted;
+    /// <summary>Largest number of images that went through one forward so far (shows batching at work).</summary>
+    public int LargestBatch { get; private set; }
+
+    /// <summary>Queues a job; the task completes with its images, or is cancelled within one denoising step.</summary>
+    public Task<GenerationResult> GenerateAsync(GenerationJob job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        cancellationToken.ThrowIfCancellationRequested();
+        // Validate on the caller's thread so bad input fails fast with a clear error.
+        job.Plan.Build(model.Config);
+        foreach (long label in job.ClassLabels)
+        {
+            if (label < 0 || label >= model.Config.NumClasses)
+                throw new ArgumentOutOfRangeException(nameof(job), $"Class {label} is outside the model's 0..{model.Config.NumClasses - 1}.");
+        }
+        if (job.ClassLabels.Length == 0) throw new ArgumentException("A job needs at least one image.", nameof(job));
+        var completion = new TaskCompletionSource<GenerationResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!queue.Writer.TryWrite((job, completion, cancellationToken)))
+            throw new ObjectDisposedException(nameof(GenerationEngine));
+        return completion.Task;
+    }
+
+    private void Work()
+    {
+        var active = new List<Active>();
+        using var inference = torch.inference_mode();
+        while (true)
+        {
+            // Admit new jobs between steps; block only when idle.
+            while (queue.Reader.TryRead(out var item)) Admit(item, active);
+            if (active.Count == 0)
+            {
+                if (!queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult()) break;
+                continue;
+            }
+            foreach (var a in active.Where(a => a.CancellationToken.IsCancellationRequested).ToList())
+            {
+                a.Completion.TrySetCanceled(a.CancellationToken);
+                a.Run.Dispose();
+                active.Remove(a);
+            }
+            if (active.Count == 0) continue;
+            try
+            {
+                Step(active);
+            }
+            catch (Exception e)
+            {
+                foreach (var a in active)
+                {
+                    a.Completion.TrySetException(e);
+                    a.Run.Dispose();
+                }
+                active.Clear();
+            }
+        }
+        foreach (var a in active) a.Completion.TrySetCanceled();
+    }
+
+    private void Admit((GenerationJob Job, TaskCompletionSource<GenerationResult> Completion, CancellationToken Token) item, List<Active> active)
+    {
+        if (item.Token.IsCancellationRequested)
+        {
+            item.Completion.TrySetCanceled(item.Token);
+            return;
+        }
+        try
+        {
+            var run = new SamplingRun(model.Config, item.Job.Plan.Build(model.Config), item.Job.ClassLabels, new SeededNoise(item.Job.Seed), device);
+            active.Add(new Active(item.Job, run, item.Completion, item.Token));
+        }
+        catch (Exception e)
+        {
+            item.Completion.TrySetException(e);
+        }
+    }
+
+    private void Step(List<Active> active)
+    {
+        using var scope = torch.NewDisposeScope();
+        // Jobs beyond the batch cap wait for the next step, oldest first.
+        var stepping = new List<Active>();
+        int images = 0;
+        foreach (var a in active)
+        {
+            if (stepping.Count > 0 && images + a.Run.Count > maxBatch) break;
+            stepping.Add(a);
+            images += a.Run.Count;
+        }
+        var requests = stepping.Select(a => a.Run.PendingForwards()).ToList();
+        var outputs = ForwardBatcher.Run(model, requests.SelectMany(r => r).ToList(), observation =>
+        {
+            LargestBatch = Math.Max(LargestBatch, observation.Batch);
+            ForwardCompleted?.Invoke(observation);
+        });
+        int offset = 0;
+        foreach (var (a, r) in stepping.Zip(requests))
+        {
+            a.Run.Complete(outputs[offset..(offset + r.Count)]);
+            offset += r.Count;
+        }
+        foreach (var a in stepping.Where(a => a.Run.IsDone).ToList())
+        {
+            active.Remove(a);
+            Finish(a);
+        }
+        // Round-robin: jobs that stepped go to the back so capped jobs are not starved.
+        foreach (var a in stepping.Where(active.Contains).ToList())
+        {
+            active.Remove(a);
+            active.Add(a);
+        }
+    }
+
+    private void Finish(Active a)
+    {
+        try
+        {
+            var samples = a.Run.Current;
+            var images = decoder is null ? samples.cpu().clone() : decoder.Decode(samples).cpu();
+            images.DetachFromDisposeScope();
+            var plan = a.Run.Plan;
+            a.Completion.TrySetResult(new GenerationResult(images, a.Run.FlopsSpent, a.Run.FullComputeFlops,
+                plan.Steps.Count, plan.WeakConditionalSteps(model.Config.PatchSize), a.Watch.Elapsed));
+        }
+        catch (Exception e)
+        {
+            a.Completion.TrySetException(e);
+        }
+        finally
+        {
+            a.Run.Dispose();
+        }
+    }
+
+    /// <summary>Stops the worker (queued jobs are cancelled) and frees the model.</summary>
+    public void Dispose()
+    {
+        queue.Writer.TryComplete();
+        worker.Join();
+        model.Dispose();
+        decoder?.Dispose();
+    }
+}

@@ -1,0 +1,28 @@
+using FlexiDiT.Sampling;
+
+namespace FlexiDiT.Engine;
+
+/// <summary>One request to the engine: which classes, with which plan, from which seed.</summary>
+/// <param name="ClassLabels">One class index per image.</param>
+/// <param name="Plan">The compute plan.</param>
+/// <param name="Seed">Seed of the noise; the same seed and plan give the same images.</param>
+public sealed record GenerationJob(long[] ClassLabels, PlanSpec Plan, long Seed);
+
+/// <summary>What a job produced and cost.</summary>
+/// <param name="Samples">Images (N, 3, H, W) in [-1, 1] on the CPU (decoded from latents where the model has a VAE).</param>
+/// <param name="FlopsSpent">Denoiser FLOPs spent (2 per multiply-add; the VAE is not counted, as in the paper).</param>
+/// <param name="FullComputeFlops">FLOPs the same steps would have cost all at the powerful patch size.</param>
+/// <param name="Steps">Sampling steps.</param>
+/// <param name="WeakSteps">Steps whose conditional branch ran at the weak patch size.</param>
+/// <param name="Elapsed">Wall time from submission to the decoded images.</param>
+public sealed record GenerationResult(TorchSharp.torch.Tensor Samples, long FlopsSpent, long FullComputeFlops, int Steps, int WeakSteps, TimeSpan Elapsed)
+{
+    /// <summary>FLOPs saved against full compute.</summary>
+    public long FlopsSaved => FullComputeFlops - FlopsSpent;
+}
+
+/// <summary>Timing of one batched forward, for latency models that learn from real runs.</summary>
+/// <param name="PatchSize">Patch size of the forward.</param>
+/// <param name="Batch">Images in the forward.</param>
+/// <param name="Milliseconds">Wall time.</param>
+public sealed record ForwardObservation(int PatchSize, int Batch, double Milliseconds);
