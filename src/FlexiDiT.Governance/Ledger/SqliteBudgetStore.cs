@@ -103,10 +103,10 @@ public sealed class SqliteBudgetStore : IBudgetStore
             return Task.FromResult(new StoreReserveOutcome(false, deniedBy, tenant, user, tenantLimit, userLimit));
         }
 
-        AddToUsage(connection, tx, command.TenantId, NoUser, command.PeriodKey, reservedDelta: command.AmountMicros, committedDelta: 0);
+        HoldInUsage(connection, tx, command.TenantId, NoUser, command.PeriodKey, command.AmountMicros);
         if (command.UserId is not null)
         {
-            AddToUsage(connection, tx, command.TenantId, command.UserId, command.PeriodKey, reservedDelta: command.AmountMicros, committedDelta: 0);
+            HoldInUsage(connection, tx, command.TenantId, command.UserId, command.PeriodKey, command.AmountMicros);
         }
 
         Execute(
@@ -310,10 +310,10 @@ public sealed class SqliteBudgetStore : IBudgetStore
     // Moves a held reservation's amount out of "reserved", charging actualMicros of it, and records the new state.
     private static void Release(SqliteConnection connection, SqliteTransaction tx, ReservationRecord r, long actualMicros, ReservationState target, DateTimeOffset now)
     {
-        AddToUsage(connection, tx, r.TenantId, NoUser, r.PeriodKey, -r.AmountMicros, actualMicros);
+        SettleUsage(connection, tx, r.TenantId, NoUser, r.PeriodKey, r.AmountMicros, actualMicros);
         if (r.UserId is not null)
         {
-            AddToUsage(connection, tx, r.TenantId, r.UserId, r.PeriodKey, -r.AmountMicros, actualMicros);
+            SettleUsage(connection, tx, r.TenantId, r.UserId, r.PeriodKey, r.AmountMicros, actualMicros);
         }
 
         Execute(
@@ -329,22 +329,44 @@ public sealed class SqliteBudgetStore : IBudgetStore
     private static bool Fits(AccountUsage usage, long amount, long limit) =>
         usage.CommittedMicros + usage.ReservedMicros + amount <= limit;
 
-    private static void AddToUsage(SqliteConnection connection, SqliteTransaction tx, string tenantId, string userId, string periodKey, long reservedDelta, long committedDelta) =>
+    // A plain UPDATE, not an upsert: SQLite checks CHECK constraints on an upsert's candidate row before it resolves
+    // the conflict, so a negative delta would be refused. The row exists: the reservation created it.
+    private static void SettleUsage(SqliteConnection connection, SqliteTransaction tx, string tenantId, string userId, string periodKey, long reservedMicros, long chargedMicros)
+    {
+        var updated = Execute(
+            connection,
+            tx,
+            """
+            UPDATE usage SET
+                reserved_micros = reserved_micros - $reserved,
+                committed_micros = committed_micros + $charged
+            WHERE tenant_id = $tenant AND user_id = $user AND period_key = $period;
+            """,
+            ("$tenant", tenantId),
+            ("$user", userId),
+            ("$period", periodKey),
+            ("$reserved", reservedMicros),
+            ("$charged", chargedMicros));
+        if (updated != 1)
+        {
+            throw new InvalidOperationException($"the ledger has a held reservation but no usage row for {tenantId}/{userId} in {periodKey}");
+        }
+    }
+
+    private static void HoldInUsage(SqliteConnection connection, SqliteTransaction tx, string tenantId, string userId, string periodKey, long amountMicros) =>
         Execute(
             connection,
             tx,
             """
             INSERT INTO usage (tenant_id, user_id, period_key, committed_micros, reserved_micros)
-            VALUES ($tenant, $user, $period, $committed, $reserved)
+            VALUES ($tenant, $user, $period, 0, $amount)
             ON CONFLICT (tenant_id, user_id, period_key) DO UPDATE SET
-                committed_micros = committed_micros + excluded.committed_micros,
                 reserved_micros = reserved_micros + excluded.reserved_micros;
             """,
             ("$tenant", tenantId),
             ("$user", userId),
             ("$period", periodKey),
-            ("$committed", committedDelta),
-            ("$reserved", reservedDelta));
+            ("$amount", amountMicros));
 
     private static AccountUsage ReadUsage(SqliteConnection connection, SqliteTransaction? tx, string tenantId, string userId, string periodKey)
     {

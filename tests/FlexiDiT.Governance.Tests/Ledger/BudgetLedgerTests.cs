@@ -1,0 +1,356 @@
+using FlexiDiT.Governance.Ledger;
+using FlexiDiT.Governance.Tests.Support;
+using Microsoft.Data.Sqlite;
+
+namespace FlexiDiT.Governance.Tests.Ledger;
+
+public sealed class BudgetLedgerTests : IDisposable
+{
+    private readonly LedgerFactory _factory = new();
+
+    public void Dispose() => _factory.Dispose();
+
+    [Fact]
+    public async Task Commit_ChargesTheActualCostAndReleasesTheRest()
+    {
+        var ledger = await _factory.OpenAsync();
+
+        var reservation = await ledger.ReserveAsync("acme", null, 2m);
+        var held = await ledger.GetStatusAsync("acme");
+        var receipt = await ledger.CommitAsync(reservation.Id, 1.5m);
+        var after = await ledger.GetStatusAsync("acme");
+
+        Assert.Equal(new AccountBalance(100m, 0m, 2m), held.Tenant);
+        Assert.Equal(98m, held.Remaining);
+        Assert.Equal(new CommitReceipt(reservation.Id, 2m, 1.5m, 0.5m), receipt);
+        Assert.Equal(new AccountBalance(100m, 1.5m, 0m), after.Tenant);
+        Assert.Equal(98.5m, after.Remaining);
+        var stored = await ledger.GetReservationAsync(reservation.Id);
+        Assert.Equal(ReservationState.Committed, stored!.State);
+        Assert.Equal(1_500_000, stored.ActualMicros);
+    }
+
+    [Fact]
+    public async Task Release_GivesEverythingBackOnceAndBlocksALaterCommit()
+    {
+        var ledger = await _factory.OpenAsync();
+        var reservation = await ledger.ReserveAsync("acme", null, 3m);
+
+        Assert.True(await ledger.ReleaseAsync(reservation.Id));
+        Assert.False(await ledger.ReleaseAsync(reservation.Id));
+        Assert.Equal(new AccountBalance(100m, 0m, 0m), (await ledger.GetStatusAsync("acme")).Tenant);
+        var ex = await Assert.ThrowsAsync<ReservationStateException>(() => ledger.CommitAsync(reservation.Id, 1m));
+        Assert.Equal(ReservationState.Released, ex.State);
+    }
+
+    [Fact]
+    public async Task Reserve_NeverTakesTheBudgetPastItsLimit()
+    {
+        var ledger = await _factory.OpenAsync();
+
+        var first = await ledger.TryReserveAsync("hobby", null, 3m);
+        var second = await ledger.TryReserveAsync("hobby", null, 2.5m);
+        var exactFit = await ledger.TryReserveAsync("hobby", null, 2m);
+
+        Assert.True(first.Succeeded);
+        Assert.False(second.Succeeded);
+        Assert.Equal(BudgetScope.Tenant, second.Denial.Scope);
+        Assert.Equal(5m, second.Denial.Limit);
+        Assert.Equal(3m, second.Denial.Reserved);
+        Assert.Equal(2m, second.Denial.Available);
+        Assert.Equal("budget of tenant 'hobby' for 2025-03-14 cannot cover 2.5 credits: 2 available (limit 5, spent 0, reserved 3)", second.Denial.Message);
+        Assert.True(exactFit.Succeeded);
+        var ex = await Assert.ThrowsAsync<BudgetExceededException>(() => ledger.ReserveAsync("hobby", null, 0.000001m));
+        Assert.Equal(0m, ex.Denial.Available);
+    }
+
+    [Fact]
+    public async Task Reserve_ChecksTheUsersOwnBudgetAsWellAsTheTenants()
+    {
+        var ledger = await _factory.OpenAsync();
+
+        Assert.True((await ledger.TryReserveAsync("acme", "alice", 8m)).Succeeded);
+        var overUser = await ledger.TryReserveAsync("acme", "alice", 3m);
+        Assert.True((await ledger.TryReserveAsync("acme", "bob", 3m)).Succeeded);
+
+        Assert.Equal(BudgetScope.User, overUser.Denial!.Scope);
+        Assert.Equal(10m, overUser.Denial.Limit);
+        var alice = await ledger.GetStatusAsync("acme", "alice");
+        Assert.Equal(new AccountBalance(10m, 0m, 8m), alice.User);
+        Assert.Equal(new AccountBalance(100m, 0m, 11m), alice.Tenant);
+        Assert.Equal(2m, alice.Remaining);
+        var bob = await ledger.GetStatusAsync("acme", "bob");
+        Assert.Equal(new AccountBalance(null, 0m, 3m), bob.User);
+        Assert.Equal(89m, await ledger.GetRemainingAsync("acme", "bob"));
+    }
+
+    [Fact]
+    public async Task Commit_RefusesToChargeMoreThanWasReserved()
+    {
+        var ledger = await _factory.OpenAsync();
+        var reservation = await ledger.ReserveAsync("acme", null, 1m);
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => ledger.CommitAsync(reservation.Id, 1.000001m));
+
+        Assert.Equal(ReservationState.Held, (await ledger.GetReservationAsync(reservation.Id))!.State);
+        Assert.Equal(1m, (await ledger.CommitAsync(reservation.Id, 1m)).Charged);
+    }
+
+    [Fact]
+    public async Task Commit_IsNotRepeatableAndNeedsAnExistingReservation()
+    {
+        var ledger = await _factory.OpenAsync();
+        var reservation = await ledger.ReserveAsync("acme", null, 1m);
+        await ledger.CommitAsync(reservation.Id, 1m);
+
+        var twice = await Assert.ThrowsAsync<ReservationStateException>(() => ledger.CommitAsync(reservation.Id, 1m));
+        var unknown = await Assert.ThrowsAsync<ReservationStateException>(() => ledger.CommitAsync(Guid.NewGuid(), 1m));
+
+        Assert.Equal(ReservationState.Committed, twice.State);
+        Assert.Null(unknown.State);
+        Assert.Equal(1m, (await ledger.GetStatusAsync("acme")).Tenant.Spent);
+    }
+
+    [Fact]
+    public async Task ReclaimExpired_ReleasesOnlyReservationsPastTheirTtl()
+    {
+        var ledger = await _factory.OpenAsync();
+        var shortLived = await ledger.ReserveAsync("acme", null, 2m, TimeSpan.FromMinutes(1));
+        var longLived = await ledger.ReserveAsync("acme", null, 3m, TimeSpan.FromMinutes(10));
+
+        _factory.Clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(0, await ledger.ReclaimExpiredAsync());
+        _factory.Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, await ledger.ReclaimExpiredAsync());
+
+        Assert.Equal(3m, (await ledger.GetStatusAsync("acme")).Tenant.Reserved);
+        Assert.Equal(ReservationState.Expired, (await ledger.GetReservationAsync(shortLived.Id))!.State);
+        Assert.Equal(ReservationState.Held, (await ledger.GetReservationAsync(longLived.Id))!.State);
+        var late = await Assert.ThrowsAsync<ReservationStateException>(() => ledger.CommitAsync(shortLived.Id, 1m));
+        Assert.Contains("expired", late.Message);
+    }
+
+    [Fact]
+    public async Task Commit_StillWorksAfterTheTtlWhileNothingReclaimedIt()
+    {
+        var ledger = await _factory.OpenAsync();
+        var reservation = await ledger.ReserveAsync("acme", null, 2m, TimeSpan.FromMinutes(1));
+
+        _factory.Clock.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(2m, (await ledger.CommitAsync(reservation.Id, 2m)).Charged);
+    }
+
+    [Fact]
+    public async Task OpenAsync_ReclaimsWhatExpiredWhileNoLedgerWasRunning()
+    {
+        var first = await _factory.OpenAsync();
+        await first.ReserveAsync("acme", null, 4m, TimeSpan.FromMinutes(1));
+
+        _factory.Clock.Advance(TimeSpan.FromMinutes(2));
+        var reopened = await _factory.OpenAsync();
+
+        Assert.Equal(0m, (await reopened.GetStatusAsync("acme")).Tenant.Reserved);
+    }
+
+    [Fact]
+    public async Task ThresholdCrossed_FiresOncePerThresholdInOrder()
+    {
+        var ledger = await _factory.OpenAsync();
+        var alerts = new List<BudgetAlert>();
+        ledger.ThresholdCrossed += (_, alert) => alerts.Add(alert);
+
+        await SpendAsync(ledger, "acme", null, 40m);
+        Assert.Empty(alerts);
+        await SpendAsync(ledger, "acme", null, 15m);   // 55%
+        await SpendAsync(ledger, "acme", null, 1m);    // 56%: nothing new
+        await SpendAsync(ledger, "acme", null, 40m);   // 96%: crosses 0.8 and 0.95 at once
+
+        Assert.Equal([0.5, 0.8, 0.95], alerts.Select(a => a.Threshold));
+        Assert.All(alerts, a => Assert.Equal(BudgetScope.Tenant, a.Scope));
+        Assert.Equal(55m, alerts[0].Spent);
+        Assert.Equal(100m, alerts[0].Limit);
+        Assert.Equal("2025-03", alerts[0].Period.Key);
+    }
+
+    [Fact]
+    public async Task ThresholdCrossed_FiresOnceAcrossLedgersSharingTheStore()
+    {
+        var one = await _factory.OpenAsync();
+        var two = await _factory.OpenAsync();
+        var alerts = new List<BudgetAlert>();
+        one.ThresholdCrossed += (_, alert) => alerts.Add(alert);
+        two.ThresholdCrossed += (_, alert) => alerts.Add(alert);
+
+        await SpendAsync(one, "acme", null, 60m);
+        await SpendAsync(two, "acme", null, 1m);
+
+        Assert.Equal([0.5], alerts.Select(a => a.Threshold));
+    }
+
+    [Fact]
+    public async Task ThresholdCrossed_AlsoWatchesUsersWithTheirOwnBudget()
+    {
+        var ledger = await _factory.OpenAsync();
+        var alerts = new List<BudgetAlert>();
+        ledger.ThresholdCrossed += (_, alert) => alerts.Add(alert);
+
+        await SpendAsync(ledger, "acme", "alice", 6m);
+
+        var alert = Assert.Single(alerts);
+        Assert.Equal("alice", alert.UserId);
+        Assert.Equal(BudgetScope.User, alert.Scope);
+        Assert.Equal(0.5, alert.Threshold);
+        Assert.Equal(10m, alert.Limit);
+    }
+
+    [Fact]
+    public async Task ThresholdCrossed_AFaultySubscriberDoesNotFailTheCommit()
+    {
+        var ledger = await _factory.OpenAsync();
+        ledger.ThresholdCrossed += (_, _) => throw new InvalidOperationException("subscriber bug");
+
+        await SpendAsync(ledger, "hobby", null, 5m);
+
+        Assert.Equal(5m, (await ledger.GetStatusAsync("hobby")).Tenant.Spent);
+    }
+
+    [Fact]
+    public async Task DailyPeriod_RollsOverAtUtcMidnightWithFreshAlerts()
+    {
+        _factory.Clock.SetUtcNow(new DateTimeOffset(2025, 3, 14, 23, 59, 59, TimeSpan.Zero));
+        var ledger = await _factory.OpenAsync();
+        var alerts = new List<BudgetAlert>();
+        ledger.ThresholdCrossed += (_, alert) => alerts.Add(alert);
+
+        await SpendAsync(ledger, "hobby", null, 5m);
+        var before = await ledger.GetStatusAsync("hobby");
+        _factory.Clock.Advance(TimeSpan.FromSeconds(1));
+        var after = await ledger.GetStatusAsync("hobby");
+        await SpendAsync(ledger, "hobby", null, 3m);
+
+        Assert.Equal(0m, before.Remaining);
+        Assert.Equal("2025-03-14", before.Period.Key);
+        Assert.Equal(new DateTimeOffset(2025, 3, 15, 0, 0, 0, TimeSpan.Zero), before.Period.End);
+        Assert.Equal(5m, after.Remaining);
+        Assert.Equal("2025-03-15", after.Period.Key);
+        Assert.Equal(["2025-03-14", "2025-03-14", "2025-03-14", "2025-03-15"], alerts.Select(a => a.Period.Key));
+    }
+
+    [Fact]
+    public async Task MonthlyPeriod_RollsOverOnTheFirst()
+    {
+        _factory.Clock.SetUtcNow(new DateTimeOffset(2025, 3, 31, 12, 0, 0, TimeSpan.Zero));
+        var ledger = await _factory.OpenAsync();
+
+        await SpendAsync(ledger, "acme", null, 30m);
+        _factory.Clock.Advance(TimeSpan.FromHours(12));
+
+        var status = await ledger.GetStatusAsync("acme");
+        Assert.Equal("2025-04", status.Period.Key);
+        Assert.Equal(100m, status.Remaining);
+    }
+
+    [Fact]
+    public async Task ReservationCommittedAfterMidnight_CountsInThePeriodItWasReservedIn()
+    {
+        _factory.Clock.SetUtcNow(new DateTimeOffset(2025, 3, 14, 23, 59, 0, TimeSpan.Zero));
+        var ledger = await _factory.OpenAsync();
+        var reservation = await ledger.ReserveAsync("hobby", null, 2m);
+
+        _factory.Clock.Advance(TimeSpan.FromMinutes(2));
+        await ledger.CommitAsync(reservation.Id, 2m);
+
+        Assert.Equal(5m, await ledger.GetRemainingAsync("hobby"));
+        Assert.Equal("2025-03-14", reservation.Period.Key);
+    }
+
+    [Fact]
+    public async Task BudgetOverride_ReplacesThePolicyUntilCleared()
+    {
+        var ledger = await _factory.OpenAsync();
+
+        await ledger.SetBudgetOverrideAsync("hobby", null, 10m);
+        Assert.True((await ledger.TryReserveAsync("hobby", null, 8m)).Succeeded);
+        var replica = await _factory.OpenAsync();
+        Assert.Equal(10m, (await replica.GetStatusAsync("hobby")).Tenant.Limit);
+
+        await ledger.SetBudgetOverrideAsync("hobby", null, null);
+        var status = await ledger.GetStatusAsync("hobby");
+        Assert.Equal(5m, status.Tenant.Limit);
+        Assert.Equal(0m, status.Remaining);
+        Assert.False((await ledger.TryReserveAsync("hobby", null, 0.01m)).Succeeded);
+    }
+
+    [Fact]
+    public async Task BudgetOverride_CanGiveAUserABudgetOfTheirOwn()
+    {
+        var ledger = await _factory.OpenAsync();
+
+        await ledger.SetBudgetOverrideAsync("acme", "bob", 1m);
+
+        Assert.Equal(BudgetScope.User, (await ledger.TryReserveAsync("acme", "bob", 2m)).Denial!.Scope);
+    }
+
+    [Fact]
+    public async Task ResetPeriod_ForgetsSpendKeepsHoldsAndRearmsAlerts()
+    {
+        var ledger = await _factory.OpenAsync();
+        var alerts = new List<BudgetAlert>();
+        ledger.ThresholdCrossed += (_, alert) => alerts.Add(alert);
+        await SpendAsync(ledger, "hobby", null, 3m);
+        var inFlight = await ledger.ReserveAsync("hobby", null, 1m);
+
+        var period = await ledger.ResetPeriodAsync("hobby");
+        var status = await ledger.GetStatusAsync("hobby");
+        await SpendAsync(ledger, "hobby", null, 3m);
+
+        Assert.Equal("2025-03-14", period.Key);
+        Assert.Equal(new AccountBalance(5m, 0m, 1m), status.Tenant);
+        Assert.Equal([0.5, 0.5], alerts.Select(a => a.Threshold));
+        Assert.Equal(1m, (await ledger.CommitAsync(inFlight.Id, 1m)).Charged);
+    }
+
+    [Fact]
+    public async Task Reserve_ValidatesItsArguments()
+    {
+        var ledger = await _factory.OpenAsync();
+
+        var unknown = await Assert.ThrowsAsync<ArgumentException>(() => ledger.ReserveAsync("nobody", null, 1m));
+        Assert.Contains("unknown tenant 'nobody'", unknown.Message);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => ledger.ReserveAsync("acme", null, -1m));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => ledger.ReserveAsync("acme", null, 1m, TimeSpan.FromDays(2)));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => ledger.ReserveAsync("acme", null, 1m, TimeSpan.Zero));
+        await Assert.ThrowsAsync<ArgumentException>(() => ledger.ReserveAsync("acme", "no spaces allowed", 1m));
+    }
+
+    [Fact]
+    public async Task Store_KeepsItsJournalInWalMode()
+    {
+        await _factory.OpenAsync();
+
+        using var connection = new SqliteConnection($"Data Source={_factory.DatabasePath}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode;";
+        Assert.Equal("wal", command.ExecuteScalar());
+    }
+
+    [Fact]
+    public void LedgerPaths_PutsTheDatabaseUnderFlexiDiTAndCreatesTheFolder()
+    {
+        using var dir = new TempDirectory();
+
+        var path = LedgerPaths.DefaultDatabasePath(dir.Path);
+
+        Assert.Equal(Path.Combine(dir.Path, "FlexiDiT", "ledger.db"), path);
+        Assert.True(Directory.Exists(Path.Combine(dir.Path, "FlexiDiT")));
+        Assert.EndsWith(Path.Combine("FlexiDiT", "ledger.db"), LedgerPaths.DefaultDatabasePath());
+    }
+
+    private static async Task SpendAsync(BudgetLedger ledger, string tenant, string? user, decimal amount)
+    {
+        var reservation = await ledger.ReserveAsync(tenant, user, amount);
+        await ledger.CommitAsync(reservation.Id, amount);
+    }
+}
