@@ -80,7 +80,7 @@ internal static class TestKnowledge
                 Period = acmePeriod,
                 AlertThresholds = [0.5, 0.8, 0.95],
                 AllowedTaskTypes = new HashSet<string> { "draft", "thumbnail", "slide", "ad-creative" },
-                UserBudgets = new Dictionary<string, decimal> { ["alice"] = 10m },
+                UserBudgets = new Dictionary<string, decimal> { ["alice"] = Math.Min(10m, acmeBudget) },
             },
             new TenantPolicy
             {
