@@ -368,6 +368,8 @@ public sealed class DiT : nn.Module
         {
             int grid = Config.InputSize / patchSize;
             positions = PositionEmbedding.SinCos2D(Config.HiddenSize, grid, grid, (double)patchSize / Config.PatchSize).unsqueeze(0).to(device);
+            // The cache outlives the caller's dispose scope (samplers open one per step).
+            positions.DetachFromDisposeScope();
             weakPositions[patchSize] = positions;
         }
         return positions;
