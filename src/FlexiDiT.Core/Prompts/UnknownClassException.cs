@@ -19,7 +19,7 @@ public sealed class UnknownClassException : ArgumentException
 
     private static string Describe(string prompt, IReadOnlyList<ClassMatch> closest, IReadOnlyList<string>? allNames)
     {
-        string message = string.IsNullOrWhiteSpace(prompt) ? "The prompt names no class (it is empty)." : $"No class matches the prompt \"{prompt}\".";
+        string message = prompt.Any(char.IsLetterOrDigit) ? $"No class matches the prompt \"{prompt}\"." : $"The prompt \"{prompt}\" is empty: it has no words to match.";
         if (closest.Count > 0) message += " Closest: " + string.Join(", ", closest.Select(c => $"\"{c.Name}\" ({c.ClassIndex})")) + ".";
         if (allNames is { Count: > 0 }) message += " Known classes: " + string.Join(", ", allNames) + ".";
         return message;
