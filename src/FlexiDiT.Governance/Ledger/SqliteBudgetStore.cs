@@ -1,3 +1,4 @@
+using System.Data;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 
@@ -60,7 +61,7 @@ public sealed class SqliteBudgetStore : IBudgetStore
             throw new InvalidOperationException($"SQLite refused WAL mode for {DatabasePath} (journal mode is '{mode}')");
         }
 
-        using var tx = connection.BeginTransaction(deferred: false);
+        using var tx = BeginImmediate(connection);
         var version = Scalar<long>(connection, tx, "PRAGMA user_version;");
         if (version > SqliteLedgerSchema.Version)
         {
@@ -82,7 +83,7 @@ public sealed class SqliteBudgetStore : IBudgetStore
         cancellationToken.ThrowIfCancellationRequested();
 
         using var connection = Open();
-        using var tx = connection.BeginTransaction(deferred: false);
+        using var tx = BeginImmediate(connection);
         var tenant = ReadUsage(connection, tx, command.TenantId, NoUser, command.PeriodKey);
         var tenantLimit = tenant.LimitOverrideMicros ?? command.TenantLimitMicros;
         AccountUsage? user = null;
@@ -154,7 +155,7 @@ public sealed class SqliteBudgetStore : IBudgetStore
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var connection = Open();
-        using var tx = connection.BeginTransaction(deferred: false);
+        using var tx = BeginImmediate(connection);
         var expired = ReadReservations(
             connection,
             tx,
@@ -189,7 +190,7 @@ public sealed class SqliteBudgetStore : IBudgetStore
         using var connection = Open();
 
         // A deferred transaction gives one snapshot for the usage row and the override.
-        using var tx = connection.BeginTransaction(deferred: true);
+        using var tx = connection.BeginTransaction(IsolationLevel.Serializable, deferred: true);
         return Task.FromResult(ReadUsage(connection, tx, tenantId, userId ?? NoUser, periodKey));
     }
 
@@ -204,7 +205,7 @@ public sealed class SqliteBudgetStore : IBudgetStore
 
         cancellationToken.ThrowIfCancellationRequested();
         using var connection = Open();
-        using var tx = connection.BeginTransaction(deferred: false);
+        using var tx = BeginImmediate(connection);
         if (limitMicros is { } limit)
         {
             Execute(
@@ -239,7 +240,7 @@ public sealed class SqliteBudgetStore : IBudgetStore
         ArgumentException.ThrowIfNullOrEmpty(periodKey);
         cancellationToken.ThrowIfCancellationRequested();
         using var connection = Open();
-        using var tx = connection.BeginTransaction(deferred: false);
+        using var tx = BeginImmediate(connection);
         (string, object)[] keys = [("$tenant", tenantId), ("$period", periodKey)];
         Execute(connection, tx, "UPDATE usage SET committed_micros = 0 WHERE tenant_id = $tenant AND period_key = $period;", keys);
         Execute(connection, tx, "DELETE FROM alerts_fired WHERE tenant_id = $tenant AND period_key = $period;", keys);
@@ -254,7 +255,7 @@ public sealed class SqliteBudgetStore : IBudgetStore
         ArgumentException.ThrowIfNullOrEmpty(periodKey);
         cancellationToken.ThrowIfCancellationRequested();
         using var connection = Open();
-        using var tx = connection.BeginTransaction(deferred: false);
+        using var tx = BeginImmediate(connection);
         var inserted = Execute(
             connection,
             tx,
@@ -276,7 +277,7 @@ public sealed class SqliteBudgetStore : IBudgetStore
     private SettlementOutcome Settle(Guid reservationId, long actualMicros, ReservationState target, DateTimeOffset now)
     {
         using var connection = Open();
-        using var tx = connection.BeginTransaction(deferred: false);
+        using var tx = BeginImmediate(connection);
         var reservation = FindReservation(connection, tx, reservationId);
         if (reservation is null)
         {
@@ -437,6 +438,12 @@ public sealed class SqliteBudgetStore : IBudgetStore
             throw;
         }
     }
+
+    // Microsoft.Data.Sqlite issues BEGIN IMMEDIATE for a serializable, non-deferred transaction: the write lock is
+    // taken before the first read, so two writers can never both act on the same balance, and a writer never has to
+    // upgrade a read lock (which in WAL mode fails with SQLITE_BUSY_SNAPSHOT instead of waiting).
+    private static SqliteTransaction BeginImmediate(SqliteConnection connection) =>
+        connection.BeginTransaction(IsolationLevel.Serializable, deferred: false);
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object Value)[] parameters)
     {
