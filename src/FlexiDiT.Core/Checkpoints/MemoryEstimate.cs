@@ -357,11 +357,33 @@ public sealed record MemoryEstimate(string ModelName, long FileTensorBytes, long
                         case (byte)'0': Pop(stack); break;
                         case (byte)'1': PopMark(stack, marks); break;
                         case (byte)'2': stack.Add(stack[^1]); break;
+                        // Text opcodes of protocols 0 and 1, which old or hand-made pickles use.
+                        case (byte)'I' or (byte)'L':
+                            {
+                                string text = ReadLine(pickle, ref pos).TrimEnd('L');
+                                stack.Add(long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) ? v : Opaque.Value);
+                                break;
+                            }
+                        case (byte)'F': ReadLine(pickle, ref pos); stack.Add(Opaque.Value); break;
+                        case (byte)'V' or (byte)'S': stack.Add(ReadLine(pickle, ref pos).Trim('\'', '"')); break;
+                        case (byte)'P': stack.Add(Opaque.Value); ReadLine(pickle, ref pos); break;
+                        case (byte)'p': memo[long.Parse(ReadLine(pickle, ref pos), CultureInfo.InvariantCulture)] = stack[^1]; break;
+                        case (byte)'g': stack.Add(memo[long.Parse(ReadLine(pickle, ref pos), CultureInfo.InvariantCulture)]); break;
+                        case 0x8f: stack.Add(Opaque.Value); break; // EMPTY_SET
+                        case 0x90: PopMark(stack, marks); break; // ADDITEMS
+                        case 0x91: PopMark(stack, marks); stack.Add(Opaque.Value); break; // FROZENSET
+                        case 0x92: // NEWOBJ_EX: cls, args, kwargs
+                            {
+                                Pop(stack);
+                                var args = Pop(stack);
+                                stack.Add(Call(Pop(stack), args as object?[]));
+                                break;
+                            }
                         default: return null; // an opcode torch.save does not write
                     }
                 }
             }
-            catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or KeyNotFoundException or InvalidOperationException or OverflowException)
+            catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or KeyNotFoundException or InvalidOperationException or OverflowException or FormatException)
             {
                 return null;
             }

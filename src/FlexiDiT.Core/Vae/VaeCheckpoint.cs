@@ -98,6 +98,7 @@ public static class VaeCheckpoint
             OutChannels = (int)Shape("decoder.conv_out.weight")[0],
             NormNumGroups = normNumGroups,
             MidBlockAttention = attention,
+            UsePostQuantConv = shapes.ContainsKey(prefix + "post_quant_conv.weight"),
         };
         config.Validate($"implied by the weights of {source}; pass a config file if the group count is not {normNumGroups}");
         return config;

@@ -24,6 +24,8 @@ public sealed record VaeConfig
     public int NormNumGroups { get; init; } = 32;
     /// <summary>Whether the mid block has its self-attention (diffusers' <c>mid_block_add_attention</c>; SD: true).</summary>
     public bool MidBlockAttention { get; init; } = true;
+    /// <summary>Whether a 1×1 conv precedes the decoder (diffusers' <c>use_post_quant_conv</c>; SD: true).</summary>
+    public bool UsePostQuantConv { get; init; } = true;
     /// <summary>Latent scale factor (diffusers' <c>scaling_factor</c>); decoding divides latents by it.</summary>
     public double ScalingFactor { get; init; } = StableDiffusionScalingFactor;
 
@@ -39,14 +41,14 @@ public sealed record VaeConfig
     public bool Equals(VaeConfig? other) =>
         other is not null && BlockOutChannels.SequenceEqual(other.BlockOutChannels) && LayersPerBlock == other.LayersPerBlock
         && LatentChannels == other.LatentChannels && OutChannels == other.OutChannels && NormNumGroups == other.NormNumGroups
-        && MidBlockAttention == other.MidBlockAttention && ScalingFactor == other.ScalingFactor;
+        && MidBlockAttention == other.MidBlockAttention && UsePostQuantConv == other.UsePostQuantConv && ScalingFactor == other.ScalingFactor;
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(string.Join(",", BlockOutChannels), LayersPerBlock, LatentChannels, OutChannels, NormNumGroups, MidBlockAttention, ScalingFactor);
+    public override int GetHashCode() => HashCode.Combine(string.Join(",", BlockOutChannels), LayersPerBlock, LatentChannels, OutChannels, NormNumGroups, MidBlockAttention, UsePostQuantConv, ScalingFactor);
 
     /// <summary>One line for messages, in diffusers' names.</summary>
     public override string ToString() =>
-        $"block_out_channels [{string.Join(", ", BlockOutChannels)}], layers_per_block {LayersPerBlock}, latent_channels {LatentChannels}, out_channels {OutChannels}, norm_num_groups {NormNumGroups}{(MidBlockAttention ? "" : ", no mid-block attention")}";
+        $"block_out_channels [{string.Join(", ", BlockOutChannels)}], layers_per_block {LayersPerBlock}, latent_channels {LatentChannels}, out_channels {OutChannels}, norm_num_groups {NormNumGroups}{(MidBlockAttention ? "" : ", no mid-block attention")}{(UsePostQuantConv ? "" : ", no post_quant_conv")}";
 
     /// <summary>Checks the numbers make a decoder that can exist and names the field that is wrong.</summary>
     public void Validate(string source = "VAE config")
@@ -152,6 +154,7 @@ public sealed record VaeConfig
             OutChannels = d.TryGetProperty("out_channels", out var oc) ? oc.GetInt32() : defaults.OutChannels,
             NormNumGroups = d.TryGetProperty("norm_num_groups", out var g) ? g.GetInt32() : defaults.NormNumGroups,
             MidBlockAttention = !d.TryGetProperty("mid_block_add_attention", out var a) || a.GetBoolean(),
+            UsePostQuantConv = !d.TryGetProperty("use_post_quant_conv", out var pq) || pq.GetBoolean(),
             ScalingFactor = d.TryGetProperty("scaling_factor", out var s) && s.ValueKind == JsonValueKind.Number ? s.GetDouble() : defaults.ScalingFactor,
         };
     }

@@ -212,7 +212,7 @@ public sealed class Decoder : nn.Module
 /// </summary>
 public sealed class VaeDecoder : nn.Module
 {
-    private readonly Conv2d post_quant_conv;
+    private readonly Conv2d? post_quant_conv;
     private readonly Decoder decoder;
 
     /// <summary>Creates a decoder with PyTorch's default initialisation (load weights before use).</summary>
@@ -220,7 +220,7 @@ public sealed class VaeDecoder : nn.Module
     {
         config.Validate();
         Config = config;
-        post_quant_conv = nn.Conv2d(config.LatentChannels, config.LatentChannels, kernel_size: 1);
+        if (config.UsePostQuantConv) post_quant_conv = nn.Conv2d(config.LatentChannels, config.LatentChannels, kernel_size: 1);
         decoder = new Decoder(config);
         RegisterComponents();
     }
@@ -233,6 +233,6 @@ public sealed class VaeDecoder : nn.Module
     {
         if (z.dim() != 4 || z.shape[1] != Config.LatentChannels)
             throw new ArgumentException($"The VAE decoder takes latents (N, {Config.LatentChannels}, h, w); got [{string.Join(", ", z.shape)}].", nameof(z));
-        return VaeOps.Chain(z, [post_quant_conv.forward, decoder.Forward]);
+        return post_quant_conv is null ? decoder.Forward(z) : VaeOps.Chain(z, [post_quant_conv.forward, decoder.Forward]);
     }
 }

@@ -105,6 +105,31 @@ public sealed class VaeReferenceTests
     }
 
     [Fact]
+    public void Optional_parts_follow_the_config_and_are_recognised_in_the_weights()
+    {
+        var config = VaeConfig.Parse("""{ "block_out_channels": [32, 32], "layers_per_block": 0, "latent_channels": 4, "mid_block_add_attention": false, "use_post_quant_conv": false, "scaling_factor": 0.13025 }""");
+        Assert.False(config.MidBlockAttention);
+        Assert.False(config.UsePostQuantConv);
+        Assert.Equal(0.13025, config.ScalingFactor);
+        torch.manual_seed(3);
+        using var original = new VaeDecoder(config);
+        var weights = VaeFiles.Export(original, VaeKeyNaming.Diffusers);
+        Assert.DoesNotContain(weights.Keys, k => k.StartsWith("post_quant_conv", StringComparison.Ordinal) || k.Contains("attentions", StringComparison.Ordinal));
+        var inferred = VaeCheckpoint.InferConfig(weights.ToDictionary(kv => kv.Key, kv => kv.Value.shape), "exported");
+        Assert.Equal(config with { ScalingFactor = VaeConfig.StableDiffusionScalingFactor }, inferred);
+
+        using var loaded = new VaeDecoder(config);
+        VaeCheckpoint.LoadInto(loaded, weights, "exported");
+        using var _ = torch.inference_mode();
+        using var z = torch.randn(1, 4, 3, 5);
+        using var expected = original.Forward(z);
+        Assert.Equal(new long[] { 1, 3, 6, 10 }, expected.shape);
+        Assert.True(loaded.Forward(z).allclose(expected, rtol: 0, atol: 1e-6));
+        using var latents = new LatentDecoder(loaded);
+        Assert.Equal(0.13025, latents.ScaleFactor);
+    }
+
+    [Fact]
     public void A_new_decoder_starts_its_norms_at_one_and_zero_as_PyTorch_does()
     {
         using var decoder = new VaeDecoder(new VaeConfig { BlockOutChannels = [32, 64], LayersPerBlock = 0 });
