@@ -6,6 +6,8 @@ namespace FlexiDiT.Tests;
 /// </summary>
 public static class TestPaths
 {
+    // The shared folder is canonical; the repository keeps a copy (tests/reference) so a clone on a
+    // machine without it still tests against the official vectors.
     private static readonly Lazy<string> reference = new(() =>
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -13,7 +15,9 @@ public static class TestPaths
             string candidate = Path.Combine(dir.FullName, "shared", "reference");
             if (Directory.Exists(candidate)) return candidate;
         }
-        throw new DirectoryNotFoundException($"No shared/reference folder above {AppContext.BaseDirectory}; the reference vectors are needed by these tests.");
+        string copy = Path.Combine(RepositoryRoot, "tests", "reference");
+        if (Directory.Exists(copy)) return copy;
+        throw new DirectoryNotFoundException($"No shared/reference folder above {AppContext.BaseDirectory} and no tests/reference copy; the reference vectors are needed by these tests.");
     });
 
     private static readonly Lazy<string> repository = new(() =>

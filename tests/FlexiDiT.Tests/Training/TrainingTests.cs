@@ -1,0 +1,69 @@
+using FlexiDiT.Checkpoints;
+using FlexiDiT.Data;
+using FlexiDiT.Models;
+using FlexiDiT.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FlexiDiT.Tests.Training;
+
+/// <summary>Training and conversion on tiny settings: they learn, resume and keep the base exact.</summary>
+public sealed class TrainingTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("flexidit-train").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private static DiTConfig Tiny => new()
+    {
+        InputSize = 32, PatchSize = 2, InChannels = 3, HiddenSize = 32, Depth = 1, NumHeads = 2,
+        NumClasses = ShapesDataset.NumClasses, LearnSigma = true, ClassDropoutProb = 0.1,
+    };
+
+    [Fact]
+    public void Training_lowers_the_loss_and_resumes_where_it_stopped()
+    {
+        var options = new TrainOptions { RunDirectory = dir, Model = Tiny, BatchSize = 8, LearningRate = 2e-3, EmaDecay = 0.9, MaxSteps = 20, LogEvery = 10 };
+        var first = new DiTTrainer(options, TextWriter.Null).Run();
+        Assert.Equal(20, first.Steps);
+        var second = new DiTTrainer(options with { MaxSteps = 40 }, TextWriter.Null).Run();
+        Assert.Equal(40, second.Steps);
+        Assert.Equal(first.FirstLoss, second.FirstLoss);
+        Assert.True(second.FinalLoss < 0.6 * second.FirstLoss, $"loss {second.FirstLoss:F3} → {second.FinalLoss:F3}");
+        Assert.Contains("resumed at step 20", File.ReadAllText(Path.Combine(dir, "train.log")));
+        // The EMA checkpoint is an official-format DiT.
+        using var ema = DiTCheckpoint.Load(first.EmaCheckpoint);
+        Assert.Equal(Tiny.HiddenSize, ema.Config.HiddenSize);
+    }
+
+    [Fact]
+    public void Data_free_conversion_lowers_the_distillation_loss_and_keeps_the_base_exact()
+    {
+        string reference = Path.Combine(TestPaths.ReferenceDirectory, "dit_tiny_a.safetensors");
+        string output = Path.Combine(dir, "flexi.safetensors");
+        var options = new ConvertOptions
+        {
+            BaseCheckpoint = reference, BaseConfig = Path.Combine(TestPaths.ReferenceDirectory, "dit_tiny_a.json"), Output = output,
+            WeakPatch = 4, LoraRank = 4, DataFree = true, BatchSize = 4, LearningRate = 3e-3, MaxSteps = 60, LogEvery = 20,
+        };
+        var result = new FlexiConverter(options, TextWriter.Null).Run();
+        Assert.True(result.FinalLoss < result.FirstLoss, $"distillation loss {result.FirstLoss:F4} → {result.FinalLoss:F4}");
+
+        using var base_ = DiTCheckpoint.Load(reference, options.BaseConfig);
+        using var flexible = DiTCheckpoint.Load(output);
+        Assert.Equal([4], flexible.Config.FlexiPatchSizes);
+        using var _ = torch.no_grad();
+        var x = randn(2, 4, 16, 16, generator: new Generator(9));
+        var t = tensor(new long[] { 3, 700 });
+        var y = tensor(new long[] { 2, 10 });
+        Assert.True(base_.Forward(x, t, y).equal(flexible.Forward(x, t, y, 2)).all().item<bool>());
+    }
+
+    [Fact]
+    public void Conversion_with_data_rejects_a_model_that_is_not_shapes()
+    {
+        var options = new ConvertOptions { BaseCheckpoint = Path.Combine(TestPaths.ReferenceDirectory, "dit_tiny_a.safetensors"), Output = Path.Combine(dir, "x.safetensors"), MaxSteps = 1 };
+        var e = Assert.Throws<ArgumentException>(() => new FlexiConverter(options, TextWriter.Null).Run());
+        Assert.Contains("--data-free", e.Message);
+    }
+}
