@@ -27,7 +27,7 @@ public sealed class SeededNoise(long seed) : INoiseSource
 public sealed class ReplayedNoise(Tensor initial, Tensor? perStep) : INoiseSource
 {
     /// <inheritdoc />
-    public Tensor Initial(long[] shape, Device device) => Checked(initial, shape).to(device);
+    public Tensor Initial(long[] shape, Device device) => Checked(initial, shape).to(device).clone(); // the run owns (and disposes) its x
 
     /// <inheritdoc />
     public Tensor Step(int step, long[] shape, Device device)

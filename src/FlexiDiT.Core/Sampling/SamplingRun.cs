@@ -49,6 +49,10 @@ public sealed class SamplingRun : IDisposable
         labels = tensor(classLabels, device: device);
         guidanceLabels = full(Count, (long)config.NullClass, device: device);
         x = noise.Initial([Count, config.InChannels, config.InputSize, config.InputSize], device);
+        // The run lives across steps, so its state must survive whatever dispose scope created it.
+        labels.DetachFromDisposeScope();
+        guidanceLabels.DetachFromDisposeScope();
+        x.DetachFromDisposeScope();
     }
 
     /// <summary>The plan being run.</summary>
