@@ -13,6 +13,7 @@ var root = new RootCommand("flexidit: a variable-compute Diffusion Transformer (
     FlopsCommand.Create(),
     GenerateCommand.Create(),
     ModelsCommand.Create(),
+    PackCommand.Create(),
 };
 try
 {

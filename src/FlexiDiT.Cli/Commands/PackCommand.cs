@@ -1,0 +1,68 @@
+using System.CommandLine;
+using System.Text.Json;
+using FlexiDiT.Checkpoints;
+using FlexiDiT.Cli.Reporting;
+using FlexiDiT.Data;
+using FlexiDiT.Evaluation;
+using FlexiDiT.Packs;
+
+namespace FlexiDiT.Cli.Commands;
+
+/// <summary><c>flexidit pack</c>: assembles a Shapes model pack (checkpoint, classifier, plans, card) from a trained, converted and evaluated model.</summary>
+internal static class PackCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<FileInfo>("--checkpoint") { Description = "The FlexiDiT checkpoint (from 'convert')", Required = true };
+        var classifier = new Option<FileInfo>("--classifier") { Description = "The Shapes classifier (from 'train-classifier')", Required = true };
+        var evaluation = new Option<FileInfo>("--eval") { Description = "plans.json written by 'eval'", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Pack folder to write", Required = true };
+        var name = new Option<string>("--name") { DefaultValueFactory = _ => ModelPack.DefaultPackName, Description = "Pack name" };
+        var training = new Option<string>("--training") { DefaultValueFactory = _ => "", Description = "One-line summary of the training run" };
+        var conversion = new Option<string>("--conversion") { DefaultValueFactory = _ => "", Description = "One-line summary of the conversion" };
+        var commands = new Option<FileInfo?>("--commands") { Description = "File with the commands that rebuild the pack (one per line)" };
+        var command = new Command("pack", "Assemble a Shapes model pack: checkpoint, classifier, class names, measured plans, model card")
+        { checkpoint, classifier, evaluation, output, name, training, conversion, commands };
+        command.SetAction(parse =>
+        {
+            var dir = parse.GetValue(output)!;
+            dir.Create();
+            var table = JsonSerializer.Deserialize<PlanTable>(File.ReadAllText(parse.GetValue(evaluation)!.FullName))
+                ?? throw new InvalidDataException("The plan table is empty.");
+            var full = table.Plans.FirstOrDefault(p => p.Name == "full") ?? throw new InvalidDataException("The plan table has no 'full' plan.");
+            // Default: the cheapest plan whose quality matches full compute (FD within 5 %, accuracies within 1 point).
+            var defaultPlan = table.Plans.Where(p => p.FrechetDistance <= full.FrechetDistance * 1.05
+                    && p.ClassAccuracy >= full.ClassAccuracy - 0.01 && p.ColorAccuracy >= full.ColorAccuracy - 0.01)
+                .OrderBy(p => p.FlopsPerImage).First();
+
+            File.Copy(parse.GetValue(checkpoint)!.FullName, Path.Combine(dir.FullName, "model.safetensors"), overwrite: true);
+            File.Copy(parse.GetValue(classifier)!.FullName, Path.Combine(dir.FullName, "classifier.safetensors"), overwrite: true);
+            File.WriteAllLines(Path.Combine(dir.FullName, "classes.txt"), ShapesDataset.ClassNames);
+            table = table with { Model = parse.GetValue(name)! };
+            EvalReportWriter.WriteJson(table, Path.Combine(dir.FullName, "plans.json"));
+            var manifest = new ModelPackManifest
+            {
+                Name = parse.GetValue(name)!,
+                Description = "FlexiDiT trained on procedural Shapes (32×32 RGB, 40 classes, pixel space); patch 2 + weak patch 4",
+                Checkpoint = "model.safetensors",
+                Classes = "classes.txt",
+                Classifier = "classifier.safetensors",
+                PlanTable = "plans.json",
+                Card = "card.md",
+                Defaults = new SamplingDefaults { Plan = defaultPlan.Name, Seed = 0, DisplaySize = 256 },
+                Plans = table.Plans.Select(p => p.Spec).ToList(),
+            };
+            File.WriteAllText(Path.Combine(dir.FullName, ModelPack.ManifestFileName), JsonSerializer.Serialize(manifest, ModelPack.JsonOptions));
+
+            using var model = DiTCheckpoint.Load(Path.Combine(dir.FullName, "model.safetensors"));
+            var card = new ModelCard(manifest.Name, model.Config, model.parameters().Sum(p => p.numel()), ModelCard.Gflops(model.Config), ModelCard.DataRecipeText,
+                parse.GetValue(commands) is { } c ? File.ReadAllLines(c.FullName) : [], parse.GetValue(training)!, parse.GetValue(conversion)!, table, defaultPlan.Name);
+            card.WriteJson(Path.Combine(dir.FullName, "card.json"));
+            card.WriteMarkdown(Path.Combine(dir.FullName, "card.md"));
+            ModelPack.Load(dir.FullName); // the pack must load as written
+            Console.WriteLine($"wrote pack {manifest.Name} to {dir.FullName}; default plan {defaultPlan.Name} ({defaultPlan.FlopsFraction:P0} FLOPs)");
+            return 0;
+        });
+        return command;
+    }
+}
