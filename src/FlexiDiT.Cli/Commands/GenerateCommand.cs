@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FlexiDiT.Engine;
+using FlexiDiT.Flops;
 using FlexiDiT.Imaging;
 using FlexiDiT.Packs;
 using SixLabors.ImageSharp;
@@ -47,7 +48,7 @@ internal static class GenerateCommand
             }
             Console.WriteLine($"{string.Join(", ", written)} (and .native copies at {result.Samples.shape[3]}×{result.Samples.shape[2]})");
             Console.WriteLine($"\"{match.Name}\" (class {match.ClassIndex}) · plan {plan.Name}: {plan.Describe()} · {n} image(s) · " +
-                $"{result.FlopsSpent / 1e12:F3} TFLOPs spent, {result.FlopsSaved / 1e12:F3} TFLOPs saved ({result.FlopsSaved / (double)result.FullComputeFlops:P0} vs full compute) · {result.Elapsed.TotalSeconds:F2} s");
+                $"{FlopFormat.Format(result.FlopsSpent)} spent, {FlopFormat.Format(result.FlopsSaved)} saved ({result.FlopsSaved / (double)result.FullComputeFlops:P0} vs full compute) · {result.Elapsed.TotalSeconds:F2} s");
             return 0;
         });
         return command;

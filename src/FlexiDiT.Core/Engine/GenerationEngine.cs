@@ -53,6 +53,8 @@ public sealed class GenerationEngine : IDisposable
     public DiTConfig Config => model.Config;
     /// <summary>Raised on the worker thread after every batched forward.</summary>
     public event Action<ForwardObservation>? ForwardCompleted;
+    /// <summary>Side in pixels of the images the engine returns (the model's input size, times the VAE's upscale factor for latent models).</summary>
+    public int ImageSize => decoder is null ? model.Config.InputSize : model.Config.InputSize * decoder.Vae.Config.UpscaleFactor;
     /// <summary>Largest number of images that went through one forward so far (shows batching at work).</summary>
     public int LargestBatch { get; private set; }
 
