@@ -27,10 +27,13 @@ internal static class EvalCommand
         { model, checkpoint, classifier, images, batch, steps, guidance, plans, output, json, seed };
         command.SetAction(parse =>
         {
-            var pack = ModelPack.Find(parse.GetValue(model));
-            using var dit = parse.GetValue(checkpoint) is { } ckpt ? Checkpoints.DiTCheckpoint.Load(ckpt.FullName) : pack.LoadModel();
-            string classifierPath = parse.GetValue(classifier)?.FullName ?? (pack.Manifest.Classifier is { } c ? pack.Resolve(c)
-                : throw new ArgumentException($"Model pack {pack.Name} has no classifier; pass --classifier (train one with 'flexidit train-classifier').")); 
+            // A checkpoint and classifier given explicitly need no pack (that is how the shipped pack is built).
+            var ckpt = parse.GetValue(checkpoint);
+            var pack = ckpt is not null && parse.GetValue(classifier) is not null ? null : ModelPack.Find(parse.GetValue(model));
+            using var dit = ckpt is not null ? Checkpoints.DiTCheckpoint.Load(ckpt.FullName) : pack!.LoadModel();
+            string modelName = pack?.Name ?? Path.GetFileNameWithoutExtension(ckpt!.Name);
+            string classifierPath = parse.GetValue(classifier)?.FullName ?? (pack!.Manifest.Classifier is { } c ? pack.Resolve(c)
+                : throw new ArgumentException($"Model pack {pack.Name} has no classifier; pass --classifier (train one with 'flexidit train-classifier')."));
             using var judge = ShapesClassifier.Load(classifierPath);
             var outDir = parse.GetValue(output)!;
             outDir.Create();
@@ -51,7 +54,7 @@ internal static class EvalCommand
             }
             var table = new PlanTable
             {
-                Model = pack.Name,
+                Model = modelName,
                 ImagesPerPlan = parse.GetValue(images),
                 MeasuredOn = $"{Environment.ProcessorCount} CPU cores, {TorchSharp.torch.get_num_threads()} torch threads, {DateTime.UtcNow:yyyy-MM-dd}",
                 Plans = rows,

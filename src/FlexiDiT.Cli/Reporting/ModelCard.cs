@@ -59,7 +59,7 @@ internal sealed record ModelCard(
         s.AppendLine($"Default plan: `{DefaultPlan}`.");
         s.AppendLine();
         s.AppendLine(EvalReportWriter.Markdown(Evaluation));
-        s.AppendLine("FD: Fréchet distance between generated and 4000 real Shapes images in the 64-d feature space of the shipped classifier (`classifier.safetensors`, trained by `flexidit train-classifier`). " +
+        s.AppendLine("FD: Fréchet distance between generated and 4000 real Shapes images in the 32-d feature space of the shipped classifier (`classifier.safetensors`, trained by `flexidit train-classifier`). " +
             "Class/shape accuracy: the classifier's verdict; colour accuracy (detector): a hand-written colour detector (border-median background, foreground median, nearest palette colour).");
         File.WriteAllText(path, s.ToString());
     }

@@ -14,7 +14,7 @@ namespace FlexiDiT.Evaluation;
 public sealed class ShapesClassifier : nn.Module
 {
     /// <summary>Width of the feature layer.</summary>
-    public const int FeatureSize = 64;
+    public const int FeatureSize = 32;
     private readonly Sequential features;
     private readonly Linear head;
 

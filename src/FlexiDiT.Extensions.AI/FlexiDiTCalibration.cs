@@ -1,0 +1,97 @@
+using System.Globalization;
+using FlexiDiT.Benchmarks;
+using FlexiDiT.Extensions.AI.Internal;
+using FlexiDiT.Governance.Knowledge;
+using FlexiDiT.Models;
+using FlexiDiT.Packs;
+using static TorchSharp.torch;
+
+namespace FlexiDiT.Extensions.AI;
+
+/// <summary>
+/// Measures how long one batched forward of a pack's model takes at each patch size and batch size on this machine,
+/// producing the <see cref="LatencyModel"/> the policy engine predicts SLAs with (the JSON of <c>flexidit calibrate</c>).
+/// </summary>
+/// <remarks>
+/// Timing uses <see cref="ForwardBenchmark"/>: the pack's architecture with random weights (the work does not depend on
+/// the weights), after warm-up, median of the repeats. Batches count single-image forwards, as the engine's
+/// <c>ForwardCompleted</c> observations do, so real runs refine the same entries.
+/// </remarks>
+public static class FlexiDiTCalibration
+{
+    /// <summary>The batch sizes measured by default.</summary>
+    public static IReadOnlyList<int> DefaultBatches { get; } = [1, 2, 4, 8, 16];
+
+    /// <summary>Measures a pack's model.</summary>
+    /// <param name="pack">The pack.</param>
+    /// <param name="batches">Batch sizes, ascending; <see langword="null"/> for <see cref="DefaultBatches"/>.</param>
+    /// <param name="warmup">Untimed forwards before each measurement.</param>
+    /// <param name="repeats">Timed forwards per measurement (the median is kept).</param>
+    /// <param name="device">The device, or <see langword="null"/> for the CPU.</param>
+    /// <param name="stopAfter">Skip larger batches once a forward takes longer than this (they are extrapolated); <see langword="null"/> measures all.</param>
+    /// <param name="log">Where progress lines go, if anywhere.</param>
+    /// <returns>The latency model.</returns>
+    public static LatencyModel Measure(
+        ModelPack pack, IEnumerable<int>? batches = null, int warmup = 2, int repeats = 7, Device? device = null, TimeSpan? stopAfter = null, TextWriter? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        return Measure(PackPlans.ReadConfig(pack), batches, warmup, repeats, device, stopAfter, log);
+    }
+
+    /// <summary>Measures a model config.</summary>
+    /// <param name="config">The architecture (its FlexiDiT patch sizes included).</param>
+    /// <param name="batches">Batch sizes, ascending; <see langword="null"/> for <see cref="DefaultBatches"/>.</param>
+    /// <param name="warmup">Untimed forwards before each measurement.</param>
+    /// <param name="repeats">Timed forwards per measurement (the median is kept).</param>
+    /// <param name="device">The device, or <see langword="null"/> for the CPU.</param>
+    /// <param name="stopAfter">Skip larger batches once a forward takes longer than this; <see langword="null"/> measures all.</param>
+    /// <param name="log">Where progress lines go, if anywhere.</param>
+    /// <returns>The latency model.</returns>
+    public static LatencyModel Measure(
+        DiTConfig config, IEnumerable<int>? batches = null, int warmup = 2, int repeats = 7, Device? device = null, TimeSpan? stopAfter = null, TextWriter? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentOutOfRangeException.ThrowIfNegative(warmup);
+        ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
+        var sizes = (batches ?? DefaultBatches).ToList();
+        if (sizes.Count == 0 || sizes.Any(b => b < 1) || sizes.Distinct().Count() != sizes.Count)
+        {
+            throw new ArgumentException("batch sizes must be distinct positive integers", nameof(batches));
+        }
+
+        device ??= CPU;
+        var measurements = new List<LatencyMeasurement>();
+        foreach (var batch in sizes.Order())
+        {
+            var timings = ForwardBenchmark.Run(config, batch, warmup, repeats, device);
+            foreach (var t in timings)
+            {
+                measurements.Add(new LatencyMeasurement(t.PatchSize, t.Batch, t.MedianMs));
+                log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"patch {t.PatchSize,2}  batch {t.Batch,3}  {t.MedianMs,9:F2} ms  ({t.GflopsPerSecond:F1} GFLOP/s)"));
+            }
+
+            if (stopAfter is { } limit && timings.Max(t => t.MedianMs) > limit.TotalMilliseconds)
+            {
+                log?.WriteLine($"stopping at batch {batch}: a forward takes longer than {limit.TotalMilliseconds:0} ms; larger batches are extrapolated");
+                break;
+            }
+        }
+
+        return new LatencyModel(measurements, Describe(device), DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>
+    /// The calibration a generator runs on first use when no latency file exists: one warm-up and three repeats per
+    /// point, stopping once a forward exceeds half a second. A few seconds for the shipped Shapes model on a laptop CPU.
+    /// </summary>
+    /// <param name="config">The architecture.</param>
+    /// <param name="device">The device, or <see langword="null"/> for the CPU.</param>
+    /// <returns>The latency model.</returns>
+    public static LatencyModel Quick(DiTConfig config, Device? device = null) =>
+        Measure(config, DefaultBatches, warmup: 1, repeats: 3, device, stopAfter: TimeSpan.FromMilliseconds(500));
+
+    private static string Describe(Device device) =>
+        device.type == DeviceType.CUDA
+            ? $"{device}"
+            : string.Create(CultureInfo.InvariantCulture, $"cpu: {Environment.ProcessorCount} cores, {get_num_threads()} torch threads");
+}

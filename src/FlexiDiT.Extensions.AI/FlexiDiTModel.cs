@@ -1,0 +1,295 @@
+using FlexiDiT.Engine;
+using FlexiDiT.Extensions.AI.Internal;
+using FlexiDiT.Governance.Knowledge;
+using FlexiDiT.Governance.Ledger;
+using FlexiDiT.Governance.Policies;
+using FlexiDiT.Governance.Resilience;
+using FlexiDiT.Models;
+using FlexiDiT.Packs;
+using FlexiDiT.Sampling;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+
+namespace FlexiDiT.Extensions.AI;
+
+/// <summary>
+/// One model pack as the generator serves it: its plans and latency as the governance sees them, its policy engine and
+/// resilience pipeline, and its generation engine. Everything loads on first use; a failed load is retried next time.
+/// </summary>
+/// <remarks>
+/// <para>Cheap to touch: <see cref="Pack"/> reads the manifest; <see cref="PolicyEngine"/> reads the model's config,
+/// plan table and latency model (calibrating once if there is none); only the engine loads the weights.</para>
+/// <para>Thread-safe. Obtain instances from <see cref="FlexiDiTRuntime"/>.</para>
+/// </remarks>
+public sealed partial class FlexiDiTModel
+{
+    private readonly FlexiDiTRuntime _runtime;
+    private readonly ILogger _logger;
+    private readonly RetryingLazy<ModelPack> _pack;
+    private readonly RetryingLazy<DiTConfig> _config;
+    private readonly RetryingLazy<PackPlans> _plans;
+    private readonly RetryingLazy<LatencyModel> _latency;
+    private readonly RetryingLazy<ComputePolicyEngine> _policy;
+    private readonly RetryingLazy<GenerationResiliencePipeline<GenerationResult>> _pipeline;
+    private readonly RetryingLazy<GenerationEngine> _engine;
+
+    internal FlexiDiTModel(FlexiDiTRuntime runtime, string? packSpec, string? latencyModelPath)
+    {
+        _runtime = runtime;
+        _logger = runtime.LoggerFactory.CreateLogger<FlexiDiTModel>();
+        PackSpec = packSpec;
+        _pack = new(() => ModelPack.Find(packSpec));
+        _config = new(() => PackPlans.ReadConfig(Pack));
+        _plans = new(() => PackPlans.Load(Pack, Config));
+        _latency = new(() => LoadOrCalibrate(latencyModelPath ?? FlexiDiTPaths.LatencyModelPath(Pack.Name, runtime.LedgerPath)));
+        _policy = new(() => new ComputePolicyEngine(runtime.Policies, PlanTable, Latency, runtime.LoggerFactory.CreateLogger<ComputePolicyEngine>()));
+        _pipeline = new(() => new GenerationResiliencePipeline<GenerationResult>(
+            runtime.Options.Resilience, PolicyEngine, runtime.Options.TimeProvider, runtime.LoggerFactory.CreateLogger<GenerationResiliencePipeline<GenerationResult>>()));
+        _engine = new(LoadEngine);
+    }
+
+    /// <summary>Gets how the pack was named in the options (<see langword="null"/>: the default pack).</summary>
+    public string? PackSpec { get; }
+
+    /// <summary>Gets the model pack (reads its manifest on first use).</summary>
+    public ModelPack Pack => _pack.Value;
+
+    /// <summary>Gets the pack's name, the <see cref="Microsoft.Extensions.AI.ImageGenerationOptions.ModelId"/> that selects it.</summary>
+    public string Name => Pack.Name;
+
+    /// <summary>Gets the model's architecture (from the config file or checkpoint metadata; the weights only when neither has it).</summary>
+    public DiTConfig Config => _config.Value;
+
+    /// <summary>Gets the plans the policy chooses from: the pack's measured plan table, or one computed from its plans (FLOPs, no quality).</summary>
+    public PlanTable PlanTable => _plans.Value.Table;
+
+    /// <summary>
+    /// Gets the latency model: the file (see <see cref="FlexiDiTOptions.LatencyModelPath"/>) if it exists, otherwise a
+    /// quick calibration on this machine (<see cref="FlexiDiTCalibration.Quick"/>), saved to that file. The engine's
+    /// forward timings keep refining it while the process runs.
+    /// </summary>
+    public LatencyModel Latency => _latency.Value;
+
+    /// <summary>Gets the policy engine over this pack's plans: decisions and the cost table (<see cref="ComputePolicyEngine.Estimate"/>).</summary>
+    public ComputePolicyEngine PolicyEngine => _policy.Value;
+
+    /// <summary>Gets the resilience pipeline in front of this pack's engine (its circuit state tells whether the engine is healthy).</summary>
+    public GenerationResiliencePipeline<GenerationResult> Pipeline => _pipeline.Value;
+
+    /// <summary>Gets the generation engine if a request has loaded it, else <see langword="null"/> (nothing is loaded).</summary>
+    public GenerationEngine? LoadedEngine => _engine.ValueIfCreated;
+
+    /// <summary>Gets the generation engine, loading the weights on first use (on the thread pool).</summary>
+    /// <param name="cancellationToken">Cancels waiting for the load.</param>
+    /// <returns>The engine.</returns>
+    public ValueTask<GenerationEngine> GetEngineAsync(CancellationToken cancellationToken = default) => _engine.GetAsync(cancellationToken);
+
+    /// <summary>Gets the parameters of a plan of this pack's table.</summary>
+    /// <param name="planName">The plan's name.</param>
+    /// <returns>The plan's spec.</returns>
+    public PlanSpec PlanSpec(string planName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(planName);
+        return _plans.Value.Spec(planName);
+    }
+
+    /// <summary>
+    /// Runs one request through the governance: read the budget → decide → reserve → generate under the resilience
+    /// pipeline → commit the price of the FLOPs actually spent, or release on any failure or cancellation.
+    /// </summary>
+    /// <remarks>
+    /// This is <see cref="Governance.ComputeGovernor{TResult}.RunAsync"/>'s order, done here because two things differ:
+    /// step and guidance overrides change a plan's price before it is reserved, and the commit charges what the engine
+    /// measured rather than the plan table's estimate.
+    /// </remarks>
+    internal async Task<GovernedRun> RunGovernedAsync(GovernedRequest request, CancellationToken cancellationToken)
+    {
+        var engine = await GetEngineAsync(cancellationToken).ConfigureAwait(false);
+        var policy = await _policy.GetAsync(cancellationToken).ConfigureAwait(false);
+        var pipeline = Pipeline;
+        var ledger = _runtime.Ledger;
+        var options = _runtime.Options;
+
+        PolicyApproval decided, priced;
+        BudgetReservation reservation;
+        for (var round = 0; ; round++)
+        {
+            var policyRequest = request.Policy;
+
+            // An unknown tenant has no ledger account; the policy engine refuses it with its own reason code.
+            decimal? remaining = _runtime.Policies.FindTenant(policyRequest.TenantId) is null
+                ? null
+                : await ledger.GetRemainingAsync(policyRequest.TenantId, policyRequest.UserId, cancellationToken).ConfigureAwait(false);
+            var decision = policy.Decide(policyRequest with { RemainingBudget = remaining });
+            if (decision is PolicyRefusal refusal)
+            {
+                throw new ImageGenerationRefusedException(refusal);
+            }
+
+            decided = (PolicyApproval)decision;
+            priced = WithOverrides(decided, request, policy);
+            var ttl = TimeSpan.FromMilliseconds(priced.SlaMs) + options.ReservationMargin;
+            var reserved = await ledger.TryReserveAsync(priced.TenantId, priced.UserId, priced.Cost, ttl, cancellationToken).ConfigureAwait(false);
+            if (reserved.Succeeded)
+            {
+                reservation = reserved.Reservation;
+                break;
+            }
+
+            if (round >= options.BudgetRaceRetries)
+            {
+                throw new ImageGenerationRefusedException(new PolicyRefusal { Code = RefusalReason.BudgetExhausted, Reason = reserved.Denial.Message });
+            }
+        }
+
+        GenerationOutcome<GenerationResult> outcome;
+        try
+        {
+            outcome = await pipeline.ExecuteAsync(
+                priced,
+                (attempt, token) => RunAttemptAsync(engine, attempt, request, token),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Nothing was delivered (failure, timeout or the caller cancelling), so nothing is charged.
+            await ledger.ReleaseAsync(reservation.Id, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        var result = outcome.Value;
+        try
+        {
+            var count = request.Labels.Length;
+            var actual = Math.Min(_runtime.Policies.Pricing.PriceOf(result.FlopsSpent / (double)count, count), reservation.Amount);
+            var receipt = await ledger.CommitAsync(reservation.Id, actual, CancellationToken.None).ConfigureAwait(false);
+            return new GovernedRun(result, decided, outcome.Approval, receipt.Reserved, receipt.Charged, outcome.Elapsed);
+        }
+        catch
+        {
+            result.Samples.Dispose();
+            throw;
+        }
+    }
+
+    private async ValueTask<GenerationResult> RunAttemptAsync(GenerationEngine engine, GenerationAttempt attempt, GovernedRequest request, CancellationToken cancellationToken)
+    {
+        var spec = PlanOverrides.Apply(PlanSpec(attempt.Plan.Name), request.Steps, request.Guidance);
+        try
+        {
+            return await engine.GenerateAsync(new GenerationJob(request.Labels, spec, request.Seed), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or ArgumentException or EngineFaultException))
+        {
+            // The engine fails every job of a batch together, so anything it throws is the engine's fault and counts
+            // towards the circuit breaker; bad input was refused before the job was queued.
+            throw new EngineFaultException($"the FlexiDiT engine of {Name} failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The approval re-priced for a request's step and guidance overrides (the policy priced the plan as tabled).</summary>
+    private PolicyApproval WithOverrides(PolicyApproval approval, GovernedRequest request, ComputePolicyEngine policy)
+    {
+        if (!PlanOverrides.Any(request.Steps, request.Guidance))
+        {
+            return approval;
+        }
+
+        var spec = PlanOverrides.Apply(PlanSpec(approval.PlanName), request.Steps, request.Guidance);
+        var plan = spec.Build(Config);
+        double flops = SamplingRun.PlanFlops(Config, plan, 1);
+        var entry = approval.Plan with
+        {
+            Description = spec.Describe(),
+            Steps = plan.Steps.Count,
+            WeakSteps = plan.WeakConditionalSteps(Config.PatchSize),
+            Forwards = PackPlans.Forwards(plan),
+            FlopsPerImage = flops,
+            FlopsFraction = flops / PlanTable.FullCompute.FlopsPerImage,
+
+            // The plan table measured the plan as tabled; its quality says nothing about the overridden one.
+            FrechetDistance = null,
+            ClassAccuracy = null,
+            ColorAccuracy = null,
+            MsPerImage = null,
+        };
+        var cost = _runtime.Policies.Pricing.PriceOf(flops, approval.Count);
+        return approval with
+        {
+            Plan = entry,
+            PredictedFlops = flops * approval.Count,
+            Cost = cost,
+            PredictedLatencyMs = policy.PredictLatencyMs(entry, approval.Count),
+            Reason = $"{approval.Reason}; overridden by the request to {spec.Describe()} ({cost.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture)} credits)",
+        };
+    }
+
+    private LatencyModel LoadOrCalibrate(string path)
+    {
+        if (File.Exists(path))
+        {
+            return LatencyModel.Load(path);
+        }
+
+        LogCalibrating(_logger, Pack.Name, path);
+        var model = FlexiDiTCalibration.Quick(Config, Device());
+        try
+        {
+            model.Save(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Calibration still serves this process; the next one calibrates again.
+            LogCalibrationNotSaved(_logger, path, e);
+        }
+
+        return model;
+    }
+
+    private GenerationEngine LoadEngine()
+    {
+        var engine = new GenerationEngine(Pack, Device(), _runtime.Options.MaxBatchImages);
+        var latency = Latency;
+        engine.ForwardCompleted += observation =>
+        {
+            // Runs on the engine's worker between steps: it must never throw, or every job in the batch fails.
+            try
+            {
+                if (observation.Milliseconds > 0)
+                {
+                    latency.Observe(observation.PatchSize, observation.Batch, observation.Milliseconds);
+                }
+            }
+            catch (ArgumentException e)
+            {
+                LogObservationRejected(_logger, observation.PatchSize, observation.Batch, e);
+            }
+        };
+        LogEngineLoaded(_logger, Pack.Name, engine.Config.Depth, engine.Config.HiddenSize, string.Join("/", engine.Config.AllPatchSizes));
+        return engine;
+    }
+
+    private torch.Device? Device() => _runtime.Options.Device is { Length: > 0 } name ? torch.device(name) : null;
+
+    internal void DisposeEngine() => _engine.ValueIfCreated?.Dispose();
+
+    internal void DisposePipeline() => _pipeline.ValueIfCreated?.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "No latency model for {Pack}; calibrating on this machine, then saving to {Path}")]
+    private static partial void LogCalibrating(ILogger logger, string pack, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not save the latency model to {Path}")]
+    private static partial void LogCalibrationNotSaved(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Latency observation rejected (patch {PatchSize}, batch {Batch})")]
+    private static partial void LogObservationRejected(ILogger logger, int patchSize, int batch, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Pack}: depth {Depth}, width {Hidden}, patch sizes {Patches}")]
+    private static partial void LogEngineLoaded(ILogger logger, string pack, int depth, int hidden, string patches);
+}
+
+/// <summary>One request as the governed run needs it.</summary>
+internal sealed record GovernedRequest(PolicyRequest Policy, long[] Labels, long Seed, int? Steps, double? Guidance);
+
+/// <summary>What a governed run produced and cost.</summary>
+internal sealed record GovernedRun(GenerationResult Result, PolicyApproval Decided, PolicyApproval Ran, decimal Reserved, decimal Charged, TimeSpan Elapsed);

@@ -1,0 +1,152 @@
+using FlexiDiT.Extensions.AI.Internal;
+using FlexiDiT.Governance.Ledger;
+using FlexiDiT.Governance.Policies;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FlexiDiT.Extensions.AI;
+
+/// <summary>
+/// The shared state behind <see cref="FlexiDiTImageGenerator"/>: the policies, the budget ledger, and one
+/// <see cref="FlexiDiTModel"/> per configured pack. One per process (DI registers it as a singleton), so every generator,
+/// plugin and endpoint sees the same budgets, estimates and engines.
+/// </summary>
+/// <remarks>
+/// Constructing it touches no file: the policies, the ledger and each pack load on first use, and a load that fails
+/// (a pack still being trained, say) is tried again on the next use.
+/// </remarks>
+public sealed class FlexiDiTRuntime : IDisposable
+{
+    private readonly RetryingLazy<PolicySet> _policies;
+    private readonly RetryingLazy<BudgetLedger> _ledger;
+    private readonly IReadOnlyList<FlexiDiTModel> _models;
+    private int _disposed;
+
+    /// <summary>Initializes a new instance of the <see cref="FlexiDiTRuntime"/> class.</summary>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults (shipped pack and policies, per-user ledger).</param>
+    /// <param name="loggerFactory">Where decisions, budget alerts and engine events are logged.</param>
+    public FlexiDiTRuntime(FlexiDiTOptions? options = null, ILoggerFactory? loggerFactory = null)
+    {
+        Options = options ?? new FlexiDiTOptions();
+        Options.Validate();
+        LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        LedgerPath = Path.GetFullPath(Options.LedgerPath ?? LedgerPaths.DefaultDatabasePath());
+        PoliciesPath = Options.PoliciesPath is { } configured ? Path.GetFullPath(configured) : null;
+        OutputFolder = Path.GetFullPath(Options.OutputFolder ?? FlexiDiTPaths.ImagesFolder(LedgerPath));
+        _policies = new(() => PolicySet.LoadDirectory(PoliciesPath ?? FlexiDiTPaths.FindPoliciesFolder()));
+        _ledger = new(OpenLedger);
+        _models =
+        [
+            new FlexiDiTModel(this, Options.Model, Options.LatencyModelPath),
+            .. Options.AdditionalModels.Select(m => new FlexiDiTModel(this, m, latencyModelPath: null)),
+        ];
+    }
+
+    /// <summary>Gets the options.</summary>
+    public FlexiDiTOptions Options { get; }
+
+    /// <summary>Gets the full path of the ledger database.</summary>
+    public string LedgerPath { get; }
+
+    /// <summary>Gets the configured policies folder, or <see langword="null"/> when it is found on first use.</summary>
+    public string? PoliciesPath { get; }
+
+    /// <summary>Gets the folder <see cref="Microsoft.Extensions.AI.ImageGenerationResponseFormat.Uri"/> responses are written to.</summary>
+    public string OutputFolder { get; }
+
+    /// <summary>Gets the policies in force (loaded on first use).</summary>
+    public PolicySet Policies => _policies.Value;
+
+    /// <summary>Gets the budget ledger (opened on first use; opening reclaims holds of processes that died).</summary>
+    public BudgetLedger Ledger => _ledger.Value;
+
+    /// <summary>Gets the default pack's model.</summary>
+    public FlexiDiTModel DefaultModel => _models[0];
+
+    /// <summary>Gets every configured pack's model, the default first.</summary>
+    public IReadOnlyList<FlexiDiTModel> Models => _models;
+
+    internal ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>
+    /// Gets the default model's id for <see cref="Microsoft.Extensions.AI.ImageGeneratorMetadata"/>: the pack's name, or
+    /// how it was configured when its manifest cannot be read yet (metadata must not fail).
+    /// </summary>
+    public string DefaultModelId
+    {
+        get
+        {
+            try
+            {
+                return DefaultModel.Name;
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                return Options.Model ?? Environment.GetEnvironmentVariable(Packs.ModelPack.DefaultPackVariable) ?? Packs.ModelPack.DefaultPackName;
+            }
+        }
+    }
+
+    /// <summary>Finds the model a request selects.</summary>
+    /// <param name="modelId">A pack name (case-insensitive) or how the pack was configured; <see langword="null"/> or empty for the default.</param>
+    /// <returns>The model.</returns>
+    /// <exception cref="ArgumentException">No configured pack has that name; the message lists those that do.</exception>
+    public FlexiDiTModel GetModel(string? modelId)
+    {
+        if (string.IsNullOrWhiteSpace(modelId))
+        {
+            return DefaultModel;
+        }
+
+        foreach (var model in _models)
+        {
+            if (string.Equals(model.PackSpec, modelId, StringComparison.OrdinalIgnoreCase) ||
+                string.Equals(model.Name, modelId, StringComparison.OrdinalIgnoreCase))
+            {
+                return model;
+            }
+        }
+
+        var known = _models.Select(m => TryName(m)).ToList();
+        throw new ArgumentException(
+            $"Unknown model '{modelId}'. This generator serves: {string.Join(", ", known)}. " +
+            "Add packs with FlexiDiTOptions.AdditionalModels; 'flexidit models' lists the packs on this machine.",
+            nameof(modelId));
+    }
+
+    /// <summary>Stops the engines (queued generations are cancelled) and the resilience pipelines.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (var model in _models)
+        {
+            model.DisposeEngine();
+            model.DisposePipeline();
+        }
+    }
+
+    private static string TryName(FlexiDiTModel model)
+    {
+        try
+        {
+            return model.Name;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return $"{model.PackSpec ?? Packs.ModelPack.DefaultPackName} (not loadable: {e.Message})";
+        }
+    }
+
+    private BudgetLedger OpenLedger()
+    {
+        var store = new SqliteBudgetStore(new SqliteBudgetStoreOptions { DatabasePath = LedgerPath });
+
+        // SqliteBudgetStore completes synchronously (Microsoft.Data.Sqlite has no asynchronous I/O), so this does not block on I/O threads.
+        return BudgetLedger.OpenAsync(store, Policies, timeProvider: Options.TimeProvider, logger: LoggerFactory.CreateLogger<BudgetLedger>())
+            .GetAwaiter().GetResult();
+    }
+}

@@ -1,0 +1,135 @@
+using System.Text.Json;
+using FlexiDiT.Checkpoints;
+using FlexiDiT.Governance.Knowledge;
+using FlexiDiT.Models;
+using FlexiDiT.Packs;
+using FlexiDiT.Sampling;
+
+namespace FlexiDiT.Extensions.AI.Internal;
+
+/// <summary>
+/// A pack's plans as the governance sees them (a <see cref="PlanTable"/>: FLOPs, forwards, quality) and as the engine
+/// runs them (<see cref="PlanSpec"/> by name).
+/// </summary>
+internal sealed class PackPlans
+{
+    private readonly Dictionary<string, PlanSpec> _specs;
+
+    private PackPlans(PlanTable table, Dictionary<string, PlanSpec> specs)
+    {
+        Table = table;
+        _specs = specs;
+    }
+
+    public PlanTable Table { get; }
+
+    public PlanSpec Spec(string name) =>
+        _specs.TryGetValue(name, out var spec)
+            ? spec
+            : throw new InvalidOperationException($"the plan table names plan '{name}', which neither the pack nor the table defines");
+
+    /// <summary>
+    /// The pack's measured plan table (<c>planTable</c>, written by <c>flexidit eval</c>) when it has one; otherwise a
+    /// table computed from the pack's plans and the model's config, with FLOPs but no quality (such plans satisfy only
+    /// the quality floor <c>none</c>, so quality-bound tasks are refused until the pack is evaluated).
+    /// </summary>
+    public static PackPlans Load(ModelPack pack, DiTConfig config)
+    {
+        var specs = new Dictionary<string, PlanSpec>(StringComparer.Ordinal);
+        if (pack.Manifest.PlanTable is { } tablePath)
+        {
+            var path = pack.Resolve(tablePath);
+            var table = PlanTable.Load(path);
+
+            // The governance reads only what it needs from plans.json; the engine needs each row's full spec, which
+            // 'flexidit eval' writes alongside. A pack plan of the same name wins (it is what the pack documents).
+            foreach (var (name, spec) in ReadSpecs(path))
+            {
+                specs[name] = spec;
+            }
+
+            foreach (var spec in pack.Manifest.Plans)
+            {
+                specs[spec.Name] = spec;
+            }
+
+            var missing = table.Plans.Select(p => p.Name).Where(n => !specs.ContainsKey(n)).ToList();
+            if (missing.Count > 0)
+            {
+                throw new InvalidDataException($"Model pack {pack.Name}: plan table {path} lists {string.Join(", ", missing)} without a 'spec', and the pack defines no plan of that name.");
+            }
+
+            return new PackPlans(table, specs);
+        }
+
+        if (pack.Manifest.Plans.Count == 0)
+        {
+            throw new InvalidDataException($"Model pack {pack.Name} has neither 'plans' nor a 'planTable'; the generator has nothing to choose from.");
+        }
+
+        var rows = pack.Manifest.Plans.Select(spec => (Spec: spec, Plan: spec.Build(config))).ToList();
+        double fullFlops = rows.Max(r => (double)SamplingRun.PlanFlops(config, r.Plan, 1));
+        var entries = rows.Select(r =>
+        {
+            specs[r.Spec.Name] = r.Spec;
+            double flops = SamplingRun.PlanFlops(config, r.Plan, 1);
+            return new PlanEntry
+            {
+                Name = r.Spec.Name,
+                Description = r.Spec.Describe(),
+                Steps = r.Plan.Steps.Count,
+                WeakSteps = r.Plan.WeakConditionalSteps(config.PatchSize),
+                Forwards = Forwards(r.Plan),
+                FlopsPerImage = flops,
+                FlopsFraction = flops / fullFlops,
+            };
+        });
+        return new PackPlans(new PlanTable(pack.Name, entries), specs);
+    }
+
+    /// <summary>Single-image forwards per image at each patch size, counting both branches of guided steps (the plan table's convention).</summary>
+    public static IReadOnlyDictionary<int, int> Forwards(ComputePlan plan) =>
+        plan.Steps
+            .SelectMany(s => plan.UsesGuidance ? new[] { s.CondPatch, s.GuidancePatch } : [s.CondPatch])
+            .GroupBy(p => p)
+            .OrderBy(g => g.Key)
+            .ToDictionary(g => g.Key, g => g.Count())
+            .AsReadOnly();
+
+    /// <summary>The model's config without loading its weights where the pack allows (a config file or embedded metadata).</summary>
+    public static DiTConfig ReadConfig(ModelPack pack)
+    {
+        if (pack.Manifest.Config is { } configPath)
+        {
+            return DiTConfig.Load(pack.Resolve(configPath));
+        }
+
+        if (DiTCheckpoint.ReadEmbeddedConfig(pack.Resolve(pack.Manifest.Checkpoint)) is { } embedded)
+        {
+            return embedded;
+        }
+
+        // An official checkpoint without a config: only its weights say what it is.
+        using var model = pack.LoadModel();
+        return model.Config;
+    }
+
+    private static IEnumerable<(string Name, PlanSpec Spec)> ReadSpecs(string path)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        if (!doc.RootElement.TryGetProperty("plans", out var plans) || plans.ValueKind != JsonValueKind.Array)
+        {
+            yield break;
+        }
+
+        foreach (var row in plans.EnumerateArray())
+        {
+            if (row.ValueKind == JsonValueKind.Object &&
+                row.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String &&
+                row.TryGetProperty("spec", out var spec) && spec.ValueKind == JsonValueKind.Object)
+            {
+                yield return (name.GetString()!, spec.Deserialize<PlanSpec>()!);
+            }
+        }
+    }
+}
