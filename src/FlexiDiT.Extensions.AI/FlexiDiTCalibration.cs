@@ -91,7 +91,7 @@ public static class FlexiDiTCalibration
         Measure(config, DefaultBatches, warmup: 1, repeats: 3, device, stopAfter: TimeSpan.FromMilliseconds(500));
 
     private static string Describe(Device device) =>
-        device.type == DeviceType.CUDA
+        device.type == TorchSharp.DeviceType.CUDA
             ? $"{device}"
             : string.Create(CultureInfo.InvariantCulture, $"cpu: {Environment.ProcessorCount} cores, {get_num_threads()} torch threads");
 }

@@ -163,7 +163,7 @@ public sealed partial class FlexiDiTModel
             var count = request.Labels.Length;
             var actual = Math.Min(_runtime.Policies.Pricing.PriceOf(result.FlopsSpent / (double)count, count), reservation.Amount);
             var receipt = await ledger.CommitAsync(reservation.Id, actual, CancellationToken.None).ConfigureAwait(false);
-            return new GovernedRun(result, decided, outcome.Approval, receipt.Reserved, receipt.Charged, outcome.Elapsed);
+            return new GovernedRun(result, decided, outcome.Approval, outcome.Attempt.IsFallback, receipt.Reserved, receipt.Charged, outcome.Elapsed);
         }
         catch
         {
@@ -292,4 +292,4 @@ public sealed partial class FlexiDiTModel
 internal sealed record GovernedRequest(PolicyRequest Policy, long[] Labels, long Seed, int? Steps, double? Guidance);
 
 /// <summary>What a governed run produced and cost.</summary>
-internal sealed record GovernedRun(GenerationResult Result, PolicyApproval Decided, PolicyApproval Ran, decimal Reserved, decimal Charged, TimeSpan Elapsed);
+internal sealed record GovernedRun(GenerationResult Result, PolicyApproval Decided, PolicyApproval Ran, bool FellBack, decimal Reserved, decimal Charged, TimeSpan Elapsed);

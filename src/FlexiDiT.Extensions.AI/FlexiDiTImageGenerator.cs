@@ -1,0 +1,334 @@
+using System.Drawing;
+using System.Globalization;
+using FlexiDiT.Engine;
+using FlexiDiT.Extensions.AI.Internal;
+using FlexiDiT.Governance.Policies;
+using FlexiDiT.Governance.Resilience;
+using FlexiDiT.Imaging;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace FlexiDiT.Extensions.AI;
+
+/// <summary>
+/// An <see cref="IImageGenerator"/> over a local FlexiDiT: the prompt names a class of the model pack, the compute
+/// policy picks a plan (how many steps run at the cheap, weak patch size), the budget ledger holds its price, and the
+/// engine batches the request with whatever else is running.
+/// </summary>
+/// <remarks>
+/// <para><see cref="ImageGenerationOptions"/> mapping:</para>
+/// <list type="bullet">
+/// <item><description><see cref="ImageGenerationOptions.Count"/>: images (default 1), at most the task type's <c>maxCount</c>.</description></item>
+/// <item><description><see cref="ImageGenerationOptions.ImageSize"/>: the model's native square size (32×32 for the Shapes model) or a whole
+/// multiple of it (up to 16×), upscaled nearest-neighbour so no detail is invented; anything else is an <see cref="ArgumentException"/>.</description></item>
+/// <item><description><see cref="ImageGenerationOptions.MediaType"/>: <c>image/png</c> (default), <c>image/jpeg</c> or <c>image/webp</c>.</description></item>
+/// <item><description><see cref="ImageGenerationOptions.ResponseFormat"/>: <see cref="ImageGenerationResponseFormat.Data"/> (default,
+/// <see cref="DataContent"/>) or <see cref="ImageGenerationResponseFormat.Uri"/> (files in <see cref="FlexiDiTRuntime.OutputFolder"/>,
+/// <see cref="UriContent"/> with <c>file://</c> URIs); <see cref="ImageGenerationResponseFormat.Hosted"/> is not supported.</description></item>
+/// <item><description><see cref="ImageGenerationOptions.ModelId"/>: a configured pack's name (default: <see cref="FlexiDiTOptions.Model"/>).</description></item>
+/// <item><description>Task type, mode, deadline, seed, steps, guidance, tenant and user: <see cref="FlexiDiTGenerationOptions"/>.</description></item>
+/// </list>
+/// <para>
+/// The response's <see cref="ImageGenerationResponse.Usage"/> carries FLOPs, steps, time and cost under
+/// <see cref="FlexiDiTUsageKeys"/>; each image carries the decision under <see cref="FlexiDiTContentKeys"/>; and
+/// <see cref="ImageGenerationResponse.RawRepresentation"/> is a <see cref="FlexiDiTGenerationReport"/>.
+/// </para>
+/// <para>
+/// Thread-safe: concurrent calls are batched by the engine. Cancelling a call stops its generation at the next
+/// denoising step and releases its budget reservation.
+/// </para>
+/// </remarks>
+public sealed class FlexiDiTImageGenerator : IImageGenerator
+{
+    /// <summary>The provider name reported in <see cref="ImageGeneratorMetadata"/> (and so in telemetry).</summary>
+    public const string ProviderName = "flexidit";
+
+    /// <summary>The largest whole-number upscale of the native size that <see cref="ImageGenerationOptions.ImageSize"/> may ask for.</summary>
+    public const int MaxUpscale = 16;
+
+    private readonly bool _ownsRuntime;
+    private int _disposed;
+
+    /// <summary>Initializes a new instance of the <see cref="FlexiDiTImageGenerator"/> class over a shared runtime.</summary>
+    /// <param name="runtime">The runtime (policies, ledger, engines); the generator does not dispose it.</param>
+    public FlexiDiTImageGenerator(FlexiDiTRuntime runtime)
+    {
+        Runtime = runtime ?? throw new ArgumentNullException(nameof(runtime));
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="FlexiDiTImageGenerator"/> class with a runtime of its own.</summary>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
+    /// <param name="loggerFactory">Where the runtime logs, if anywhere.</param>
+    public FlexiDiTImageGenerator(FlexiDiTOptions? options = null, ILoggerFactory? loggerFactory = null)
+    {
+        Runtime = new FlexiDiTRuntime(options, loggerFactory);
+        _ownsRuntime = true;
+    }
+
+    /// <summary>Gets the runtime: policies, ledger and models.</summary>
+    public FlexiDiTRuntime Runtime { get; }
+
+    /// <inheritdoc />
+    /// <exception cref="NotSupportedException">The request edits images, or asks for hosted results.</exception>
+    /// <exception cref="ArgumentException">An option is invalid, the model is unknown, or the prompt names no class (or several).</exception>
+    /// <exception cref="ImageGenerationRefusedException">The governance refused the request (budget, SLA, quality, permissions).</exception>
+    /// <exception cref="EngineBusyException">The engine's queue is full; retry later.</exception>
+    /// <exception cref="EngineUnavailableException">The engine failed repeatedly and its circuit is open.</exception>
+    /// <exception cref="GenerationTimeoutException">The SLA ran out and no cheaper plan could take over.</exception>
+    public async Task<ImageGenerationResponse> GenerateAsync(
+        ImageGenerationRequest request, ImageGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var call = Validate(request, options);
+        var model = Runtime.GetModel(options?.ModelId);
+
+        // The prompt is matched before any weights load, so a typo fails fast with the closest class names.
+        var match = model.Pack.Matcher.Match(request.Prompt!);
+        var engine = await model.GetEngineAsync(cancellationToken).ConfigureAwait(false);
+        var size = ResolveSize(options?.ImageSize, engine.ImageSize);
+
+        var labels = Enumerable.Repeat((long)match.ClassIndex, call.Count).ToArray();
+        var seed = options.GetSeed() ?? Random.Shared.NextInt64(0, int.MaxValue);
+        var policyRequest = new PolicyRequest
+        {
+            TaskType = call.TaskType,
+            TenantId = call.TenantId,
+            UserId = call.UserId,
+            Count = call.Count,
+            SlaMs = call.SlaMs,
+            PlanName = options.GetMode(),
+        };
+        var run = await model.RunGovernedAsync(
+            new GovernedRequest(policyRequest, labels, seed, options.GetSteps(), options.GetGuidance()), cancellationToken).ConfigureAwait(false);
+
+        var result = run.Result;
+        var report = new FlexiDiTGenerationReport
+        {
+            Model = model.Name,
+            ClassName = match.Name,
+            ClassIndex = match.ClassIndex,
+            Count = call.Count,
+            Seed = seed,
+            TaskType = run.Ran.TaskType,
+            TenantId = run.Ran.TenantId,
+            UserId = run.Ran.UserId,
+            Mode = run.Ran.PlanName,
+            DecidedMode = run.Decided.PlanName,
+            FellBack = run.FellBack,
+            Degraded = run.Ran.Degraded,
+            Reason = run.Ran.Reason,
+            ReservedCost = run.Reserved,
+            Cost = run.Charged,
+            PredictedLatencyMs = run.Decided.PredictedLatencyMs,
+            ActualLatencyMs = run.Elapsed.TotalMilliseconds,
+            SlaMs = run.Ran.SlaMs,
+            Steps = result.Steps,
+            WeakSteps = result.WeakSteps,
+            FlopsSpent = result.FlopsSpent,
+            FlopsSaved = result.FlopsSaved,
+            Approval = run.Ran,
+        };
+
+        List<AIContent> contents;
+        using (result.Samples)
+        {
+            contents = await EncodeAsync(result, report, size, call, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new ImageGenerationResponse(contents)
+        {
+            RawRepresentation = report,
+            Usage = new UsageDetails
+            {
+                AdditionalCounts = new AdditionalPropertiesDictionary<long>
+                {
+                    [FlexiDiTUsageKeys.FlopsSpent] = result.FlopsSpent,
+                    [FlexiDiTUsageKeys.FlopsSaved] = result.FlopsSaved,
+                    [FlexiDiTUsageKeys.Steps] = result.Steps,
+                    [FlexiDiTUsageKeys.WeakSteps] = result.WeakSteps,
+                    [FlexiDiTUsageKeys.Milliseconds] = (long)Math.Round(run.Elapsed.TotalMilliseconds, MidpointRounding.AwayFromZero),
+                    [FlexiDiTUsageKeys.CostMillicredits] = (long)Math.Round(run.Charged * 1000m, MidpointRounding.AwayFromZero),
+                },
+            },
+        };
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Answers <see cref="ImageGeneratorMetadata"/> (provider <c>flexidit</c>, the default pack as model id),
+    /// <see cref="FlexiDiTRuntime"/>, the default pack's <see cref="GenerationEngine"/> once loaded, and this generator.
+    /// </remarks>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null)
+        {
+            return null;
+        }
+
+        if (serviceType == typeof(ImageGeneratorMetadata))
+        {
+            return new ImageGeneratorMetadata(ProviderName, providerUri: null, defaultModelId: Runtime.DefaultModelId);
+        }
+
+        if (serviceType == typeof(FlexiDiTRuntime))
+        {
+            return Runtime;
+        }
+
+        if (serviceType == typeof(GenerationEngine))
+        {
+            return Runtime.DefaultModel.LoadedEngine;
+        }
+
+        return serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    /// <summary>Disposes the runtime if this generator created it.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _ownsRuntime)
+        {
+            Runtime.Dispose();
+        }
+    }
+
+    private CallSettings Validate(ImageGenerationRequest request, ImageGenerationOptions? options)
+    {
+        if (request.OriginalImages?.Any() == true)
+        {
+            throw new NotSupportedException("FlexiDiT draws a class from noise and cannot edit images; send the request without OriginalImages.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Prompt))
+        {
+            throw new ArgumentException("The request needs a prompt naming one of the model's classes, e.g. \"a red circle\".", nameof(request));
+        }
+
+        var format = options?.ResponseFormat ?? ImageGenerationResponseFormat.Data;
+        if (format == ImageGenerationResponseFormat.Hosted)
+        {
+            throw new NotSupportedException("FlexiDiT runs locally and hosts no images; ask for ResponseFormat Data (bytes) or Uri (files written to the output folder).");
+        }
+
+        if (format is not (ImageGenerationResponseFormat.Data or ImageGenerationResponseFormat.Uri))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), format, "ResponseFormat must be Data or Uri.");
+        }
+
+        var mediaType = (options?.MediaType ?? "image/png").Trim().ToLowerInvariant();
+        if (mediaType == "image/jpg")
+        {
+            mediaType = "image/jpeg";
+        }
+
+        if (!ImageExport.SupportedMediaTypes.Contains(mediaType))
+        {
+            throw new ArgumentException($"Media type '{options?.MediaType}' is not supported; use one of {string.Join(", ", ImageExport.SupportedMediaTypes)}.", nameof(options));
+        }
+
+        var count = options?.Count ?? 1;
+        if (count < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), count, "Count must be at least 1.");
+        }
+
+        var settings = Runtime.Options;
+        var taskType = options.GetTaskType() ?? settings.DefaultTaskType;
+        var tenant = options.GetTenant() ?? settings.DefaultTenant;
+        var user = options.GetUser() ?? (options.GetTenant() is null ? settings.DefaultUser : null);
+
+        // The task's cap is known without running anything; an unknown task type is refused by the policy engine.
+        if (Runtime.Policies.FindTask(taskType) is { } task && count > task.MaxCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), count, $"Count {count} is above the {task.MaxCount} images a '{task.Name}' request may have.");
+        }
+
+        PlanOverrides.Validate(options.GetSteps(), options.GetGuidance());
+        int? slaMs = null;
+        if (options.GetDeadline() is { } deadline)
+        {
+            if (deadline <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(FlexiDiTGenerationOptions.DeadlineKey, deadline, "The deadline must be positive.");
+            }
+
+            slaMs = (int)Math.Min(int.MaxValue, Math.Ceiling(deadline.TotalMilliseconds));
+        }
+
+        return new CallSettings(taskType, tenant, user, count, slaMs, format, mediaType);
+    }
+
+    private static int ResolveSize(Size? requested, int native)
+    {
+        if (requested is not { } size)
+        {
+            return native;
+        }
+
+        if (size.Width != size.Height || size.Width < native || size.Width % native != 0 || size.Width / native > MaxUpscale)
+        {
+            var valid = string.Join(", ", Enumerable.Range(1, MaxUpscale).Select(k => $"{k * native}x{k * native}"));
+            throw new ArgumentException(
+                $"Image size {size.Width}x{size.Height} is not available: the model draws {native}x{native} images, which are upscaled only by " +
+                $"whole multiples (nearest neighbour, so no detail is invented). Valid sizes: {valid}.",
+                nameof(ImageGenerationOptions.ImageSize));
+        }
+
+        return size.Width;
+    }
+
+    private async Task<List<AIContent>> EncodeAsync(GenerationResult result, FlexiDiTGenerationReport report, int size, CallSettings call, CancellationToken cancellationToken)
+    {
+        var images = ImageExport.ToImages(result.Samples);
+        var contents = new List<AIContent>(images.Length);
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        var batch = Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            for (var i = 0; i < images.Length; i++)
+            {
+                using var view = ImageExport.Upscale(images[i], size);
+                var bytes = ImageExport.Encode(view, call.MediaType);
+                var name = $"{stamp}-{FlexiDiTPaths.SafeFileName(report.ClassName)}-{report.Seed}-{batch}-{i + 1}{ImageExport.Extension(call.MediaType)}";
+                AIContent content;
+                if (call.Format == ImageGenerationResponseFormat.Uri)
+                {
+                    Directory.CreateDirectory(Runtime.OutputFolder);
+                    var path = Path.Combine(Runtime.OutputFolder, name);
+                    await File.WriteAllBytesAsync(path, bytes, cancellationToken).ConfigureAwait(false);
+                    content = new UriContent(new Uri(path), call.MediaType);
+                }
+                else
+                {
+                    content = new DataContent(bytes, call.MediaType) { Name = name };
+                }
+
+                content.AdditionalProperties = new AdditionalPropertiesDictionary
+                {
+                    [FlexiDiTContentKeys.Mode] = report.Mode,
+                    [FlexiDiTContentKeys.Cost] = report.Cost,
+                    [FlexiDiTContentKeys.Reason] = report.Reason,
+                    [FlexiDiTContentKeys.Degraded] = report.Degraded || report.FellBack,
+                    [FlexiDiTContentKeys.ClassName] = report.ClassName,
+                    [FlexiDiTContentKeys.Seed] = report.Seed,
+                    [FlexiDiTContentKeys.Index] = i,
+                };
+                contents.Add(content);
+            }
+        }
+        finally
+        {
+            foreach (var image in images)
+            {
+                image.Dispose();
+            }
+        }
+
+        return contents;
+    }
+
+    private sealed record CallSettings(
+        string TaskType, string TenantId, string? UserId, int Count, int? SlaMs, ImageGenerationResponseFormat Format, string MediaType);
+}
