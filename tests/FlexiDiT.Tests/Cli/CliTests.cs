@@ -1,0 +1,95 @@
+using System.Text.Json;
+using SixLabors.ImageSharp;
+
+namespace FlexiDiT.Tests.Cli;
+
+/// <summary>The commands a user runs, end to end on the shipped model and the reference files.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("flexidit-cli").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    [Fact]
+    public void Generate_on_the_shipped_model_writes_viewing_and_native_images_and_reports_flops()
+    {
+        // Run from an unrelated folder: the shipped pack must be found from wherever the program runs.
+        var r = FlexiditProcess.Run(dir, "generate", "a red circle please", "--out", "out/red.png", "--count", "2", "--seed", "3");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        foreach (string name in new[] { "red-1", "red-2" })
+        {
+            using var view = Image.Load(Path.Combine(dir, "out", name + ".png"));
+            using var native = Image.Load(Path.Combine(dir, "out", name + ".native.png"));
+            Assert.Equal((256, 256), (view.Width, view.Height));
+            Assert.Equal((32, 32), (native.Width, native.Height));
+        }
+        Assert.Contains("\"red circle\" (class 0)", r.Stdout);
+        Assert.Matches(@"FLOPs spent, [\d.]+ \w?FLOPs saved \(\d+ ?% vs full compute\) · [\d.]+ s", r.Stdout);
+    }
+
+    [Fact]
+    public void An_unknown_class_is_a_clear_error_listing_the_known_ones()
+    {
+        var r = FlexiditProcess.Run(dir, "generate", "a pink hexagon", "--out", "x.png");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("red circle", r.Stderr);
+        Assert.Contains("white ring", r.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "x.png")));
+    }
+
+    [Fact]
+    public void An_unknown_mode_and_a_bad_size_are_clear_errors()
+    {
+        var mode = FlexiditProcess.Run(dir, "generate", "red circle", "--out", "x.png", "--mode", "turbo");
+        Assert.Equal(2, mode.ExitCode);
+        Assert.Contains("has no plan 'turbo'", mode.Stderr);
+        var size = FlexiditProcess.Run(dir, "generate", "red circle", "--out", "x.png", "--size", "100");
+        Assert.Equal(2, size.ExitCode);
+        Assert.Contains("not a whole multiple", size.Stderr);
+    }
+
+    [Fact]
+    public void Reference_check_passes_on_the_official_vectors()
+    {
+        string reference = TestPaths.ReferenceDirectory;
+        var r = FlexiditProcess.Run(dir, "reference-check", "--checkpoint", Path.Combine(reference, "dit_tiny_a.pt"),
+            "--config", Path.Combine(reference, "dit_tiny_a.json"), "--vectors", Path.Combine(reference, "dit_tiny_a.vectors.safetensors"));
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Contains("All 8 groups within tolerance", r.Stdout);
+    }
+
+    [Fact]
+    public void Bench_prints_json_for_each_patch_size()
+    {
+        var r = FlexiditProcess.Run(dir, "bench", "--json", "--depth", "2", "--hidden", "64", "--repeats", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal([2, 4], results.Select(e => e.GetProperty("patchSize").GetInt32()));
+        Assert.All(results, e => Assert.True(e.GetProperty("medianMs").GetDouble() > 0));
+        Assert.True(results[0].GetProperty("flops").GetInt64() > 3 * results[1].GetProperty("flops").GetInt64());
+    }
+
+    [Fact]
+    public void Flops_of_dit_xl2_match_the_paper()
+    {
+        var r = FlexiditProcess.Run(dir, "flops", "--dit", "DiT-XL/2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("[118.6", r.Stdout);
+    }
+
+    [Fact]
+    public void Eval_on_a_handful_of_images_writes_the_table_plot_and_grids()
+    {
+        var r = FlexiditProcess.Run(dir, "eval", "--images", "4", "--batch", "4", "--steps", "10", "--plan", "full", "weak50-g0-wg", "--out", "ev", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var plans = doc.RootElement.GetProperty("plans").EnumerateArray().ToList();
+        Assert.Equal(["full", "weak50-g0-wg"], plans.Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal(1.0, plans[0].GetProperty("flopsFraction").GetDouble(), 6);
+        Assert.InRange(plans[1].GetProperty("flopsFraction").GetDouble(), 0.2, 0.6);
+        Assert.All(plans, p => Assert.InRange(p.GetProperty("classAccuracy").GetDouble(), 0, 1));
+        foreach (string f in new[] { "plans.json", "plans.md", "plot.png", "grid-full.png", "grid-weak50-g0-wg.png" })
+            Assert.True(File.Exists(Path.Combine(dir, "ev", f)), f);
+    }
+}
