@@ -1,0 +1,29 @@
+namespace FlexiDiT.SemanticKernel;
+
+/// <summary>One generation a run paid for.</summary>
+public sealed record ImageCallRecord
+{
+    /// <summary>Gets the prompt.</summary>
+    public required string Prompt { get; init; }
+
+    /// <summary>Gets the task type.</summary>
+    public required string TaskType { get; init; }
+
+    /// <summary>Gets the number of images produced.</summary>
+    public required int Count { get; init; }
+
+    /// <summary>Gets the mode (plan) that ran.</summary>
+    public required string Mode { get; init; }
+
+    /// <summary>Gets the credits charged.</summary>
+    public required decimal Cost { get; init; }
+
+    /// <summary>Gets the share of compute saved against full compute (0..1).</summary>
+    public required double ComputeSaved { get; init; }
+
+    /// <summary>Gets a value indicating whether the mode is below the task's quality floor because the budget forced it.</summary>
+    public required bool Degraded { get; init; }
+
+    /// <summary>Gets the images.</summary>
+    public required IReadOnlyList<GeneratedImage> Images { get; init; }
+}
