@@ -242,7 +242,7 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
         // The task's cap is known without running anything; an unknown task type is refused by the policy engine.
         if (Runtime.Policies.FindTask(taskType) is { } task && count > task.MaxCount)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), count, $"Count {count} is above the {task.MaxCount} images a '{task.Name}' request may have.");
+            throw new ArgumentOutOfRangeException(nameof(options), count, $"Count {count} is above the maximum of {task.MaxCount} images per '{task.Name}' request.");
         }
 
         PlanOverrides.Validate(options.GetSteps(), options.GetGuidance());
