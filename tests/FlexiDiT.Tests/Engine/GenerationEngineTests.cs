@@ -89,7 +89,8 @@ public sealed class GenerationEngineTests : IDisposable
     public void Bad_jobs_fail_fast_with_clear_errors()
     {
         using var engine = new GenerationEngine(pack);
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => engine.GenerateAsync(new GenerationJob([40], pack.Plan("full"), 1)));
+        // Thrown synchronously, before anything is queued.
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = engine.GenerateAsync(new GenerationJob([40], pack.Plan("full"), 1)); });
         Assert.Contains("0..39", e.Message);
         var p = Assert.Throws<ArgumentException>(() => pack.Plan("turbo"));
         Assert.Contains("full, weak, long", p.Message);
