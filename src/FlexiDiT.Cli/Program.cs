@@ -10,6 +10,7 @@ var root = new RootCommand("flexidit: a variable-compute Diffusion Transformer (
     ConvertCommand.Create(),
     EvalCommand.Create(),
     BenchCommand.Create(),
+    CalibrateCommand.Create(),
     FlopsCommand.Create(),
     GenerateCommand.Create(),
     ModelsCommand.Create(),

@@ -1,11 +1,19 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Text.Json;
 using FlexiDiT.Benchmarks;
+using FlexiDiT.Engine;
+using FlexiDiT.Extensions.AI;
 using FlexiDiT.Models;
+using FlexiDiT.Packs;
+using Microsoft.Extensions.AI;
 
 namespace FlexiDiT.Cli.Commands;
 
-/// <summary><c>flexidit bench</c>: forward speed of a DiT config at each patch size of its FlexiDiT.</summary>
+/// <summary>
+/// <c>flexidit bench</c>: forward speed of a DiT config at each patch size of its FlexiDiT; with <c>--batching</c>,
+/// throughput of the real generator one request at a time against concurrent callers (continuous batching).
+/// </summary>
 internal static class BenchCommand
 {
     public static Command Create()
@@ -19,10 +27,23 @@ internal static class BenchCommand
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 2, Description = "Images per forward" };
         var repeats = new Option<int>("--repeats") { DefaultValueFactory = _ => 15, Description = "Timed forwards per patch size" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var command = new Command("bench", "Median forward time, FLOPs and GFLOP/s of a DiT config at each FlexiDiT patch size (random weights)")
-        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json };
-        command.SetAction(parse =>
+        var batching = new Option<bool>("--batching") { Description = "Instead: requests/s of the generator, one at a time vs concurrent callers (prints JSON)" };
+        var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 4, Description = "With --batching: concurrent callers" };
+        var requests = new Option<int>("--requests") { DefaultValueFactory = _ => 16, Description = "With --batching: requests per run" };
+        var model = new Option<string?>("--model") { Description = "With --batching: model pack (default: the shipped Shapes FlexiDiT)" };
+        var mode = new Option<string?>("--mode") { Description = "With --batching: plan every request runs (default: the pack's default plan)" };
+        var command = new Command("bench", "Median forward time, FLOPs and GFLOP/s of a DiT config at each FlexiDiT patch size (random weights); --batching: generator throughput")
+        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, batching, concurrency, requests, model, mode };
+        command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(batching))
+            {
+                var report = await BatchingBenchmark.RunAsync(
+                    parse.GetValue(model), parse.GetValue(mode), parse.GetValue(requests), parse.GetValue(concurrency), cancellationToken);
+                Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+                return 0;
+            }
+
             var config = new DiTConfig
             {
                 Depth = parse.GetValue(depth), HiddenSize = parse.GetValue(hidden), NumHeads = parse.GetValue(heads),
@@ -49,3 +70,88 @@ internal static class BenchCommand
         return command;
     }
 }
+
+/// <summary>
+/// Continuous batching measured end to end: the same requests through <see cref="FlexiDiTImageGenerator"/> (policy,
+/// ledger, resilience pipeline, engine) one at a time, then from concurrent callers whose steps the engine batches.
+/// </summary>
+internal static class BatchingBenchmark
+{
+    /// <summary>One run's figures.</summary>
+    internal sealed record Phase(int Callers, int Requests, int StepsPerImage, double Seconds, double ImagesPerSecond, double MeanLatencyMs, int LargestBatch);
+
+    /// <summary>The whole comparison.</summary>
+    internal sealed record Report(
+        string Model, string Mode, string Device, int TorchThreads, Phase OneAtATime, Phase Concurrent, double Speedup, string Note);
+
+    public static async Task<Report> RunAsync(string? model, string? mode, int requests, int concurrency, CancellationToken cancellationToken)
+    {
+        if (requests < 1) throw new ArgumentException($"--requests must be at least 1 (got {requests}).");
+        if (concurrency < 2) throw new ArgumentException($"--concurrency must be at least 2 (got {concurrency}).");
+        var pack = ModelPack.Find(model);
+
+        // A throw-away ledger: a benchmark must not spend the user's budget. The latency model is the user's, so an
+        // existing calibration is reused (and a missing one is made once, outside the timed runs).
+        var scratch = Directory.CreateTempSubdirectory("flexidit-bench");
+        try
+        {
+            var options = new FlexiDiTOptions
+            {
+                Model = pack.ManifestPath,
+                LedgerPath = Path.Combine(scratch.FullName, "ledger.db"),
+                LatencyModelPath = FlexiDiTPaths.LatencyModelPath(pack.Name),
+                OutputFolder = Path.Combine(scratch.FullName, "images"),
+
+                // Nobody waits on a benchmark: the overnight task has an 8-hour SLA, so no request falls back mid-run.
+                DefaultTaskType = "batch-overnight",
+                DefaultTenant = "local",
+            };
+            options.Resilience.MaxConcurrentGenerations = Math.Max(options.Resilience.MaxConcurrentGenerations, concurrency);
+            options.Resilience.MaxQueuedGenerations = Math.Max(options.Resilience.MaxQueuedGenerations, requests);
+            string plan = mode ?? pack.Manifest.Defaults.Plan;
+
+            var sequential = await RunPhaseAsync(options, plan, requests, callers: 1, cancellationToken);
+            var concurrent = await RunPhaseAsync(options, plan, requests, concurrency, cancellationToken);
+            return new Report(
+                pack.Name, plan, "cpu", TorchSharp.torch.get_num_threads(), sequential, concurrent,
+                Math.Round(concurrent.ImagesPerSecond / sequential.ImagesPerSecond, 2),
+                $"{Environment.ProcessorCount} cores; largest batch counts single-image forwards (a guided image is 2)");
+        }
+        finally
+        {
+            scratch.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<Phase> RunPhaseAsync(FlexiDiTOptions options, string plan, int requests, int callers, CancellationToken cancellationToken)
+    {
+        // A fresh generator (and engine) per phase, so each phase's largest batch is its own.
+        using var generator = new FlexiDiTImageGenerator(options);
+        ImageGenerationOptions Request(int i) => new ImageGenerationOptions().WithMode(plan).WithSeed(i);
+        string Prompt(int i) => generator.Runtime.DefaultModel.Pack.ClassNames[i % generator.Runtime.DefaultModel.Pack.ClassNames.Count];
+
+        // Warm-up: loads the model (and calibrates if needed), JIT-compiles the path; not timed.
+        var warmup = await generator.GenerateImagesAsync(Prompt(0), Request(-1), cancellationToken);
+        int steps = warmup.GetFlexiDiTReport()!.Steps;
+        var engine = generator.GetService<GenerationEngine>()!;
+        int warmupBatch = engine.LargestBatch;
+
+        var latencies = new double[requests];
+        int next = -1;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, callers).Select(_ => Task.Run(async () =>
+        {
+            for (int i = Interlocked.Increment(ref next); i < requests; i = Interlocked.Increment(ref next))
+            {
+                var started = Stopwatch.GetTimestamp();
+                await generator.GenerateImagesAsync(Prompt(i), Request(i), cancellationToken);
+                latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+        }, cancellationToken)));
+        watch.Stop();
+        double seconds = watch.Elapsed.TotalSeconds;
+        return new Phase(callers, requests, steps, Math.Round(seconds, 3), Math.Round(requests / seconds, 3), Math.Round(latencies.Average(), 1),
+            Math.Max(engine.LargestBatch, warmupBatch));
+    }
+}
+
