@@ -98,16 +98,16 @@ public sealed class FlexiDiTRuntime : IDisposable
             return DefaultModel;
         }
 
-        foreach (var model in _models)
+        // How a pack was configured matches without reading anything; names need the manifests, and a pack that cannot
+        // load (still being trained, say) must not stop the others from being selected.
+        var match = _models.FirstOrDefault(m => string.Equals(m.PackSpec, modelId, StringComparison.OrdinalIgnoreCase))
+            ?? _models.FirstOrDefault(m => string.Equals(TryName(m), modelId, StringComparison.OrdinalIgnoreCase));
+        if (match is not null)
         {
-            if (string.Equals(model.PackSpec, modelId, StringComparison.OrdinalIgnoreCase) ||
-                string.Equals(model.Name, modelId, StringComparison.OrdinalIgnoreCase))
-            {
-                return model;
-            }
+            return match;
         }
 
-        var known = _models.Select(m => TryName(m)).ToList();
+        var known = _models.Select(TryName).ToList();
         throw new ArgumentException(
             $"Unknown model '{modelId}'. This generator serves: {string.Join(", ", known)}. " +
             "Add packs with FlexiDiTOptions.AdditionalModels; 'flexidit models' lists the packs on this machine.",

@@ -109,6 +109,28 @@ public sealed class OptionsMappingTests(TinyFlexiDiTPack pack)
     }
 
     [Fact]
+    public async Task Additional_packs_stay_selectable_while_the_default_pack_is_missing()
+    {
+        var missing = Path.Combine(pack.Root, "not-trained-yet");
+        using var generator = new FlexiDiTImageGenerator(pack.CreateOptions(o =>
+        {
+            o.Model = missing;
+            o.AdditionalModels.Add(pack.PackFolder);
+        }));
+
+        // Metadata must not fail: it names the default pack as configured until its manifest can be read.
+        Assert.Equal(missing, generator.GetService<ImageGeneratorMetadata>()!.DefaultModelId);
+        var response = await generator.GenerateImagesAsync("a red circle", new ImageGenerationOptions { ModelId = TinyFlexiDiTPack.Name });
+        Assert.Equal(TinyFlexiDiTPack.Name, response.GetFlexiDiTReport()!.Model);
+
+        await Assert.ThrowsAsync<FileNotFoundException>(() => generator.GenerateImagesAsync("a red circle"));
+        var e = await Assert.ThrowsAsync<ArgumentException>(() =>
+            generator.GenerateImagesAsync("a red circle", new ImageGenerationOptions { ModelId = "other" }));
+        Assert.Contains($"{TinyFlexiDiTPack.Name}", e.Message, StringComparison.Ordinal);
+        Assert.Contains("not loadable", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_same_seed_and_mode_give_the_same_image()
     {
         using var generator = new FlexiDiTImageGenerator(pack.CreateOptions());
