@@ -174,7 +174,11 @@ public sealed partial class FlexiDiTModel
 
     private async ValueTask<GenerationResult> RunAttemptAsync(GenerationEngine engine, GenerationAttempt attempt, GovernedRequest request, CancellationToken cancellationToken)
     {
-        var spec = PlanOverrides.Apply(PlanSpec(attempt.Plan.Name), request.Steps, request.Guidance);
+        // A fallback runs the cheaper plan exactly as the policy priced and predicted it to fit the time left; the
+        // request's step and guidance overrides would undo the very saving it exists for.
+        var spec = attempt.IsFallback
+            ? PlanSpec(attempt.Plan.Name)
+            : PlanOverrides.Apply(PlanSpec(attempt.Plan.Name), request.Steps, request.Guidance);
         try
         {
             return await engine.GenerateAsync(new GenerationJob(request.Labels, spec, request.Seed), cancellationToken).ConfigureAwait(false);

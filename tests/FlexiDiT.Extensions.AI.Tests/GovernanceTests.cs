@@ -3,6 +3,7 @@ using FlexiDiT.Engine;
 using FlexiDiT.Extensions.AI.Tests.Support;
 using FlexiDiT.Governance.Policies;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FlexiDiT.Extensions.AI.Tests;
 
@@ -136,17 +137,7 @@ public sealed class GovernanceTests(TinyFlexiDiTPack pack)
         using var cts = new CancellationTokenSource();
         var task = generator.GenerateImagesAsync("a red circle", new ImageGenerationOptions().WithMode("full").WithSteps(1000), cts.Token);
 
-        var engine = await WaitForAsync(() => generator.GetService<GenerationEngine>());
-        var forwards = 0;
-        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        engine.ForwardCompleted += _ =>
-        {
-            if (Interlocked.Increment(ref forwards) >= 4)
-            {
-                running.TrySetResult();
-            }
-        };
-        await running.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var forwards = await WaitUntilRunningAsync(generator);
         var held = await generator.Runtime.Ledger.GetStatusAsync(TinyFlexiDiTPack.Tenant);
         Assert.True(held.Tenant.Reserved > 0, "the running request holds a reservation");
 
@@ -156,10 +147,43 @@ public sealed class GovernanceTests(TinyFlexiDiTPack pack)
         watch.Stop();
 
         // 1000 guided steps are 2000 forwards; it stopped after a handful, promptly.
-        Assert.True(Volatile.Read(ref forwards) < 200, $"{forwards} forwards ran");
+        Assert.True(forwards.Count < 200, $"{forwards.Count} forwards ran");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"cancellation took {watch.Elapsed}");
         var status = await generator.Runtime.Ledger.GetStatusAsync(TinyFlexiDiTPack.Tenant);
         Assert.Equal((0m, 0m), (status.Tenant.Spent, status.Tenant.Reserved));
+    }
+
+    [Fact]
+    public async Task A_plan_that_runs_out_of_its_SLA_falls_back_to_a_cheaper_one_and_is_charged_what_ran()
+    {
+        // Slow predictions (100 ms a forward) leave the fallback a reserve of over a second of the SLA; a fake clock
+        // lets the test spend the SLA while the 1000-step plan is running.
+        var latency = Path.Combine(pack.Root, $"slow-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(latency, """
+            { "entries": [ { "patchSize": 2, "batch": 1, "ms": 100 }, { "patchSize": 2, "batch": 16, "ms": 100 },
+                           { "patchSize": 4, "batch": 1, "ms": 100 }, { "patchSize": 4, "batch": 16, "ms": 100 } ] }
+            """);
+        var clock = new FakeTimeProvider();
+        using var generator = new FlexiDiTImageGenerator(pack.CreateOptions(o =>
+        {
+            o.LatencyModelPath = latency;
+            o.TimeProvider = clock;
+        }));
+        var task = generator.GenerateImagesAsync(
+            "a red circle", new ImageGenerationOptions().WithTaskType("draft").WithMode("full").WithSteps(1000).WithDeadline(TimeSpan.FromSeconds(1000)));
+        await WaitUntilRunningAsync(generator);
+
+        clock.Advance(TimeSpan.FromSeconds(999));
+        var response = await task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var report = response.GetFlexiDiTReport()!;
+        Assert.True(report.FellBack);
+        Assert.Equal(10, report.Steps);
+        Assert.Contains("did not finish in time; fell back to", report.Reason, StringComparison.Ordinal);
+        Assert.True(report.Cost < report.ReservedCost, $"charged {report.Cost} of {report.ReservedCost} reserved");
+        Assert.Equal(generator.Runtime.Policies.Pricing.PriceOf(report.FlopsSpent, 1), report.Cost);
+        var status = await generator.Runtime.Ledger.GetStatusAsync(TinyFlexiDiTPack.Tenant);
+        Assert.Equal((report.Cost, 0m), (status.Tenant.Spent, status.Tenant.Reserved));
     }
 
     [Fact]
@@ -189,6 +213,24 @@ public sealed class GovernanceTests(TinyFlexiDiTPack pack)
         // One guided image is a batch of 2 (conditional + guidance) at patch 2: a size the file never measured.
         var observed = Assert.Single(latency.Snapshot(), m => m.PatchSize == 2 && m.Batch == 2);
         Assert.True(observed.Ms > 0);
+    }
+
+    /// <summary>Waits until the generator's engine has run a few forwards; returns the live list of forwards seen.</summary>
+    private static async Task<IReadOnlyCollection<ForwardObservation>> WaitUntilRunningAsync(FlexiDiTImageGenerator generator)
+    {
+        var engine = await WaitForAsync(() => generator.GetService<GenerationEngine>());
+        var forwards = new System.Collections.Concurrent.ConcurrentQueue<ForwardObservation>();
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        engine.ForwardCompleted += observation =>
+        {
+            forwards.Enqueue(observation);
+            if (forwards.Count >= 4)
+            {
+                running.TrySetResult();
+            }
+        };
+        await running.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return forwards;
     }
 
     private static async Task<T> WaitForAsync<T>(Func<T?> probe)
