@@ -130,10 +130,12 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
             Approval = run.Ran,
         };
 
+        // The images are paid for once they exist, so a cancellation from here on would charge for nothing delivered:
+        // encoding and writing them is not cancellable.
         List<AIContent> contents;
         using (result.Samples)
         {
-            contents = await EncodeAsync(result, report, size, call, cancellationToken).ConfigureAwait(false);
+            contents = await EncodeAsync(result, report, size, call).ConfigureAwait(false);
         }
 
         return new ImageGenerationResponse(contents)
@@ -279,7 +281,7 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
         return size.Width;
     }
 
-    private async Task<List<AIContent>> EncodeAsync(GenerationResult result, FlexiDiTGenerationReport report, int size, CallSettings call, CancellationToken cancellationToken)
+    private async Task<List<AIContent>> EncodeAsync(GenerationResult result, FlexiDiTGenerationReport report, int size, CallSettings call)
     {
         var images = ImageExport.ToImages(result.Samples);
         var contents = new List<AIContent>(images.Length);
@@ -297,7 +299,7 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
                 {
                     Directory.CreateDirectory(Runtime.OutputFolder);
                     var path = Path.Combine(Runtime.OutputFolder, name);
-                    await File.WriteAllBytesAsync(path, bytes, cancellationToken).ConfigureAwait(false);
+                    await File.WriteAllBytesAsync(path, bytes, CancellationToken.None).ConfigureAwait(false);
                     content = new UriContent(new Uri(path), call.MediaType);
                 }
                 else

@@ -110,7 +110,7 @@ public sealed partial class FlexiDiTModel
         var ledger = _runtime.Ledger;
         var options = _runtime.Options;
 
-        PolicyApproval decided, priced;
+        PolicyApproval priced;
         BudgetReservation reservation;
         for (var round = 0; ; round++)
         {
@@ -126,8 +126,7 @@ public sealed partial class FlexiDiTModel
                 throw new ImageGenerationRefusedException(refusal);
             }
 
-            decided = (PolicyApproval)decision;
-            priced = WithOverrides(decided, request, policy);
+            priced = WithOverrides((PolicyApproval)decision, request, policy);
             var ttl = TimeSpan.FromMilliseconds(priced.SlaMs) + options.ReservationMargin;
             var reserved = await ledger.TryReserveAsync(priced.TenantId, priced.UserId, priced.Cost, ttl, cancellationToken).ConfigureAwait(false);
             if (reserved.Succeeded)
@@ -163,7 +162,7 @@ public sealed partial class FlexiDiTModel
             var count = request.Labels.Length;
             var actual = Math.Min(_runtime.Policies.Pricing.PriceOf(result.FlopsSpent / (double)count, count), reservation.Amount);
             var receipt = await ledger.CommitAsync(reservation.Id, actual, CancellationToken.None).ConfigureAwait(false);
-            return new GovernedRun(result, decided, outcome.Approval, outcome.Attempt.IsFallback, receipt.Reserved, receipt.Charged, outcome.Elapsed);
+            return new GovernedRun(result, priced, outcome.Approval, outcome.Attempt.IsFallback, receipt.Reserved, receipt.Charged, outcome.Elapsed);
         }
         catch
         {
@@ -295,5 +294,5 @@ public sealed partial class FlexiDiTModel
 /// <summary>One request as the governed run needs it.</summary>
 internal sealed record GovernedRequest(PolicyRequest Policy, long[] Labels, long Seed, int? Steps, double? Guidance);
 
-/// <summary>What a governed run produced and cost.</summary>
+/// <summary>What a governed run produced and cost: <c>Decided</c> is the approval reserved (re-priced for overrides), <c>Ran</c> the one that produced the images.</summary>
 internal sealed record GovernedRun(GenerationResult Result, PolicyApproval Decided, PolicyApproval Ran, bool FellBack, decimal Reserved, decimal Charged, TimeSpan Elapsed);
