@@ -183,6 +183,12 @@ public sealed partial class FlexiDiTImageTools
             var verdict = Refuse(run, GenerateFunction, ToolRefusalKind.Budget, $"Refused: {e.Message}. Nothing was charged. Check get_budget_status and ask for less, or stop.");
             return new GenerateImageResult(verdict.Refusal!.Message, null, verdict.Refusal);
         }
+        catch (ArgumentException e)
+        {
+            // The generator rejects prompts that name none of the model's classes before anything is charged.
+            var verdict = Refuse(run, GenerateFunction, ToolRefusalKind.Policy, $"Not generated: {e.Message} Nothing was charged. Rephrase the prompt to name one thing the model knows.");
+            return new GenerateImageResult(verdict.Refusal!.Message, null, verdict.Refusal);
+        }
         catch (Exception e) when (e is EngineBusyException or EngineUnavailableException or GenerationTimeoutException or GenerationRejectedException)
         {
             var advice = e switch

@@ -1,0 +1,17 @@
+namespace FlexiDiT.Server.Auth;
+
+/// <summary>One API key and the account it spends from (configuration <c>Server:ApiKeys</c>).</summary>
+public sealed class ApiKeyEntry
+{
+    /// <summary>Gets or sets a label for logs; never the key itself.</summary>
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the secret the client sends as <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
+    public string Key { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the tenant charged (must exist in the policies).</summary>
+    public string Tenant { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the user within the tenant charged, if any.</summary>
+    public string? User { get; set; }
+}

@@ -1,0 +1,81 @@
+using System.Security.Cryptography;
+using System.Text;
+using FlexiDiT.Governance.Policies;
+
+namespace FlexiDiT.Server.Auth;
+
+/// <summary>Maps API keys to tenants. Keys are kept as SHA-256 hashes and compared in constant time.</summary>
+public sealed class ApiKeyRegistry
+{
+    private readonly List<(byte[] Hash, TenantIdentity Identity)> _keys = [];
+
+    /// <summary>Initializes a new instance of the <see cref="ApiKeyRegistry"/> class.</summary>
+    /// <param name="entries">The configured keys.</param>
+    /// <param name="policies">The policies; every key's tenant (and user) must be valid in them.</param>
+    /// <exception cref="InvalidOperationException">A key is empty or duplicated, or names an unknown tenant.</exception>
+    public ApiKeyRegistry(IEnumerable<ApiKeyEntry> entries, PolicySet policies)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(policies);
+        var problems = new List<string>();
+        var index = 0;
+        foreach (var entry in entries)
+        {
+            var where = $"Server:ApiKeys:{index++} ('{entry.Name}')";
+            if (entry.Key.Length < 16)
+            {
+                problems.Add($"{where}: the key must be at least 16 characters");
+                continue;
+            }
+
+            if (policies.FindTenant(entry.Tenant) is null)
+            {
+                problems.Add($"{where}: tenant '{entry.Tenant}' is not in the policies (known: {string.Join(", ", policies.Tenants.Keys)})");
+                continue;
+            }
+
+            var hash = Hash(entry.Key);
+            if (_keys.Any(k => CryptographicOperations.FixedTimeEquals(k.Hash, hash)))
+            {
+                problems.Add($"{where}: the same key is configured twice");
+                continue;
+            }
+
+            _keys.Add((hash, new TenantIdentity(entry.Name.Length > 0 ? entry.Name : $"key {index}", entry.Tenant, string.IsNullOrWhiteSpace(entry.User) ? null : entry.User)));
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException("Invalid API key configuration:\n" + string.Join("\n", problems));
+        }
+    }
+
+    /// <summary>Gets the number of keys.</summary>
+    public int Count => _keys.Count;
+
+    /// <summary>Finds the identity of a key.</summary>
+    /// <param name="key">The key the client sent.</param>
+    /// <returns>The identity, or <see langword="null"/> for an unknown key.</returns>
+    public TenantIdentity? Find(string? key)
+    {
+        if (string.IsNullOrEmpty(key))
+        {
+            return null;
+        }
+
+        // Every configured key is compared, so the time taken does not reveal which one came close.
+        var hash = Hash(key);
+        TenantIdentity? found = null;
+        foreach (var (candidate, identity) in _keys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(candidate, hash))
+            {
+                found = identity;
+            }
+        }
+
+        return found;
+    }
+
+    private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+}

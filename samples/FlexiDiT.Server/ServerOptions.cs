@@ -1,0 +1,19 @@
+using FlexiDiT.Server.Auth;
+
+namespace FlexiDiT.Server;
+
+/// <summary>The server's own settings (configuration section <c>Server</c>).</summary>
+public sealed class ServerOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Server";
+
+    /// <summary>Gets the API keys and the tenants they spend from.</summary>
+    public List<ApiKeyEntry> ApiKeys { get; } = [];
+
+    /// <summary>Gets or sets the longest prompt accepted.</summary>
+    public int MaxPromptLength { get; set; } = 1000;
+
+    /// <summary>Gets or sets the folder images of <c>response_format: url</c> are kept in; <see langword="null"/> for a temp folder.</summary>
+    public string? ImageFolder { get; set; }
+}
