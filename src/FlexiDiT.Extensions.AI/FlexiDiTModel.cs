@@ -251,8 +251,9 @@ public sealed partial class FlexiDiTModel
 
     private GenerationEngine LoadEngine()
     {
-        var engine = new GenerationEngine(Pack, Device(), _runtime.Options.MaxBatchImages);
+        // The latency model first: if it cannot be had, no engine (and no worker thread) is left behind.
         var latency = Latency;
+        var engine = new GenerationEngine(Pack, Device(), _runtime.Options.MaxBatchImages);
         engine.ForwardCompleted += observation =>
         {
             // Runs on the engine's worker between steps: it must never throw, or every job in the batch fails.
