@@ -15,6 +15,7 @@ var root = new RootCommand("flexidit: a variable-compute Diffusion Transformer (
     GenerateCommand.Create(),
     ModelsCommand.Create(),
     PackCommand.Create(),
+    BudgetCommand.Create(),
 };
 try
 {
