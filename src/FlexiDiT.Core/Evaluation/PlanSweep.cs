@@ -8,12 +8,15 @@ namespace FlexiDiT.Evaluation;
 /// </summary>
 public static class PlanSweep
 {
-    /// <summary>The sweep around a full-compute plan of <paramref name="steps"/> DDPM steps at guidance <paramref name="guidance"/>.</summary>
-    public static IReadOnlyList<PlanSpec> Default(int steps = 50, double guidance = 4.0)
+    /// <summary>
+    /// The sweep around a full-compute plan of <paramref name="steps"/> DDPM steps at guidance <paramref name="guidance"/>;
+    /// pixel-space models (Shapes) clip the predicted x₀ to the data range.
+    /// </summary>
+    public static IReadOnlyList<PlanSpec> Default(int steps = 50, double guidance = 4.0, bool clipDenoised = true)
     {
         string n = steps.ToString(), half = (steps / 2).ToString();
         PlanSpec P(string name, string respacing, int? x, int? y, bool weakGuidance = false, SolverKind solver = SolverKind.Ddpm) =>
-            new() { Name = name, Respacing = respacing, PowerfulCondSteps = x, PowerfulGuidanceSteps = y, WeakGuidance = weakGuidance, Solver = solver, GuidanceScale = guidance };
+            new() { Name = name, Respacing = respacing, PowerfulCondSteps = x, PowerfulGuidanceSteps = y, WeakGuidance = weakGuidance, Solver = solver, GuidanceScale = guidance, ClipDenoised = clipDenoised };
         int Pct(double fraction) => (int)Math.Round(steps * fraction);
         int HalfPct(double fraction) => (int)Math.Round(steps / 2 * fraction);
         return

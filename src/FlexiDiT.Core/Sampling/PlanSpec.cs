@@ -28,6 +28,10 @@ public sealed record PlanSpec
     /// <summary>Guide only the first three channels (the official DiT quirk).</summary>
     [JsonPropertyName("guideFirstThreeChannelsOnly")] public bool GuideFirstThreeChannelsOnly { get; init; }
 
+    /// <summary>Clamp the predicted x₀ to [-1, 1] at every step: right for pixel-space models, whose data lies there
+    /// (the official DiT samples latents without it).</summary>
+    [JsonPropertyName("clipDenoised")] public bool ClipDenoised { get; init; }
+
     /// <summary>Number of sampling steps.</summary>
     [JsonIgnore] public int Steps => Diffusion.Respacing.Timesteps(GaussianDiffusion.TrainingTimesteps, Respacing).Length;
 
@@ -36,7 +40,7 @@ public sealed record PlanSpec
 
     /// <summary>A one-line description.</summary>
     public string Describe() =>
-        $"{Steps} {Solver.ToString().ToUpperInvariant()} steps, powerful {Schedule}{(WeakGuidance ? " + weak-cond guidance" : "")}, cfg {GuidanceScale}";
+        $"{Steps} {Solver.ToString().ToUpperInvariant()} steps, powerful {Schedule}{(WeakGuidance ? " + weak-cond guidance" : "")}, cfg {GuidanceScale}{(ClipDenoised ? ", x0 clipped" : "")}";
 
     /// <summary>The plan for a model (the weak patch is the model's first flexible size).</summary>
     public ComputePlan Build(DiTConfig config)
@@ -48,6 +52,6 @@ public sealed record PlanSpec
             throw new ArgumentException($"Plan '{Name}' runs weak steps, but the model is a plain DiT with only patch size {config.PatchSize}; convert it with 'flexidit convert' first.");
         int weak = needsWeak ? config.FlexiPatchSizes[0] : config.PatchSize;
         var plan = ComputePlan.WeakFirst(Name, Respacing, config.PatchSize, weak, x, y, GuidanceScale, WeakGuidance, Solver);
-        return plan with { GuideFirstThreeChannelsOnly = GuideFirstThreeChannelsOnly };
+        return plan with { GuideFirstThreeChannelsOnly = GuideFirstThreeChannelsOnly, ClipDenoised = ClipDenoised };
     }
 }
