@@ -1,0 +1,238 @@
+using System.Globalization;
+using System.Text.Json;
+using FlexiDiT.Checkpoints;
+using FlexiDiT.Data;
+using FlexiDiT.Models;
+using FlexiDiT.Packs;
+using FlexiDiT.Sampling;
+using FlexiDiT.Extensions.AI;
+using TorchSharp;
+
+namespace FlexiDiT.SemanticKernel.Tests.Support;
+
+/// <summary>
+/// A complete FlexiDiT setup in a temp folder, built in a second: a random-init tiny FlexiDiT (one block, width 32,
+/// patch 2 with weak patch 4) over the 40 Shapes classes, a pack with three plans, a measured-style plan table with
+/// quality, policies and a latency model. Copied from the generator's tests (tests/FlexiDiT.Extensions.AI.Tests).
+/// </summary>
+/// <remarks>
+/// <para>Plans (10 DDPM steps, guidance 4): <c>full</c> (all powerful), <c>weak</c> (powerful 5/0) and <c>cheap</c>
+/// (all weak). Quality in the table: FD 10.0 / 10.3 / 14.0, class accuracy 0.99 / 0.97 / 0.60, so <c>draft</c>
+/// (no floor) picks <c>cheap</c>, <c>slide</c> (FD ≤ 1.05× full) picks <c>weak</c> and <c>ad-creative</c> (FD ≤ 1.0×,
+/// accuracy ≥ 0.95) picks <c>full</c>.</para>
+/// <para>Pricing is 1000 credits per TFLOP with no minimum, so costs follow FLOPs; tenant <c>test-tenant</c> may do
+/// everything with 1000 credits a month, <c>drafts-only</c> only drafts.</para>
+/// </remarks>
+public sealed class TinyFlexiDiTPack : IDisposable
+{
+    /// <summary>The pack's name (its <c>ModelId</c>).</summary>
+    public const string Name = "tiny-shapes";
+
+    /// <summary>A tenant allowed every task type.</summary>
+    public const string Tenant = "test-tenant";
+
+    /// <summary>A tenant allowed drafts only.</summary>
+    public const string DraftsOnlyTenant = "drafts-only";
+
+    /// <summary>The model's architecture.</summary>
+    public static readonly DiTConfig ModelConfig = new()
+    {
+        InputSize = 32, PatchSize = 2, InChannels = 3, HiddenSize = 32, Depth = 1, NumHeads = 2, NumClasses = 40, LearnSigma = true, ClassDropoutProb = 0.1,
+    };
+
+    /// <summary>The pack's plans.</summary>
+    public static readonly IReadOnlyList<PlanSpec> Plans =
+    [
+        new() { Name = "full", Respacing = "10" },
+        new() { Name = "weak", Respacing = "10", PowerfulCondSteps = 5, PowerfulGuidanceSteps = 0 },
+        new() { Name = "cheap", Respacing = "10", PowerfulCondSteps = 0, PowerfulGuidanceSteps = 0 },
+    ];
+
+    private static readonly Dictionary<string, (double Fd, double Accuracy)> Quality = new()
+    {
+        ["full"] = (10.0, 0.99),
+        ["weak"] = (10.3, 0.97),
+        ["cheap"] = (14.0, 0.60),
+    };
+
+    /// <summary>Builds the fixture in a new temp folder.</summary>
+    public TinyFlexiDiTPack()
+    {
+        Root = Directory.CreateTempSubdirectory("flexidit-meai").FullName;
+        PackFolder = Directory.CreateDirectory(Path.Combine(Root, Name)).FullName;
+        PoliciesFolder = Directory.CreateDirectory(Path.Combine(Root, "policies")).FullName;
+        LatencyModelPath = Path.Combine(Root, "latency.json");
+
+        using (var model = new DiT(ModelConfig))
+        {
+            OfficialInit.Apply(model, new torch.Generator(1));
+
+            // Official init zeroes the adaLN and output layers; small random weights make the work and the images real.
+            using (torch.no_grad())
+            {
+                foreach (var p in model.parameters())
+                {
+                    p.add_(torch.randn(p.shape, generator: new torch.Generator(2)) * 0.05);
+                }
+            }
+
+            Flexify.AddWeakPatchSize(model, 4, loraRank: 0);
+            Config = model.Config;
+            DiTCheckpoint.Save(model, Path.Combine(PackFolder, "model.safetensors"));
+        }
+
+        File.WriteAllLines(Path.Combine(PackFolder, "classes.txt"), ShapesDataset.ClassNames);
+        WriteJson(Path.Combine(PackFolder, "pack.json"), new
+        {
+            name = Name,
+            description = "Random-init tiny FlexiDiT for tests",
+            checkpoint = "model.safetensors",
+            classes = "classes.txt",
+            plans = Plans,
+            planTable = "plans.json",
+            defaults = new { plan = "full", seed = 7 },
+        });
+        WriteJson(Path.Combine(PackFolder, "plans.json"), PlanTableJson());
+        WritePolicies(PoliciesFolder);
+
+        // Fixed latencies keep predictions (and so decisions) deterministic; runs refine them through Observe.
+        File.WriteAllText(LatencyModelPath, """
+            { "device": "test", "entries": [
+              { "patchSize": 2, "batch": 1, "ms": 5 }, { "patchSize": 2, "batch": 16, "ms": 40 },
+              { "patchSize": 4, "batch": 1, "ms": 2 }, { "patchSize": 4, "batch": 16, "ms": 10 } ] }
+            """);
+    }
+
+    /// <summary>Gets the temp folder holding everything.</summary>
+    public string Root { get; }
+
+    /// <summary>Gets the pack folder (pass it as <see cref="FlexiDiTOptions.Model"/>).</summary>
+    public string PackFolder { get; }
+
+    /// <summary>Gets the policies folder.</summary>
+    public string PoliciesFolder { get; }
+
+    /// <summary>Gets the latency model file.</summary>
+    public string LatencyModelPath { get; }
+
+    /// <summary>Gets the model's config as saved (with the weak patch size).</summary>
+    public DiTConfig Config { get; }
+
+    /// <summary>FLOPs per image of a plan on this model.</summary>
+    /// <param name="spec">The plan.</param>
+    /// <returns>The FLOPs.</returns>
+    public long FlopsPerImage(PlanSpec spec) => SamplingRun.PlanFlops(Config, spec.Build(Config), 1);
+
+    /// <summary>
+    /// Options for one test: this pack, policies and latency model, with a ledger and an output folder of the test's
+    /// own, so tests never share budgets.
+    /// </summary>
+    /// <param name="configure">Further changes, if any.</param>
+    /// <returns>The options.</returns>
+    public FlexiDiTOptions CreateOptions(Action<FlexiDiTOptions>? configure = null)
+    {
+        var options = new FlexiDiTOptions();
+        Configure(options);
+        configure?.Invoke(options);
+        return options;
+    }
+
+    /// <summary>Applies this fixture to options (for <c>services.AddFlexiDiT(fixture.Configure)</c>).</summary>
+    /// <param name="options">The options to set.</param>
+    public void Configure(FlexiDiTOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var run = Directory.CreateDirectory(Path.Combine(Root, "runs", Guid.NewGuid().ToString("N"))).FullName;
+        options.Model = PackFolder;
+        options.PoliciesPath = PoliciesFolder;
+        options.LatencyModelPath = LatencyModelPath;
+        options.LedgerPath = Path.Combine(run, "ledger.db");
+        options.OutputFolder = Path.Combine(run, "images");
+        options.DefaultTenant = Tenant;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // SQLite may still hold a pooled connection to a ledger; the OS cleans the temp folder.
+        }
+    }
+
+    private object PlanTableJson()
+    {
+        long full = Plans.Max(FlopsPerImage);
+        return new
+        {
+            model = Name,
+            plans = Plans.Select(spec =>
+            {
+                var plan = spec.Build(Config);
+                long flops = FlopsPerImage(spec);
+                return new
+                {
+                    name = spec.Name,
+                    description = spec.Describe(),
+                    spec,
+                    steps = plan.Steps.Count,
+                    weakSteps = plan.WeakConditionalSteps(Config.PatchSize),
+                    forwards = plan.Steps.SelectMany(s => new[] { s.CondPatch, s.GuidancePatch })
+                        .GroupBy(p => p).ToDictionary(g => g.Key.ToString(CultureInfo.InvariantCulture), g => g.Count()),
+                    flopsPerImage = (double)flops,
+                    flopsFraction = flops / (double)full,
+                    frechetDistance = Quality[spec.Name].Fd,
+                    classAccuracy = Quality[spec.Name].Accuracy,
+                };
+            }).ToList(),
+        };
+    }
+
+    private static void WritePolicies(string folder)
+    {
+        File.WriteAllText(Path.Combine(folder, "tasks.yaml"), """
+            tasks:
+              draft:
+                qualityFloor: none
+                defaultSlaMs: 60000
+                mayDegrade: true
+                maxCount: 4
+              slide:
+                qualityFloor:
+                  maxFrechetRatio: 1.05
+                defaultSlaMs: 60000
+                mayDegrade: true
+                maxCount: 4
+              ad-creative:
+                qualityFloor:
+                  maxFrechetRatio: 1.0
+                  minClassAccuracy: 0.95
+                defaultSlaMs: 60000
+                mayDegrade: false
+                maxCount: 2
+            """);
+        File.WriteAllText(Path.Combine(folder, "tenants.yaml"), $"""
+            tenants:
+              {Tenant}:
+                budget: 1000
+                period: monthly
+                allowedTasks: ["*"]
+              {DraftsOnlyTenant}:
+                budget: 1000
+                period: monthly
+                allowedTasks: [draft]
+            """);
+        File.WriteAllText(Path.Combine(folder, "pricing.yaml"), """
+            pricing:
+              creditsPerTflop: 1000
+              minimumChargePerImage: 0
+            """);
+    }
+
+    private static void WriteJson(string path, object value) =>
+        File.WriteAllText(path, JsonSerializer.Serialize(value, new JsonSerializerOptions { WriteIndented = true }));
+}
