@@ -25,16 +25,15 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
     public ConvertResult Run(CancellationToken cancellationToken = default)
     {
         var log = new TrainingLog(options.LogPath ?? options.Output + ".log", console);
+        // A DiT-XL/2 needs gigabytes; say so before loading rather than dying half-way.
+        MemoryEstimate.EnsureFits(options.BaseCheckpoint, batchSize: options.MaxSteps == 0 ? 1 : options.BatchSize * 3);
         using var model = DiTCheckpoint.Load(options.BaseCheckpoint, options.BaseConfig);
         var config = model.Config;
-        if (options.Loss != ConversionLoss.Distill && options.DataFree)
-            throw new ArgumentException("Data-free conversion has no data for a denoising loss; use --loss distill.");
-        if (options.Loss != ConversionLoss.Distill && (config.InChannels != 3 || config.InputSize != ShapesDataset.ImageSize))
-            throw new ArgumentException($"The denoising loss needs the Shapes data (3×{ShapesDataset.ImageSize}×{ShapesDataset.ImageSize}); this model is {config.InChannels}×{config.InputSize}×{config.InputSize}. Use --data-free with the distillation loss.");
-        if (!options.DataFree && (config.InChannels != 3 || config.InputSize != ShapesDataset.ImageSize))
-            throw new ArgumentException($"Data-based conversion uses the Shapes data; for this {config.InChannels}-channel {config.InputSize}² model use --data-free.");
+        bool fineTunes = options.MaxSteps != 0;
+        if (fineTunes) CheckTrainingInputs(config);
 
         Flexify.AddWeakPatchSize(model, options.WeakPatch, options.LoraRank);
+
         foreach (var p in model.parameters()) p.requires_grad = false;
         var trainable = model.WeakParameters().ToList();
         foreach (var p in trainable) p.requires_grad = true;
@@ -110,6 +109,19 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         });
         log.Write($"wrote {options.Output} after {step} steps ({watch.Elapsed:hh\\:mm\\:ss}); loss {first:F5} → {last:F5}");
         return new ConvertResult(step, first, last, watch.Elapsed, options.Output);
+    }
+
+    // Data-based fine-tuning draws from the Shapes generator, so it needs a Shapes-shaped model; any other
+    // model (e.g. a published DiT-XL/2) is fine-tuned data-free, on its own samples.
+    private void CheckTrainingInputs(DiTConfig config)
+    {
+        bool shapesShaped = config.InChannels == 3 && config.InputSize == ShapesDataset.ImageSize;
+        if (options.Loss != ConversionLoss.Distill && options.DataFree)
+            throw new ArgumentException("Data-free conversion has no data for a denoising loss; use --loss distill.");
+        if (options.Loss != ConversionLoss.Distill && !shapesShaped)
+            throw new ArgumentException($"The denoising loss needs the Shapes data (3×{ShapesDataset.ImageSize}×{ShapesDataset.ImageSize}); this model is {config.InChannels}×{config.InputSize}×{config.InputSize}. Use --data-free with the distillation loss.");
+        if (!options.DataFree && !shapesShaped)
+            throw new ArgumentException($"Data-based conversion uses the Shapes data; for this {config.InChannels}-channel {config.InputSize}² model use --data-free (or --steps 0 for the initialisation only).");
     }
 
     /// <summary>

@@ -60,6 +60,22 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void An_xl_width_model_is_converted_without_fine_tuning()
+    {
+        var config = DiTConfig.Official("DiT-XL/2") with { Depth = 1 };
+        string basePath = Path.Combine(dir, "xl.safetensors"), output = Path.Combine(dir, "xl-flexi.safetensors");
+        using (var model = new DiT(config))
+        {
+            OfficialInit.Apply(model, new Generator(4));
+            DiTCheckpoint.Save(model, basePath);
+        }
+        var result = new FlexiConverter(new ConvertOptions { BaseCheckpoint = basePath, Output = output, MaxSteps = 0 }, TextWriter.Null).Run();
+        Assert.Equal(0, result.Steps);
+        using var flexible = DiTCheckpoint.Load(output);
+        Assert.Equal((1152, 16, new[] { 4 }), (flexible.Config.HiddenSize, flexible.Config.Heads, flexible.Config.FlexiPatchSizes));
+    }
+
+    [Fact]
     public void Conversion_with_data_rejects_a_model_that_is_not_shapes()
     {
         var options = new ConvertOptions { BaseCheckpoint = Path.Combine(TestPaths.ReferenceDirectory, "dit_tiny_a.safetensors"), Output = Path.Combine(dir, "x.safetensors"), MaxSteps = 1 };
