@@ -47,6 +47,9 @@ public sealed class BudgetAwareAgentTests
         Assert.Contains("- slide (FD ≤ 1.05× full; may degrade when the budget is short): mode weak50, 7.2 credits", instructions);
         Assert.Contains("- ad-creative (FD ≤ 1.02× full and class accuracy ≥ 0.95; never degraded", instructions);
         Assert.Equal(3, first.Options!.Tools!.Count);
+        var generate = first.Options.Tools.OfType<AIFunctionDeclaration>().Single(t => t.Name.EndsWith("generate_image", StringComparison.Ordinal));
+        Assert.Equal(["prompt", "taskType", "count", "deadlineSeconds"], generate.JsonSchema.GetProperty("properties").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["prompt"], generate.JsonSchema.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
     }
 
     [Fact]
