@@ -1,5 +1,6 @@
 using System.Net;
 using FlexiDiT.Server.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FlexiDiT.Server.Tests;
 
@@ -80,5 +81,25 @@ public sealed class BudgetAndOperationsTests(ServerFixture server)
         var error = Assert.Throws<InvalidOperationException>(() => FlexiDiTServer.Build(builder));
 
         Assert.Contains("tenant 'no-such-tenant' is not in the policies", error.Message);
+    }
+
+    [Fact]
+    public async Task Without_a_loadable_model_health_is_503_and_generations_are_503_model_unavailable()
+    {
+        var builder = server.CreateBuilder([(ServerFixture.TenantKey, TinyFlexiDiTPack.Tenant)]);
+        builder.Services.Configure<FlexiDiT.Extensions.AI.FlexiDiTOptions>(o => o.Model = Path.Combine(server.Pack.Root, "no-such-pack"));
+        await using var app = FlexiDiTServer.Build(builder);
+        await app.StartAsync();
+        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", ServerFixture.TenantKey);
+
+        using var health = await client.GetAsync("/health");
+        using var generation = await client.PostGenerationAsync(new { prompt = "a red circle" });
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        Assert.Equal("unhealthy", (await health.ReadNodeAsync())["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, generation.StatusCode);
+        Assert.Equal("model_unavailable", (await generation.ReadNodeAsync())["error"]!["code"]!.GetValue<string>());
+        await app.StopAsync();
     }
 }

@@ -87,6 +87,13 @@ internal static partial class ImageEndpoints
             metrics.Failed();
             return ApiErrors.Error(StatusCodes.Status504GatewayTimeout, e.Message, "server_error", "deadline_exceeded", "deadline");
         }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            // The model pack is missing or broken: the server's problem, not the caller's, and nothing was charged.
+            metrics.Failed();
+            LogModelUnavailable(logger, e);
+            return ApiErrors.Error(StatusCodes.Status503ServiceUnavailable, "The image model is not available: " + e.Message, "server_error", "model_unavailable");
+        }
         catch (Exception e) when (e is ArgumentException or NotSupportedException)
         {
             // Unknown model, a prompt naming no class, an unsupported size: the caller's to fix.
@@ -184,6 +191,9 @@ internal static partial class ImageEndpoints
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a generation for key '{KeyName}' (tenant {Tenant}): {Code}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string keyName, string tenant, string code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The image model could not be loaded")]
+    private static partial void LogModelUnavailable(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Generated {Count} image(s) for key '{KeyName}' (tenant {Tenant}) in mode {Mode} for {Cost} credits")]
     private static partial void LogGenerated(ILogger logger, string keyName, string tenant, int count, string mode, decimal cost);

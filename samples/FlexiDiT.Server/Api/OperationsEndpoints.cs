@@ -12,12 +12,12 @@ internal static class OperationsEndpoints
         {
             try
             {
-                // Touching the policies and the ledger proves the files are readable; the model loads on first use.
+                // Reading the policies, the ledger and the pack's manifest proves the files are there; the weights load on first use.
                 _ = runtime.Policies;
                 _ = runtime.Ledger;
-                return Results.Ok(new { Status = "ok", Model = runtime.DefaultModelId });
+                return Results.Ok(new { Status = "ok", Model = runtime.DefaultModel.Pack.Name });
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or Governance.Policies.PolicyLoadException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or Governance.Policies.PolicyLoadException or Microsoft.Data.Sqlite.SqliteException)
             {
                 return Results.Json(new { Status = "unhealthy", Error = e.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
             }
