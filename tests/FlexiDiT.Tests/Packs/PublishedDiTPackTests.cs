@@ -33,7 +33,7 @@ public sealed class PublishedDiTPackTests : IDisposable
         var config = DiTConfig.Official("DiT-XL/2", inputSize: 32) with { Depth = 1 };
         using (var model = new DiT(config))
         {
-            OfficialInit.Apply(model, new Generator(3));
+            OfficialInit.Apply(model, new torch.Generator(3));
             DiTCheckpoint.Save(model, Path.Combine(dir, "dit.safetensors"));
         }
         WritePack("dit.safetensors");
