@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FlexiDiT.AgentChat;
 using FlexiDiT.Extensions.AI;
+using FlexiDiT.Governance.Policies;
 using FlexiDiT.SemanticKernel;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,6 +38,22 @@ root.SetAction(async (parse, cancellationToken) =>
         isDemo = true;
     }
 
+    try
+    {
+        return await RunAsync(parse, isDemo, endpoint, cancellationToken);
+    }
+    catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or PolicyLoadException or ArgumentException)
+    {
+        // A missing model pack, bad policies or an unknown tenant: say what, without a stack trace.
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 2;
+    }
+});
+
+return await root.Parse(args).InvokeAsync();
+
+async Task<int> RunAsync(ParseResult parse, bool isDemo, ChatEndpoint? endpoint, CancellationToken cancellationToken)
+{
     var folder = Directory.CreateDirectory(parse.GetValue(output)!.FullName).FullName;
     var ledgerPath = parse.GetValue(ledger)?.FullName ?? (isDemo ? Path.Combine(folder, "demo-ledger.db") : null);
     IChatClient chat = isDemo ? new DeckDemoChatClient() : endpoint!.CreateClient();
@@ -94,6 +111,4 @@ root.SetAction(async (parse, cancellationToken) =>
     }
 
     return 0;
-});
-
-return await root.Parse(args).InvokeAsync();
+}
