@@ -1,5 +1,7 @@
 using FlexiDiT.SemanticKernel.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.SemanticKernel;
+using Microsoft.SemanticKernel.ChatCompletion;
 
 namespace FlexiDiT.SemanticKernel.Tests;
 
@@ -63,5 +65,30 @@ public sealed class ImageBudgetFilterTests
 
         Assert.Equal("pong", result.GetValue<string>());
         Assert.Equal(0, run.Calls);
+    }
+
+    [Fact]
+    public async Task Without_an_attached_run_each_automatic_request_gets_fresh_caps()
+    {
+        using var h = await AgentHarness.CreateAsync();
+        var builder = Kernel.CreateBuilder();
+        var model = new ScriptedChatClient(turn => turn.Messages.Count(m => m.Role == Microsoft.Extensions.AI.ChatRole.Tool) switch
+        {
+            < 2 => turn.Call("generate_image", new() { ["prompt"] = "a red circle", ["taskType"] = "draft" }),
+            _ => ScriptedChatClient.Say("done"),
+        });
+        builder.Services.AddSingleton(Microsoft.Extensions.AI.ChatClientBuilderChatClientExtensions.AsBuilder(model).UseKernelFunctionInvocation().Build().AsChatCompletionService());
+        builder.AddFlexiDiTImages(h.Tools(limits: new ImageRunLimits { MaxCalls = 2 }));
+        var kernel = builder.Build();
+        var chat = kernel.GetRequiredService<IChatCompletionService>();
+        var settings = new PromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() };
+
+        // Two calls per request hit a cap of two calls per run; a run spanning both requests would refuse the third.
+        var first = await chat.GetChatMessageContentAsync(new ChatHistory("Two drafts."), settings, kernel);
+        var second = await chat.GetChatMessageContentAsync(new ChatHistory("Two more."), settings, kernel);
+
+        Assert.Equal("done", first.Content);
+        Assert.Equal("done", second.Content);
+        Assert.Equal(4, h.Generator.Calls.Count);
     }
 }
