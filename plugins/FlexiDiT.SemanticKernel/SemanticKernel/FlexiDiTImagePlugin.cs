@@ -12,7 +12,9 @@ namespace FlexiDiT.SemanticKernel;
 /// <remarks>
 /// <c>generate_image</c> returns text (cost line and <c>file://</c> URIs) because that is what every chat model
 /// accepts as a tool result; the images themselves, as <c>DataContent</c>, are in <see cref="ImageRun.Images"/>.
-/// Calls without a run attached to the kernel count against a run owned by the plugin instance.
+/// Calls without a run attached to the kernel (<see cref="KernelImageRunExtensions.AttachImageRun"/>) count against a
+/// run owned by the plugin, which the <see cref="ImageBudgetFilter"/> starts afresh with each automatic
+/// function-calling request; attach a run per conversation when one kernel serves several at once.
 /// </remarks>
 public sealed class FlexiDiTImagePlugin
 {
@@ -22,7 +24,7 @@ public sealed class FlexiDiTImagePlugin
     /// <summary>The <see cref="KernelArguments"/> key under which the filter hands its verdict to the function.</summary>
     internal const string VerdictArgument = "__flexidit_verdict";
 
-    private readonly ImageRun _ownRun;
+    private volatile ImageRun _ownRun;
 
     /// <summary>Initializes a new instance of the <see cref="FlexiDiTImagePlugin"/> class.</summary>
     /// <param name="tools">The tools.</param>
@@ -97,6 +99,9 @@ public sealed class FlexiDiTImagePlugin
         return Tools.GetBudgetStatusAsync(kernel.GetImageRun() ?? _ownRun, cancellationToken);
     }
 
-    /// <summary>The run used when no run is attached to the kernel.</summary>
+    /// <summary>Gets the run used when no run is attached to the kernel.</summary>
     internal ImageRun OwnRun => _ownRun;
+
+    /// <summary>Starts a new run of the plugin's own, with the tools' default caps.</summary>
+    internal void StartOwnRun() => _ownRun = Tools.StartRun();
 }

@@ -83,6 +83,12 @@ public sealed partial class ImageBudgetFilter : IFunctionInvocationFilter, IAuto
             return;
         }
 
+        if (context.Kernel.GetImageRun() is null && context.RequestSequenceIndex == 0 && context.FunctionSequenceIndex == 0)
+        {
+            // A new model request on a kernel without a run of its own: its caps start afresh, not where the last request left them.
+            _plugin.StartOwnRun();
+        }
+
         await next(context).ConfigureAwait(false);
         var run = context.Kernel.GetImageRun() ?? _plugin.OwnRun;
         if (run.StopReason is { } reason)

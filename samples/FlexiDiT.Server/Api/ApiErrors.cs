@@ -27,14 +27,3 @@ internal static class ApiErrors
     public static string ToSnake(string name) =>
         string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : string.Empty) + char.ToLowerInvariant(c) : c.ToString()));
 }
-
-/// <summary>The error envelope.</summary>
-/// <param name="Error">The error.</param>
-public sealed record ErrorResponse(ErrorBody Error);
-
-/// <summary>One error.</summary>
-/// <param name="Message">What went wrong, for people.</param>
-/// <param name="Type">The OpenAI error type.</param>
-/// <param name="Code">A machine-readable code.</param>
-/// <param name="Param">The request field at fault, if any.</param>
-public sealed record ErrorBody(string Message, string Type, string? Code, string? Param);

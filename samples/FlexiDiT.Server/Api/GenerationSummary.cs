@@ -1,0 +1,35 @@
+namespace FlexiDiT.Server;
+
+/// <summary>What the governance decided and the ledger charged for one request.</summary>
+public sealed record GenerationSummary
+{
+    /// <summary>Gets the mode (plan) that ran.</summary>
+    public required string Mode { get; init; }
+
+    /// <summary>Gets the task type.</summary>
+    public required string TaskType { get; init; }
+
+    /// <summary>Gets the tenant charged.</summary>
+    public required string Tenant { get; init; }
+
+    /// <summary>Gets the user charged, if any.</summary>
+    public string? User { get; init; }
+
+    /// <summary>Gets the credits charged.</summary>
+    public required decimal Cost { get; init; }
+
+    /// <summary>Gets the percentage of compute saved against full compute.</summary>
+    public required int ComputeSavedPercent { get; init; }
+
+    /// <summary>Gets a value indicating whether a mode below the task's quality floor ran.</summary>
+    public required bool Degraded { get; init; }
+
+    /// <summary>Gets the policy's explanation.</summary>
+    public required string Reason { get; init; }
+
+    /// <summary>Gets the milliseconds the generation took.</summary>
+    public required double LatencyMs { get; init; }
+
+    /// <summary>Gets the credits left this period after the charge.</summary>
+    public required decimal RemainingCredits { get; init; }
+}
