@@ -109,6 +109,11 @@ public sealed partial class FlexiDiTImageTools
             return Refuse(run, function, ToolRefusalKind.Policy, "Refused: the prompt is empty. Describe the image to generate.");
         }
 
+        if (string.IsNullOrWhiteSpace(request.TaskType))
+        {
+            return Refuse(run, function, ToolRefusalKind.Policy, $"Refused: name a task type: {string.Join(", ", RefusalAdvice.AllowedTasks(Policy, Options.TenantId))}.");
+        }
+
         if (request.Count < 1)
         {
             return Refuse(run, function, ToolRefusalKind.Policy, $"Refused: count must be at least 1 (got {request.Count}).");
@@ -124,7 +129,10 @@ public sealed partial class FlexiDiTImageTools
         var decision = Policy.Decide(policyRequest);
         if (decision is PolicyApproval approval)
         {
-            return ToolVerdict.Allow(approval);
+            return run.TryHold(approval.Cost)
+                ? ToolVerdict.Allow(approval)
+                : Refuse(run, function, ToolRefusalKind.RunSpendCap,
+                    $"Refused: other calls of this run in flight hold the rest of its spending cap; {approval.PlanName} would cost {CostText.Credits(approval.Cost)} credits. Wait for them, check get_budget_status, then ask for less or stop.");
         }
 
         var refusal = (PolicyRefusal)decision;
@@ -150,6 +158,19 @@ public sealed partial class FlexiDiTImageTools
 
     /// <summary>Generates images for a request the guard already admitted (the filter admits before the function runs).</summary>
     internal async Task<GenerateImageResult> GenerateAdmittedAsync(ImageRun run, ImageRequest request, PolicyApproval approval, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GenerateHeldAsync(run, request, approval, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The admission held the price against the run's cap; the recorded cost (or nothing, on failure) replaces it.
+            run.Release(approval.Cost);
+        }
+    }
+
+    private async Task<GenerateImageResult> GenerateHeldAsync(ImageRun run, ImageRequest request, PolicyApproval approval, CancellationToken cancellationToken)
     {
         var options = new ImageGenerationOptions
         {

@@ -11,6 +11,7 @@ public sealed class ImageRun
     private readonly List<ToolRefusal> _refusals = [];
     private int _calls;
     private decimal _spent;
+    private decimal _held;
     private string? _stopReason;
 
     /// <summary>Initializes a new instance of the <see cref="ImageRun"/> class.</summary>
@@ -40,10 +41,13 @@ public sealed class ImageRun
         get { lock (_gate) { return _spent; } }
     }
 
-    /// <summary>Gets the credits the run may still spend under its own cap, or <see langword="null"/> without one.</summary>
+    /// <summary>
+    /// Gets the credits the run may still spend under its own cap (less what generations in flight hold), or
+    /// <see langword="null"/> without a cap.
+    /// </summary>
     public decimal? SpendLeft
     {
-        get { lock (_gate) { return Limits.MaxSpend is { } cap ? Math.Max(0, cap - _spent) : null; } }
+        get { lock (_gate) { return Limits.MaxSpend is { } cap ? Math.Max(0, cap - _spent - _held) : null; } }
     }
 
     /// <summary>Gets why the run was stopped, or <see langword="null"/> while it may go on.</summary>
@@ -120,6 +124,33 @@ public sealed class ImageRun
             }
 
             return refusal;
+        }
+    }
+
+    /// <summary>
+    /// Holds part of the run's cap for an admitted generation, so concurrent calls of one run cannot together spend
+    /// more than the cap; fails when the cap (less what is spent and held) cannot cover it.
+    /// </summary>
+    internal bool TryHold(decimal amount)
+    {
+        lock (_gate)
+        {
+            if (Limits.MaxSpend is { } cap && _spent + _held + amount > cap)
+            {
+                return false;
+            }
+
+            _held += amount;
+            return true;
+        }
+    }
+
+    /// <summary>Gives back what <see cref="TryHold"/> held, once the generation has been recorded or has failed.</summary>
+    internal void Release(decimal amount)
+    {
+        lock (_gate)
+        {
+            _held = Math.Max(0, _held - amount);
         }
     }
 
