@@ -14,7 +14,7 @@ public sealed class ImageBudgetFilterTests
         using var h = await AgentHarness.CreateAsync();
         var kernel = new Kernel();
         kernel.AddFlexiDiTImages(h.Tools());
-        var run = kernel.AttachImageRun(new ImageRun(new ImageRunLimits { MaxCalls = 5 }));
+        var run = kernel.AttachImageRun(new ImageRun(new ImageRunLimits { MaxCalls = 5, MaxSpend = 50m }));
 
         var result = await kernel.InvokeAsync(FlexiDiTImagePlugin.PluginName, FlexiDiTImageTools.GenerateFunction,
             new KernelArguments { ["prompt"] = "a yellow star", ["taskType"] = "thumbnail", ["count"] = 3 });
@@ -22,6 +22,23 @@ public sealed class ImageBudgetFilterTests
         Assert.StartsWith("3 images, mode weak70, 16.2 credits, 55% less compute than full.", result.GetValue<string>());
         Assert.Equal(1, run.Calls);
         Assert.Equal(16.2m, await h.SpentAsync());
+        Assert.Equal(33.8m, run.SpendLeft);
+    }
+
+    [Fact]
+    public async Task An_admitted_call_whose_function_never_runs_gives_its_hold_on_the_run_cap_back()
+    {
+        using var h = await AgentHarness.CreateAsync();
+        var kernel = new Kernel();
+        kernel.AddFlexiDiTImages(h.Tools());
+        var run = kernel.AttachImageRun(new ImageRun(new ImageRunLimits { MaxSpend = 50m }));
+
+        // The filter admits count "two" as one image; binding the argument to int then fails before the function runs.
+        await Assert.ThrowsAnyAsync<Exception>(() => kernel.InvokeAsync(FlexiDiTImagePlugin.PluginName, FlexiDiTImageTools.GenerateFunction,
+            new KernelArguments { ["prompt"] = "a yellow star", ["taskType"] = "thumbnail", ["count"] = "two" }));
+
+        Assert.Empty(h.Generator.Calls);
+        Assert.Equal(50m, run.SpendLeft);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using FlexiDiT.Governance.Policies;
 using Microsoft.SemanticKernel;
 
 namespace FlexiDiT.SemanticKernel;
@@ -62,9 +61,11 @@ public sealed class FlexiDiTImagePlugin
         var run = kernel.GetImageRun() ?? _ownRun;
         var request = new ImageRequest(prompt, taskType ?? Tools.Options.DefaultTaskType, count, deadlineSeconds);
 
-        // The filter already admitted (and counted) this call when it left its verdict; don't count it twice.
-        var result = arguments.TryGetValue(VerdictArgument, out var v) && v is ToolVerdict { IsAllowed: true, Approval: PolicyApproval approval }
-            ? await Tools.GenerateAdmittedAsync(run, request, approval, cancellationToken).ConfigureAwait(false)
+        // The filter already admitted (and counted) this call when it left its verdict; don't count it twice. Taking the
+        // verdict out tells the filter the hold it placed on the run's cap is now this call's to settle.
+        var admitted = arguments.TryGetValue(VerdictArgument, out var v) && v is ToolVerdict { IsAllowed: true, Approval: not null };
+        var result = admitted && arguments.Remove(VerdictArgument)
+            ? await Tools.GenerateAdmittedAsync(run, request, ((ToolVerdict)v!).Approval!, cancellationToken).ConfigureAwait(false)
             : await Tools.GenerateAsync(run, request, cancellationToken).ConfigureAwait(false);
         return result.Message;
     }

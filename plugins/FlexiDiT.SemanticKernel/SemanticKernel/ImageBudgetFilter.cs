@@ -68,7 +68,12 @@ public sealed partial class ImageBudgetFilter : IFunctionInvocationFilter, IAuto
         }
         finally
         {
-            context.Arguments.Remove(FlexiDiTImagePlugin.VerdictArgument);
+            // Still there: the function never took it (argument binding failed, another filter short-circuited), so
+            // the price held against the run's cap must be given back here.
+            if (context.Arguments.Remove(FlexiDiTImagePlugin.VerdictArgument) && verdict.Approval is { } unused)
+            {
+                run.Release(unused.Cost);
+            }
         }
     }
 
