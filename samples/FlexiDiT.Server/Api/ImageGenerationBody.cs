@@ -30,6 +30,6 @@ public sealed record ImageGenerationBody
     /// <summary>Gets a seed (same seed, mode and count: same images).</summary>
     public long? Seed { get; init; }
 
-    /// <summary>Gets OpenAI's end-user id; logged only, never used for billing.</summary>
+    /// <summary>Gets OpenAI's end-user id; accepted for compatibility and never used for billing (the key decides who pays).</summary>
     public string? User { get; init; }
 }
