@@ -46,6 +46,7 @@ public sealed class BudgetAwareAgentTests
         Assert.Contains("This run may spend at most 50 credits and make at most 12 tool calls", instructions);
         Assert.Contains("- slide (FD ≤ 1.05× full; may degrade when the budget is short): mode weak50, 7.2 credits", instructions);
         Assert.Contains("- ad-creative (FD ≤ 1.02× full and class accuracy ≥ 0.95; never degraded", instructions);
+        Assert.Contains("Every mode, credits per image (the first is full compute): full 12, weak30 9, weak50 7.2, weak70 5.4, steps-half-weak50 3.6.", instructions);
         Assert.Equal(3, first.Options!.Tools!.Count);
         var generate = first.Options.Tools.OfType<AIFunctionDeclaration>().Single(t => t.Name.EndsWith("generate_image", StringComparison.Ordinal));
         Assert.Equal(["prompt", "taskType", "count", "deadlineSeconds"], generate.JsonSchema.GetProperty("properties").EnumerateObject().Select(p => p.Name));

@@ -38,8 +38,11 @@ public static class AgentInstructions
                 : $"- {task}: not available ({decision.Reason})");
         }
 
-        var full = tools.Policy.Plans.FullCompute;
-        text.AppendLine($"Full compute (mode {full.Name}) costs {CostText.Credits(tools.Policy.Policies.Pricing.PriceOf(full.FlopsPerImage, 1))} credits per image.");
+        var pricing = tools.Policy.Policies.Pricing;
+        var modes = tools.Policy.Plans.Plans
+            .OrderByDescending(p => p.FlopsPerImage)
+            .Select(p => $"{p.Name} {CostText.Credits(pricing.PriceOf(p.FlopsPerImage, 1))}");
+        text.AppendLine($"Every mode, credits per image (the first is full compute): {string.Join(", ", modes)}.");
         text.AppendLine();
         text.AppendLine("How to work:");
         text.AppendLine("1. Plan the whole job before generating: the task type each image needs and the total cost. Keep the total within the run's cap and the budget; use the cheapest task type that is good enough and keep ad-creative for images that truly need it.");
