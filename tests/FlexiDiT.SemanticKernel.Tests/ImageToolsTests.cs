@@ -83,6 +83,8 @@ public sealed class ImageToolsTests
         Assert.Equal("steps-half-weak50", result.Generation!.Mode);
         Assert.True(result.Generation.Degraded);
         Assert.Contains("Degraded below the 'slide' quality floor", result.Message);
+        Assert.EndsWith("Credits left for this run: 5.6.", result.Message);
+        Assert.Equal(5.6m, run.SpendLeft);
         Assert.Equal(14.4m, await h.SpentAsync());
     }
 

@@ -159,14 +159,19 @@ public sealed partial class FlexiDiTImageTools
     /// <summary>Generates images for a request the guard already admitted (the filter admits before the function runs).</summary>
     internal async Task<GenerateImageResult> GenerateAdmittedAsync(ImageRun run, ImageRequest request, PolicyApproval approval, CancellationToken cancellationToken)
     {
+        GenerateImageResult? result = null;
         try
         {
-            return await GenerateHeldAsync(run, request, approval, cancellationToken).ConfigureAwait(false);
+            result = await GenerateHeldAsync(run, request, approval, cancellationToken).ConfigureAwait(false);
+            return result;
         }
         finally
         {
-            // The admission held the price against the run's cap; the recorded cost (or nothing, on failure) replaces it.
-            run.Release(approval.Cost);
+            // The admission held the price against the run's cap: a recorded generation settled it, anything else gives it back.
+            if (result?.Generation is null)
+            {
+                run.Release(approval.Cost);
+            }
         }
     }
 
@@ -225,7 +230,7 @@ public sealed partial class FlexiDiTImageTools
 
         var images = await SaveAsync(run, response, cancellationToken).ConfigureAwait(false);
         var record = ToRecord(request, approval, response, images);
-        run.RecordGeneration(record);
+        run.RecordGeneration(record, approval.Cost);
         return new GenerateImageResult(await DescribeAsync(run, record, approval, cancellationToken).ConfigureAwait(false), record, null);
     }
 

@@ -154,13 +154,14 @@ public sealed class ImageRun
         }
     }
 
-    /// <summary>Records a generation that ran and what it cost.</summary>
-    internal void RecordGeneration(ImageCallRecord record)
+    /// <summary>Records a generation that ran and what it cost, replacing the hold its admission placed.</summary>
+    internal void RecordGeneration(ImageCallRecord record, decimal held)
     {
         lock (_gate)
         {
             _generations.Add(record);
             _spent += record.Cost;
+            _held = Math.Max(0, _held - held);
         }
     }
 }
