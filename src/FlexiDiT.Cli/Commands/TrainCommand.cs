@@ -22,9 +22,10 @@ internal static class TrainCommand
         var minutes = new Option<double?>("--minutes") { Description = "Stop after this many minutes of training in total" };
         var seed = new Option<long>("--seed") { Description = "Data and initialisation seed", DefaultValueFactory = _ => 0 };
         var logEvery = new Option<int>("--log-every") { Description = "Progress every N steps", DefaultValueFactory = _ => 25 };
+        var resetEma = new Option<bool>("--reset-ema") { Description = "On resume, restart the EMA from the live weights" };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: all cores)", DefaultValueFactory = _ => 0 };
         var command = new Command("train", "Train a class-conditional DiT on the procedural Shapes data (patch 2, learned sigma, EMA, AdamW)")
-        { run, depth, hidden, heads, batch, lr, warmup, ema, steps, minutes, seed, logEvery, threads };
+        { run, depth, hidden, heads, batch, lr, warmup, ema, steps, minutes, seed, logEvery, threads, resetEma };
         command.SetAction((parse, cancellationToken) =>
         {
             if (parse.GetValue(threads) is > 0 and var n) TorchSharp.torch.set_num_threads(n);
@@ -41,6 +42,7 @@ internal static class TrainCommand
                 LearningRate = parse.GetValue(lr),
                 WarmupSteps = parse.GetValue(warmup),
                 EmaDecay = parse.GetValue(ema),
+                ResetEma = parse.GetValue(resetEma),
                 MaxSteps = parse.GetValue(steps),
                 MaxTime = parse.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : null,
                 Seed = parse.GetValue(seed),

@@ -21,7 +21,7 @@ public sealed record TrainResult(int Steps, double FinalLoss, double FirstLoss, 
 /// </summary>
 public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
 {
-    private sealed record State(int Step, double TrainingSeconds, double FirstLoss);
+    private sealed record State(int Step, double TrainingSeconds, double FirstLoss, long? EmaUpdates = null);
 
     /// <summary>Runs until the step or time limit; cancellation checkpoints and stops.</summary>
     public TrainResult Run(CancellationToken cancellationToken = default)
@@ -46,7 +46,10 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
             DiTCheckpoint.LoadInto(emaModel, StateDictReader.Read(emaPath), emaPath);
             optimizer.load_py(optimizerPath);
             generator = new Generator((ulong)(options.Seed + state.Step));
-            log.Write($"resumed at step {state.Step} ({state.TrainingSeconds / 60:F1} min trained)");
+            // Runs checkpointed before the EMA warm-up existed averaged from step 0.
+            ema.Updates = state.EmaUpdates ?? state.Step;
+            if (options.ResetEma) ema.Reset();
+            log.Write($"resumed at step {state.Step} ({state.TrainingSeconds / 60:F1} min trained){(options.ResetEma ? ", EMA restarted from the live weights" : "")}");
         }
         else
         {
@@ -74,7 +77,7 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
             DiTCheckpoint.Save(model, modelPath);
             DiTCheckpoint.Save(emaModel, emaPath, new Dictionary<string, string> { ["flexidit.step"] = step.ToString() });
             optimizer.save_py(optimizerPath);
-            File.WriteAllText(statePath, JsonSerializer.Serialize(new State(step, Trained().TotalSeconds, firstLoss)));
+            File.WriteAllText(statePath, JsonSerializer.Serialize(new State(step, Trained().TotalSeconds, firstLoss, ema.Updates)));
             sinceCheckpoint.Restart();
         }
 

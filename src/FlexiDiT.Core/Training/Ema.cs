@@ -4,7 +4,12 @@ using static TorchSharp.torch;
 
 namespace FlexiDiT.Training;
 
-/// <summary>An exponential moving average of a model's parameters (DiT samples from the EMA weights).</summary>
+/// <summary>
+/// An exponential moving average of a model's parameters (DiT samples from the EMA weights). The decay warms
+/// up as min(decay, (1 + n) / (10 + n)) over the n updates since the average started, so a short run's
+/// average is not dominated by the initial weights (with a fixed 0.999, 37 % of the average is still the
+/// initialisation after 1000 steps, and its samples are noise).
+/// </summary>
 public sealed class Ema
 {
     private readonly (Tensor Ema, Tensor Live)[] pairs;
@@ -21,20 +26,28 @@ public sealed class Ema
 
     /// <summary>The averaged model.</summary>
     public DiT Model { get; }
-    /// <summary>The decay per update.</summary>
+    /// <summary>The target decay per update.</summary>
     public double Decay { get; }
+    /// <summary>Updates since the average was (re)started; persisted with checkpoints.</summary>
+    public long Updates { get; set; }
 
-    /// <summary>ema ← decay·ema + (1−decay)·live.</summary>
+    /// <summary>The decay the next update uses.</summary>
+    public double CurrentDecay => Math.Min(Decay, (1.0 + Updates) / (10.0 + Updates));
+
+    /// <summary>ema ← d·ema + (1−d)·live with the warmed-up decay d.</summary>
     public void Update()
     {
+        double decay = CurrentDecay;
         using var _ = torch.no_grad();
-        foreach (var (ema, live) in pairs) ema.mul_(Decay).add_(live, alpha: 1 - Decay);
+        foreach (var (ema, live) in pairs) ema.mul_(decay).add_(live, alpha: 1 - decay);
+        Updates++;
     }
 
-    /// <summary>Copies the live weights into the average (at the start of training).</summary>
+    /// <summary>Restarts the average at the live weights.</summary>
     public void Reset()
     {
         using var _ = torch.no_grad();
         foreach (var (ema, live) in pairs) ema.copy_(live);
+        Updates = 0;
     }
 }

@@ -19,6 +19,8 @@ public sealed record TrainOptions
     public int WarmupSteps { get; init; }
     /// <summary>EMA decay (DiT: 0.9999 over 400k steps).</summary>
     public double EmaDecay { get; init; } = 0.9999;
+    /// <summary>On resume, restart the EMA from the live weights (e.g. after a too-slow fixed decay).</summary>
+    public bool ResetEma { get; init; }
     /// <summary>Stop after this many steps in total (across resumes).</summary>
     public int? MaxSteps { get; init; }
     /// <summary>Stop after this much training time in total (across resumes).</summary>
