@@ -43,13 +43,17 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
         {
             state = JsonSerializer.Deserialize<State>(File.ReadAllText(statePath))!;
             DiTCheckpoint.LoadInto(model, StateDictReader.Read(modelPath), modelPath);
-            DiTCheckpoint.LoadInto(emaModel, StateDictReader.Read(emaPath), emaPath);
-            optimizer.load_py(optimizerPath);
+            // A run folder may travel without its optimizer and EMA (the repository keeps only the live
+            // weights): AdamW then restarts its moments and the EMA restarts from the live weights.
+            bool hasEma = File.Exists(emaPath), hasOptimizer = File.Exists(optimizerPath);
+            if (hasEma) DiTCheckpoint.LoadInto(emaModel, StateDictReader.Read(emaPath), emaPath);
+            if (hasOptimizer) optimizer.load_py(optimizerPath);
             generator = new Generator((ulong)(options.Seed + state.Step));
             // Runs checkpointed before the EMA warm-up existed averaged from step 0.
             ema.Updates = state.EmaUpdates ?? state.Step;
-            if (options.ResetEma) ema.Reset();
-            log.Write($"resumed at step {state.Step} ({state.TrainingSeconds / 60:F1} min trained){(options.ResetEma ? ", EMA restarted from the live weights" : "")}");
+            bool resetEma = options.ResetEma || !hasEma;
+            if (resetEma) ema.Reset();
+            log.Write($"resumed at step {state.Step} ({state.TrainingSeconds / 60:F1} min trained){(resetEma ? ", EMA restarted from the live weights" : "")}{(hasOptimizer ? "" : ", AdamW state not found: fresh moments")}");
         }
         else
         {
