@@ -32,8 +32,14 @@ public sealed class TrainingTests : IDisposable
         Assert.True(second.FinalLoss < 0.6 * second.FirstLoss, $"loss {second.FirstLoss:F3} → {second.FinalLoss:F3}");
         Assert.Contains("resumed at step 20", File.ReadAllText(Path.Combine(dir, "train.log")));
         // The EMA checkpoint is an official-format DiT.
-        using var ema = DiTCheckpoint.Load(first.EmaCheckpoint);
-        Assert.Equal(Tiny.HiddenSize, ema.Config.HiddenSize);
+        using (var ema = DiTCheckpoint.Load(first.EmaCheckpoint)) Assert.Equal(Tiny.HiddenSize, ema.Config.HiddenSize);
+
+        // A run folder that travelled with only its live weights still resumes.
+        File.Delete(Path.Combine(dir, "optimizer.pt"));
+        File.Delete(Path.Combine(dir, "ema.safetensors"));
+        var third = new DiTTrainer(options with { MaxSteps = 45 }, TextWriter.Null).Run();
+        Assert.Equal(45, third.Steps);
+        Assert.Contains("AdamW state not found", File.ReadAllText(Path.Combine(dir, "train.log")));
     }
 
     [Fact]
