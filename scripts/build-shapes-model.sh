@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds the shipped model pack models/shapes-flexidit from nothing: data is generated on the fly, so
 # nothing is downloaded. Each step is resumable or cheap to repeat; progress goes to runs/*.log.
-# Wall time on a 2-core CPU: about 95 min training, 3 min classifier, 20 min conversion, 15 min eval.
+# Wall time on a 2-core CPU: 100 min training, a few min classifier, 12 min conversion, about 8 min eval.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet build src/FlexiDiT.Cli -c Release
@@ -9,13 +9,14 @@ flexidit() { dotnet src/FlexiDiT.Cli/bin/Release/net10.0/flexidit.dll "$@"; }
 export OMP_WAIT_POLICY=PASSIVE   # TorchSharp's OpenMP threads must not spin when the machine is shared
 
 # 1. The base DiT (official architecture, patch 2, learned sigma, EMA, AdamW), resumable from runs/shapes-base.
-flexidit train --run runs/shapes-base --depth 6 --hidden 192 --heads 3 --batch 32 --lr 5e-4 --warmup 200 --ema 0.999 --minutes 95 --log-every 50
+flexidit train --run runs/shapes-base --depth 6 --hidden 192 --heads 3 --batch 32 --lr 5e-4 --warmup 200 --ema 0.999 --minutes 100 --log-every 50
 # 2. The judge of the evaluation.
 flexidit train-classifier --out runs/classifier.safetensors --steps 1500
 # 3. DiT -> FlexiDiT: add patch 4, fine-tune its parts by distillation from the frozen base.
-flexidit convert --from runs/shapes-base/ema.safetensors --weak-patch 4 --lora-rank 16 --loss distill --minutes 20 --out runs/shapes-flexidit.safetensors
+flexidit convert --from runs/shapes-base/ema.safetensors --weak-patch 4 --lora-rank 16 --loss distill --minutes 12 --out runs/shapes-flexidit.safetensors
 # 4. Quality vs compute of every plan, then the pack with its card.
-flexidit eval --checkpoint runs/shapes-flexidit.safetensors --classifier runs/classifier.safetensors --images 80 --out runs/eval
+flexidit eval --checkpoint runs/shapes-flexidit.safetensors --classifier runs/classifier.safetensors --images 40 --batch 40 --steps 40 \
+  --plan full weak30 weak50 weak70 weak50-g0-wg weak70-g0-wg steps-half steps-half-weak50-g0-wg --out runs/eval
 flexidit pack --checkpoint runs/shapes-flexidit.safetensors --classifier runs/classifier.safetensors --eval runs/eval/plans.json \
   --out models/shapes-flexidit --commands scripts/build-shapes-model.sh \
   --training "$(tail -n 1 runs/shapes-base/train.log)" --conversion "$(tail -n 1 runs/shapes-flexidit.safetensors.log)"
