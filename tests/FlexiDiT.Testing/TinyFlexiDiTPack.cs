@@ -5,14 +5,15 @@ using FlexiDiT.Data;
 using FlexiDiT.Models;
 using FlexiDiT.Packs;
 using FlexiDiT.Sampling;
+using FlexiDiT.Extensions.AI;
 using TorchSharp;
 
-namespace FlexiDiT.Extensions.AI.Tests.Support;
+namespace FlexiDiT.Testing;
 
 /// <summary>
 /// A complete FlexiDiT setup in a temp folder, built in a second: a random-init tiny FlexiDiT (one block, width 32,
 /// patch 2 with weak patch 4) over the 40 Shapes classes, a pack with three plans, a measured-style plan table with
-/// quality, policies and a latency model. Tests of anything built on the generator (plugins, servers) can copy it.
+/// quality, policies and a latency model, shared by the tests of everything built on the generator (generator, plugin, server).
 /// </summary>
 /// <remarks>
 /// <para>Plans (10 DDPM steps, guidance 4): <c>full</c> (all powerful), <c>weak</c> (powerful 5/0) and <c>cheap</c>
@@ -32,6 +33,9 @@ public sealed class TinyFlexiDiTPack : IDisposable
 
     /// <summary>A tenant allowed drafts only.</summary>
     public const string DraftsOnlyTenant = "drafts-only";
+
+    /// <summary>A tenant whose budget (one micro-credit) cannot pay for any image.</summary>
+    public const string BrokeTenant = "broke";
 
     /// <summary>The model's architecture.</summary>
     public static readonly DiTConfig ModelConfig = new()
@@ -224,6 +228,10 @@ public sealed class TinyFlexiDiTPack : IDisposable
                 budget: 1000
                 period: monthly
                 allowedTasks: [draft]
+              {BrokeTenant}:
+                budget: 0.000001
+                period: daily
+                allowedTasks: ["*"]
             """);
         File.WriteAllText(Path.Combine(folder, "pricing.yaml"), """
             pricing:
