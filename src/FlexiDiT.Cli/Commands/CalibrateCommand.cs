@@ -25,7 +25,7 @@ internal static class CalibrateCommand
         {
             var pack = ModelPack.Find(parse.GetValue(model));
             string path = parse.GetValue(output)?.FullName ?? FlexiDiTPaths.LatencyModelPath(pack.Name);
-            var torchDevice = parse.GetValue(device) is { Length: > 0 } name ? TorchSharp.torch.device(name) : null;
+            var torchDevice = FlexiDiT.Engine.EngineDevice.Parse(parse.GetValue(device));
             Console.WriteLine($"calibrating {pack.Name} ({pack.ManifestPath}), {TorchSharp.torch.get_num_threads()} torch threads");
             var latency = FlexiDiTCalibration.Measure(pack, parse.GetValue(batches), parse.GetValue(warmup), parse.GetValue(repeats), torchDevice, log: Console.Out);
             latency.Save(path);

@@ -19,7 +19,8 @@ internal static class GenerateCommand
         var seed = new Option<long?>("--seed") { Description = "Seed (same seed, same images)" };
         var count = new Option<int>("--count") { DefaultValueFactory = _ => 1, Description = "Number of images" };
         var size = new Option<int?>("--size") { Description = "Pixel size of the viewing copy (a whole multiple of the native size; default: the pack's)" };
-        var command = new Command("generate", "Generate images of a class from a prompt, reporting FLOPs spent and saved") { prompt, output, model, mode, seed, count, size };
+        var device = new Option<string?>("--device") { Description = "Where the model runs: cpu (default), cuda, cuda:N (needs the CUDA build)" };
+        var command = new Command("generate", "Generate images of a class from a prompt, reporting FLOPs spent and saved") { prompt, output, model, mode, seed, count, size, device };
         command.SetAction(async (parse, cancellationToken) =>
         {
             int n = parse.GetValue(count);
@@ -29,7 +30,7 @@ internal static class GenerateCommand
             var plan = parse.GetValue(mode) is { } m ? pack.Plan(m) : pack.DefaultPlan;
             var file = parse.GetValue(output)!;
             string mediaType = ImageExport.MediaTypeOf(file.FullName);
-            using var engine = new GenerationEngine(pack);
+            using var engine = new GenerationEngine(pack, EngineDevice.Parse(parse.GetValue(device)));
             var job = new GenerationJob(Enumerable.Repeat((long)match.ClassIndex, n).ToArray(), plan, parse.GetValue(seed) ?? pack.Manifest.Defaults.Seed);
             var result = await engine.GenerateAsync(job, cancellationToken);
 

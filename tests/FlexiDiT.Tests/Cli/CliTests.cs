@@ -49,6 +49,16 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void A_device_this_machine_lacks_is_a_clear_error()
+    {
+        var r = FlexiditProcess.Run(dir, "generate", "red circle", "--out", "x.png", "--device", "cuda:3");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("cuda:3", r.Stderr);
+        var bad = FlexiditProcess.Run(dir, "generate", "red circle", "--out", "x.png", "--device", "tpu");
+        Assert.Contains("use cpu, cuda or cuda:N", bad.Stderr);
+    }
+
+    [Fact]
     public void Reference_check_passes_on_the_official_vectors()
     {
         string reference = TestPaths.ReferenceDirectory;
