@@ -29,17 +29,18 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var batching = new Option<bool>("--batching") { Description = "Instead: requests/s of the generator, one at a time vs concurrent callers (prints JSON)" };
         var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 4, Description = "With --batching: concurrent callers" };
-        var requests = new Option<int>("--requests") { DefaultValueFactory = _ => 16, Description = "With --batching: requests per run" };
+        var requests = new Option<int>("--requests") { DefaultValueFactory = _ => 16, Description = "With --batching: requests for each way of calling" };
+        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 4, Description = "With --batching: alternating rounds the requests are split into" };
         var model = new Option<string?>("--model") { Description = "With --batching: model pack (default: the shipped Shapes FlexiDiT)" };
         var mode = new Option<string?>("--mode") { Description = "With --batching: plan every request runs (default: the pack's default plan)" };
         var command = new Command("bench", "Median forward time, FLOPs and GFLOP/s of a DiT config at each FlexiDiT patch size (random weights); --batching: generator throughput")
-        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, batching, concurrency, requests, model, mode };
+        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, batching, concurrency, requests, rounds, model, mode };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(batching))
             {
                 var report = await BatchingBenchmark.RunAsync(
-                    parse.GetValue(model), parse.GetValue(mode), parse.GetValue(requests), parse.GetValue(concurrency), cancellationToken);
+                    parse.GetValue(model), parse.GetValue(mode), parse.GetValue(requests), parse.GetValue(concurrency), parse.GetValue(rounds), cancellationToken);
                 Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
                 return 0;
             }
@@ -73,22 +74,32 @@ internal static class BenchCommand
 
 /// <summary>
 /// Continuous batching measured end to end: the same requests through <see cref="FlexiDiTImageGenerator"/> (policy,
-/// ledger, resilience pipeline, engine) one at a time, then from concurrent callers whose steps the engine batches.
+/// ledger, resilience pipeline, engine) one at a time, and from concurrent callers whose steps the engine batches.
 /// </summary>
+/// <remarks>
+/// The two ways run in alternating rounds (one-at-a-time first in even rounds, concurrent first in odd ones), each on
+/// its own generator and engine, so that load from other processes on a shared machine falls on both alike instead
+/// of on whichever phase happened to run second.
+/// </remarks>
 internal static class BatchingBenchmark
 {
-    /// <summary>One run's figures.</summary>
+    /// <summary>One way's figures over all rounds.</summary>
     internal sealed record Phase(int Callers, int Requests, int StepsPerImage, double Seconds, double ImagesPerSecond, double MeanLatencyMs, int LargestBatch);
 
     /// <summary>The whole comparison.</summary>
     internal sealed record Report(
-        string Model, string Mode, string Device, int TorchThreads, Phase OneAtATime, Phase Concurrent, double Speedup, string Note);
+        string Model, string Mode, string Device, int TorchThreads, int Rounds, Phase OneAtATime, Phase Concurrent, double Speedup, string Note);
 
-    public static async Task<Report> RunAsync(string? model, string? mode, int requests, int concurrency, CancellationToken cancellationToken)
+    public static async Task<Report> RunAsync(string? model, string? mode, int requests, int concurrency, int rounds, CancellationToken cancellationToken)
     {
-        if (requests < 1) throw new ArgumentException($"--requests must be at least 1 (got {requests}).");
         if (concurrency < 2) throw new ArgumentException($"--concurrency must be at least 2 (got {concurrency}).");
+        if (requests < concurrency) throw new ArgumentException($"--requests must be at least --concurrency ({concurrency}) (got {requests}).");
+        if (rounds < 1) throw new ArgumentException($"--rounds must be at least 1 (got {rounds}).");
         var pack = ModelPack.Find(model);
+
+        // Every round gives each caller at least one request, or the concurrent way would not be concurrent.
+        rounds = Math.Min(rounds, requests / concurrency);
+        int perRound = requests / rounds;
 
         // A throw-away ledger: a benchmark must not spend the user's budget. The latency model is the user's, so an
         // existing calibration is reused (and a missing one is made once, outside the timed runs).
@@ -110,11 +121,22 @@ internal static class BatchingBenchmark
             options.Resilience.MaxQueuedGenerations = Math.Max(options.Resilience.MaxQueuedGenerations, requests);
             string plan = mode ?? pack.Manifest.Defaults.Plan;
 
-            var sequential = await RunPhaseAsync(options, plan, requests, callers: 1, cancellationToken);
-            var concurrent = await RunPhaseAsync(options, plan, requests, concurrency, cancellationToken);
+            using var sequential = new Runner(options, plan, callers: 1);
+            using var concurrent = new Runner(options, plan, concurrency);
+            await sequential.WarmUpAsync(cancellationToken);
+            await concurrent.WarmUpAsync(cancellationToken);
+            for (int round = 0; round < rounds; round++)
+            {
+                var (first, second) = round % 2 == 0 ? (sequential, concurrent) : (concurrent, sequential);
+                await first.RunAsync(round * perRound, perRound, cancellationToken);
+                await second.RunAsync(round * perRound, perRound, cancellationToken);
+            }
+
+            var one = sequential.Result();
+            var many = concurrent.Result();
             return new Report(
-                pack.Name, plan, "cpu", TorchSharp.torch.get_num_threads(), sequential, concurrent,
-                Math.Round(concurrent.ImagesPerSecond / sequential.ImagesPerSecond, 2),
+                pack.Name, plan, "cpu", TorchSharp.torch.get_num_threads(), rounds, one, many,
+                Math.Round(many.ImagesPerSecond / one.ImagesPerSecond, 2),
                 $"{Environment.ProcessorCount} cores; largest batch counts single-image forwards (a guided image is 2)");
         }
         finally
@@ -123,35 +145,48 @@ internal static class BatchingBenchmark
         }
     }
 
-    private static async Task<Phase> RunPhaseAsync(FlexiDiTOptions options, string plan, int requests, int callers, CancellationToken cancellationToken)
+    /// <summary>One way of calling: its own generator and engine, so its largest batch is its own.</summary>
+    private sealed class Runner(FlexiDiTOptions options, string plan, int callers) : IDisposable
     {
-        // A fresh generator (and engine) per phase, so each phase's largest batch is its own.
-        using var generator = new FlexiDiTImageGenerator(options);
-        ImageGenerationOptions Request(int i) => new ImageGenerationOptions().WithMode(plan).WithSeed(i);
-        string Prompt(int i) => generator.Runtime.DefaultModel.Pack.ClassNames[i % generator.Runtime.DefaultModel.Pack.ClassNames.Count];
+        private readonly FlexiDiTImageGenerator generator = new(options);
+        private readonly List<double> latencies = [];
+        private TimeSpan elapsed;
+        private int steps;
 
-        // Warm-up: loads the model (and calibrates if needed), JIT-compiles the path; not timed.
-        var warmup = await generator.GenerateImagesAsync(Prompt(0), Request(-1), cancellationToken);
-        int steps = warmup.GetFlexiDiTReport()!.Steps;
-        var engine = generator.GetService<GenerationEngine>()!;
-        int warmupBatch = engine.LargestBatch;
+        private IReadOnlyList<string> Classes => generator.Runtime.DefaultModel.Pack.ClassNames;
 
-        var latencies = new double[requests];
-        int next = -1;
-        var watch = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, callers).Select(_ => Task.Run(async () =>
+        /// <summary>Loads the model (calibrating if needed) and JIT-compiles the path; not timed.</summary>
+        public async Task WarmUpAsync(CancellationToken cancellationToken)
         {
-            for (int i = Interlocked.Increment(ref next); i < requests; i = Interlocked.Increment(ref next))
+            var response = await generator.GenerateImagesAsync(Classes[0], Request(-1), cancellationToken);
+            steps = response.GetFlexiDiTReport()!.Steps;
+        }
+
+        public async Task RunAsync(int first, int count, CancellationToken cancellationToken)
+        {
+            int next = first - 1, end = first + count;
+            var watch = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, callers).Select(_ => Task.Run(async () =>
             {
-                var started = Stopwatch.GetTimestamp();
-                await generator.GenerateImagesAsync(Prompt(i), Request(i), cancellationToken);
-                latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            }
-        }, cancellationToken)));
-        watch.Stop();
-        double seconds = watch.Elapsed.TotalSeconds;
-        return new Phase(callers, requests, steps, Math.Round(seconds, 3), Math.Round(requests / seconds, 3), Math.Round(latencies.Average(), 1),
-            Math.Max(engine.LargestBatch, warmupBatch));
+                for (int i = Interlocked.Increment(ref next); i < end; i = Interlocked.Increment(ref next))
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    await generator.GenerateImagesAsync(Classes[i % Classes.Count], Request(i), cancellationToken);
+                    lock (latencies) latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            }, cancellationToken)));
+            elapsed += watch.Elapsed;
+        }
+
+        public Phase Result()
+        {
+            double seconds = elapsed.TotalSeconds;
+            return new Phase(callers, latencies.Count, steps, Math.Round(seconds, 3), Math.Round(latencies.Count / seconds, 3),
+                Math.Round(latencies.Average(), 1), generator.GetService<GenerationEngine>()!.LargestBatch);
+        }
+
+        public void Dispose() => generator.Dispose();
+
+        private ImageGenerationOptions Request(int seed) => new ImageGenerationOptions().WithMode(plan).WithSeed(seed);
     }
 }
-
