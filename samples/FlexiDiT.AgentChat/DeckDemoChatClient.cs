@@ -78,6 +78,14 @@ public sealed partial class DeckDemoChatClient : IChatClient
             {
                 return Call((Tool(FlexiDiTImageTools.GenerateFunction), new() { ["prompt"] = refused.Call.Arguments!["prompt"], ["taskType"] = advice.TaskType, ["count"] = advice.Count }));
             }
+
+            if (!retried && SlowestNeeded().Match(refused.Result) is { Success: true } slow)
+            {
+                // "no plan ... finishes within the SLA; fastest is ... ~N ms": ask for that long, with a margin.
+                var seconds = Math.Ceiling(double.Parse(slow.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) / 1000 * 1.5);
+                var retry = new Dictionary<string, object?>(refused.Call.Arguments!) { ["deadlineSeconds"] = seconds };
+                return Call((Tool(FlexiDiTImageTools.GenerateFunction), retry));
+            }
         }
 
         var attempted = generations.Select(g => (string?)g.Call.Arguments!["prompt"]?.ToString()).ToHashSet();
@@ -86,9 +94,17 @@ public sealed partial class DeckDemoChatClient : IChatClient
         {
             if (!attempted.Contains(prompt))
             {
-                // Planning: a task type that would be refused outright is swapped for the next best before trying.
-                var task = estimates.TryGetValue(taskType, out var e) && e.WouldRun is null && taskType == "ad-creative" ? "slide" : taskType;
-                return Call((Tool(FlexiDiTImageTools.GenerateFunction), new() { ["prompt"] = prompt, ["taskType"] = task, ["count"] = count }));
+                // Planning from the estimates: a task type no mode can serve at its quality is swapped for the next best,
+                // and a deadline is asked for when the mode that meets the quality is predicted to be slower than the default.
+                var task = estimates.TryGetValue(taskType, out var e) && !e.Modes.Any(m => m.MeetsQualityFloor) && taskType == "ad-creative" ? "slide" : taskType;
+                var arguments = new Dictionary<string, object?> { ["prompt"] = prompt, ["taskType"] = task, ["count"] = count };
+                var planned = estimates.GetValueOrDefault(task)?.Modes.Where(m => m.MeetsQualityFloor).MinBy(m => m.Credits);
+                if (planned is { MeetsDeadline: false, PredictedSeconds: { } predicted })
+                {
+                    arguments["deadlineSeconds"] = Math.Ceiling(predicted * 1.5);
+                }
+
+                return Call((Tool(FlexiDiTImageTools.GenerateFunction), arguments));
             }
         }
 
@@ -129,6 +145,9 @@ public sealed partial class DeckDemoChatClient : IChatClient
 
     [GeneratedRegex(@"use the cheaper task type '([a-z0-9-]+)' \([^)]*\): (\d+) images?")]
     private static partial Regex CheaperTask();
+
+    [GeneratedRegex(@"within the \d+ ms SLA; fastest is .*?~(\d+) ms\)")]
+    private static partial Regex SlowestNeeded();
 
     [GeneratedRegex(@"^\d+ images?, mode [^,]+, [0-9.]+ credits")]
     private static partial Regex ModeLine();

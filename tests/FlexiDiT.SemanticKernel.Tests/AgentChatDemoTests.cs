@@ -52,15 +52,42 @@ public sealed class AgentChatDemoTests : IDisposable
         Assert.True(result.Report.LedgerCharged <= cap);
     }
 
+    [Fact]
+    public async Task When_the_quality_modes_are_predicted_slower_than_the_default_deadline_the_demo_asks_for_more_time()
+    {
+        // Forwards predicted at 20 s and more put every plan far past the 60 s default SLA of the pack's task types.
+        var slow = Path.Combine(_pack.Root, "slow-latency.json");
+        File.WriteAllText(slow, """
+            { "device": "slow test", "entries": [ { "patchSize": 2, "batch": 1, "ms": 20000 }, { "patchSize": 2, "batch": 16, "ms": 40000 },
+              { "patchSize": 4, "batch": 1, "ms": 15000 }, { "patchSize": 4, "batch": 16, "ms": 30000 } ] }
+            """);
+        await using var services = Build(o => o.LatencyModelPath = slow);
+
+        var result = await services.GetRequiredService<BudgetAwareAgent>().RunAsync(DeckDemoChatClient.Request, new ImageRunLimits { MaxSpend = 40m });
+
+        Assert.Equal(6, result.Images.Count);
+        Assert.Empty(result.Report.Refusals);
+        var deadlines = result.Transcript.SelectMany(m => m.Items).OfType<Microsoft.SemanticKernel.FunctionCallContent>()
+            .Where(c => c.FunctionName.EndsWith("generate_image", StringComparison.Ordinal))
+            .Select(c => Convert.ToDouble(c.Arguments!["deadlineSeconds"], System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
+        Assert.Equal(2, deadlines.Count);
+        Assert.All(deadlines, d => Assert.True(d > 60, $"deadline {d} s"));
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         _pack.Dispose();
     }
 
-    private ServiceProvider Build() => AgentChatHost.Build(
+    private ServiceProvider Build(Action<FlexiDiT.Extensions.AI.FlexiDiTOptions>? configure = null) => AgentChatHost.Build(
         new DeckDemoChatClient(),
-        _pack.Configure,
+        o =>
+        {
+            _pack.Configure(o);
+            configure?.Invoke(o);
+        },
         o =>
         {
             o.TenantId = TinyFlexiDiTPack.Tenant;

@@ -365,7 +365,6 @@ public sealed partial class FlexiDiTImageTools
         // FlexiDiT's generator says exactly what ran and what it charged; other generators get the decision's figures.
         if (response.GetFlexiDiTReport() is { } report)
         {
-            var total = report.FlopsSpent + report.FlopsSaved;
             return new ImageCallRecord
             {
                 Prompt = request.Prompt,
@@ -373,7 +372,9 @@ public sealed partial class FlexiDiTImageTools
                 Count = images.Count,
                 Mode = report.Mode,
                 Cost = report.Cost,
-                ComputeSaved = total > 0 ? report.FlopsSaved / (double)total : 1 - report.Approval.Plan.FlopsFraction,
+                // Against the full-compute mode, as estimates and instructions put it (the report's FlopsSaved compares
+                // with the same steps at full compute, which understates what a plan with fewer steps saves).
+                ComputeSaved = 1 - report.Approval.Plan.FlopsFraction,
                 Degraded = report.Degraded || approval.Degraded,
                 Images = images,
             };

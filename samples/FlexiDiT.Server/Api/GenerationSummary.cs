@@ -18,7 +18,7 @@ public sealed record GenerationSummary
     /// <summary>Gets the credits charged.</summary>
     public required decimal Cost { get; init; }
 
-    /// <summary>Gets the percentage of compute saved against full compute.</summary>
+    /// <summary>Gets the percentage of compute saved against the full-compute mode.</summary>
     public required int ComputeSavedPercent { get; init; }
 
     /// <summary>Gets a value indicating whether a mode below the task's quality floor ran.</summary>

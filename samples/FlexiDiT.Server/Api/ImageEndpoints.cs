@@ -120,7 +120,6 @@ internal static partial class ImageEndpoints
         var cost = report?.Cost ?? 0m;
         var latency = report?.ActualLatencyMs ?? clock.Elapsed.TotalMilliseconds;
         metrics.Generated(images.Count, cost, latency);
-        var flops = (report?.FlopsSpent ?? 0) + (report?.FlopsSaved ?? 0);
         var summary = new GenerationSummary
         {
             Mode = report?.Mode ?? "unknown",
@@ -128,7 +127,8 @@ internal static partial class ImageEndpoints
             Tenant = identity.Tenant,
             User = identity.User,
             Cost = cost,
-            ComputeSavedPercent = flops > 0 ? (int)Math.Round(100.0 * report!.FlopsSaved / flops) : 0,
+            // Against the full-compute mode, as /v1/estimate puts it.
+            ComputeSavedPercent = report is null ? 0 : (int)Math.Round(100 * (1 - report.Approval.Plan.FlopsFraction)),
             Degraded = report?.Degraded ?? false,
             Reason = report?.Reason ?? string.Empty,
             LatencyMs = Math.Round(latency, 1),
