@@ -21,7 +21,8 @@ internal static class ApiErrors
         RefusalReason.CountTooLarge => Error(StatusCodes.Status400BadRequest, refusal.Reason, "invalid_request_error", "count_too_large", "n"),
         RefusalReason.UnknownTaskType => Error(StatusCodes.Status400BadRequest, refusal.Reason, "invalid_request_error", "unknown_task_type", "task_type"),
         RefusalReason.UnknownPlan => Error(StatusCodes.Status400BadRequest, refusal.Reason, "invalid_request_error", "unknown_mode"),
-        _ => Error(StatusCodes.Status422UnprocessableEntity, refusal.Reason, "invalid_request_error", ToSnake(refusal.Code.ToString()), "deadline"),
+        RefusalReason.SlaUnreachable => Error(StatusCodes.Status422UnprocessableEntity, refusal.Reason, "invalid_request_error", "sla_unreachable", "deadline"),
+        _ => Error(StatusCodes.Status422UnprocessableEntity, refusal.Reason, "invalid_request_error", ToSnake(refusal.Code.ToString()), "task_type"),
     };
 
     public static string ToSnake(string name) =>
