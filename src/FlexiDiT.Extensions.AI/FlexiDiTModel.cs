@@ -273,7 +273,7 @@ public sealed partial class FlexiDiTModel
         return engine;
     }
 
-    private torch.Device? Device() => _runtime.Options.Device is { Length: > 0 } name ? torch.device(name) : null;
+    private torch.Device Device() => EngineDevice.Parse(_runtime.Options.Device);
 
     internal void DisposeEngine() => _engine.ValueIfCreated?.Dispose();
 
