@@ -38,7 +38,7 @@ public sealed class ShapesClassifier : nn.Module
     /// <summary>Class logits (N, 40).</summary>
     public Tensor Logits(Tensor images) => head.forward(Features(images));
 
-    /// <summary>Predicted classes, batched to bound memory.</summary>
+    /// <summary>Predicted classes of a batch of images.</summary>
     public long[] Predict(Tensor images)
     {
         using var _ = torch.inference_mode();

@@ -364,12 +364,15 @@ public sealed class DiT : nn.Module
     /// <summary>Position embeddings of a weak grid, in the original grid's coordinates.</summary>
     private Tensor WeakPositions(int patchSize, Device device)
     {
-        if (!weakPositions.TryGetValue(patchSize, out var positions) || positions.device != device)
+        // Devices are compared by type and index: Device objects are not reused, so reference equality would
+        // rebuild (and leak) the table on every forward.
+        if (!weakPositions.TryGetValue(patchSize, out var positions) || positions.device_type != device.type || positions.device_index != device.index)
         {
             int grid = Config.InputSize / patchSize;
             positions = PositionEmbedding.SinCos2D(Config.HiddenSize, grid, grid, (double)patchSize / Config.PatchSize).unsqueeze(0).to(device);
             // The cache outlives the caller's dispose scope (samplers open one per step).
             positions.DetachFromDisposeScope();
+            if (weakPositions.TryGetValue(patchSize, out var stale)) stale.Dispose();
             weakPositions[patchSize] = positions;
         }
         return positions;
