@@ -23,9 +23,11 @@ internal static class TrainCommand
         var seed = new Option<long>("--seed") { Description = "Data and initialisation seed", DefaultValueFactory = _ => 0 };
         var logEvery = new Option<int>("--log-every") { Description = "Progress every N steps", DefaultValueFactory = _ => 25 };
         var resetEma = new Option<bool>("--reset-ema") { Description = "On resume, restart the EMA from the live weights" };
+        var minSnr = new Option<double?>("--min-snr") { Description = "Min-SNR-γ loss weighting (e.g. 5; default: DiT's unweighted loss)" };
+        var clip = new Option<double?>("--grad-clip") { Description = "Clip the gradient norm to this (default: none, as DiT)" };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: all cores)", DefaultValueFactory = _ => 0 };
         var command = new Command("train", "Train a class-conditional DiT on the procedural Shapes data (patch 2, learned sigma, EMA, AdamW)")
-        { run, depth, hidden, heads, batch, lr, warmup, ema, steps, minutes, seed, logEvery, threads, resetEma };
+        { run, depth, hidden, heads, batch, lr, warmup, ema, steps, minutes, seed, logEvery, threads, resetEma, minSnr, clip };
         command.SetAction((parse, cancellationToken) =>
         {
             if (parse.GetValue(threads) is > 0 and var n) TorchSharp.torch.set_num_threads(n);
@@ -47,6 +49,8 @@ internal static class TrainCommand
                 MaxTime = parse.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : null,
                 Seed = parse.GetValue(seed),
                 LogEvery = parse.GetValue(logEvery),
+                MinSnrGamma = parse.GetValue(minSnr),
+                GradientClip = parse.GetValue(clip),
             };
             if (options.MaxSteps is null && options.MaxTime is null)
                 throw new ArgumentException("Give --steps or --minutes so the run knows when to stop.");

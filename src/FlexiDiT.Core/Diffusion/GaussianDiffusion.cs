@@ -155,13 +155,29 @@ public sealed class GaussianDiffusion
     /// DiT's training loss: MSE on ε plus, for a learned variance, the variational bound term with the mean
     /// frozen (so the VB term trains only the variance). Returns the per-sample loss (N).
     /// </summary>
-    public Tensor TrainingLoss(Tensor modelOutput, Tensor xStart, Tensor xT, long[] indices, Tensor noise)
+    /// <param name="modelOutput">The model's output for <paramref name="xT"/> (ε, and the variance channels if learned).</param>
+    /// <param name="xStart">The clean images.</param>
+    /// <param name="xT">The noised images.</param>
+    /// <param name="indices">The timestep index of each sample.</param>
+    /// <param name="noise">The ε that noised each sample.</param>
+    /// <param name="minSnrGamma">
+    /// If set, the ε-MSE of each sample is weighted by min(SNR, γ)/SNR ("Min-SNR", Hang et al. 2023): the
+    /// nearly-clean timesteps, whose gradients fight the rest, count less, which speeds up convergence
+    /// of ViT/DiT diffusion models several-fold. Null: DiT's unweighted loss.
+    /// </param>
+    public Tensor TrainingLoss(Tensor modelOutput, Tensor xStart, Tensor xT, long[] indices, Tensor noise, double? minSnrGamma = null)
     {
         long c = xStart.shape[1];
-        if (Variance != VarianceKind.LearnedRange)
-            return (noise - modelOutput).pow(2).mean([1, 2, 3]);
+        var eps = Variance == VarianceKind.LearnedRange ? modelOutput.split(c, dim: 1)[0] : modelOutput;
+        var mse = (noise - eps).pow(2).mean([1, 2, 3]);
+        if (minSnrGamma is { } gamma)
+        {
+            if (gamma <= 0) throw new ArgumentOutOfRangeException(nameof(minSnrGamma), gamma, "The Min-SNR γ must be positive (the paper uses 5).");
+            var weights = indices.Select(i => (float)Math.Min(1.0, gamma / SignalToNoise(i))).ToArray();
+            mse = mse * tensor(weights, device: xT.device);
+        }
+        if (Variance != VarianceKind.LearnedRange) return mse;
         var parts = modelOutput.split(c, dim: 1);
-        var mse = (noise - parts[0]).pow(2).mean([1, 2, 3]);
         var frozen = torch.cat([parts[0].detach(), parts[1]], dim: 1);
         var (mean, logVariance, _) = PMeanVariance(frozen, xT, indices, clipDenoised: false);
         var trueMean = Extract(posteriorMeanCoef1, indices, xT) * xStart + Extract(posteriorMeanCoef2, indices, xT) * xT;
@@ -171,6 +187,9 @@ public sealed class GaussianDiffusion
         var isFirst = tensor(indices.Select(i => i == 0).ToArray(), device: xT.device);
         return mse + torch.where(isFirst, nll, kl);
     }
+
+    /// <summary>ᾱ/(1-ᾱ) at respaced index <paramref name="index"/>.</summary>
+    public double SignalToNoise(long index) => alphasCumprod[index] / (1 - alphasCumprod[index]);
 
     private static Tensor NormalKl(Tensor mean1, Tensor logVar1, Tensor mean2, Tensor logVar2) =>
         0.5 * (-1.0 + logVar2 - logVar1 + torch.exp(logVar1 - logVar2) + (mean1 - mean2).pow(2) * torch.exp(-logVar2));

@@ -60,7 +60,8 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
             OfficialInit.Apply(model, generator);
             ema.Reset();
             log.Write($"new run: {options.Model.Depth} blocks, width {options.Model.HiddenSize}, {options.Model.Heads} heads, patch {options.Model.PatchSize}, " +
-                $"{model.parameters().Sum(p => p.numel()) / 1e6:F2} M parameters, batch {options.BatchSize}, lr {options.LearningRate}");
+                $"{model.parameters().Sum(p => p.numel()) / 1e6:F2} M parameters, batch {options.BatchSize}, lr {options.LearningRate}" +
+                $"{(options.MinSnrGamma is { } g ? $", Min-SNR γ {g}" : "")}{(options.GradientClip is { } c ? $", gradient clip {c}" : "")}");
         }
 
         var data = new ShapesDataset(options.Seed);
@@ -98,9 +99,10 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
                 var noise = torch.randn(images.shape, generator: generator);
                 var xT = diffusion.QSample(images, indices, noise);
                 var output = model.Forward(xT, diffusion.ModelTimesteps(indices, xT.device), labels);
-                var loss = diffusion.TrainingLoss(output, images, xT, indices, noise).mean();
+                var loss = diffusion.TrainingLoss(output, images, xT, indices, noise, options.MinSnrGamma).mean();
                 optimizer.zero_grad();
                 loss.backward();
+                if (options.GradientClip is { } maxNorm) torch.nn.utils.clip_grad_norm_(model.parameters(), maxNorm);
                 optimizer.step();
                 ema.Update();
                 lastLoss = loss.item<float>();

@@ -21,6 +21,10 @@ public sealed record TrainOptions
     public double EmaDecay { get; init; } = 0.9999;
     /// <summary>On resume, restart the EMA from the live weights (e.g. after a too-slow fixed decay).</summary>
     public bool ResetEma { get; init; }
+    /// <summary>Min-SNR-γ weighting of the ε-MSE (null: DiT's unweighted loss); see <see cref="Diffusion.GaussianDiffusion.TrainingLoss"/>.</summary>
+    public double? MinSnrGamma { get; init; }
+    /// <summary>Clip the gradient's global norm to this (null: no clipping, as DiT).</summary>
+    public double? GradientClip { get; init; }
     /// <summary>Stop after this many steps in total (across resumes).</summary>
     public int? MaxSteps { get; init; }
     /// <summary>Stop after this much training time in total (across resumes).</summary>

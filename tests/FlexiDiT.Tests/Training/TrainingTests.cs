@@ -23,7 +23,10 @@ public sealed class TrainingTests : IDisposable
     [Fact]
     public void Training_lowers_the_loss_and_resumes_where_it_stopped()
     {
-        var options = new TrainOptions { RunDirectory = dir, Model = Tiny, BatchSize = 8, LearningRate = 2e-3, EmaDecay = 0.9, MaxSteps = 20, LogEvery = 10 };
+        var options = new TrainOptions
+        {
+            RunDirectory = dir, Model = Tiny, BatchSize = 8, LearningRate = 2e-3, EmaDecay = 0.9, MaxSteps = 20, LogEvery = 10, MinSnrGamma = 5, GradientClip = 1,
+        };
         var first = new DiTTrainer(options, TextWriter.Null).Run();
         Assert.Equal(20, first.Steps);
         var second = new DiTTrainer(options with { MaxSteps = 40 }, TextWriter.Null).Run();
