@@ -25,9 +25,11 @@ internal static class TrainCommand
         var resetEma = new Option<bool>("--reset-ema") { Description = "On resume, restart the EMA from the live weights" };
         var minSnr = new Option<double?>("--min-snr") { Description = "Min-SNR-γ loss weighting (e.g. 5; default: DiT's unweighted loss)" };
         var clip = new Option<double?>("--grad-clip") { Description = "Clip the gradient norm to this (default: none, as DiT)" };
+        var labelStd = new Option<double?>("--label-init-std") { Description = "Class-embedding init std (default: DiT's 0.02)" };
+        var labelLr = new Option<double>("--label-lr-scale") { Description = "Learning-rate multiplier of the class embedding", DefaultValueFactory = _ => 1.0 };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: all cores)", DefaultValueFactory = _ => 0 };
         var command = new Command("train", "Train a class-conditional DiT on the procedural Shapes data (patch 2, learned sigma, EMA, AdamW)")
-        { run, depth, hidden, heads, batch, lr, warmup, ema, steps, minutes, seed, logEvery, threads, resetEma, minSnr, clip };
+        { run, depth, hidden, heads, batch, lr, warmup, ema, steps, minutes, seed, logEvery, threads, resetEma, minSnr, clip, labelStd, labelLr };
         command.SetAction((parse, cancellationToken) =>
         {
             if (parse.GetValue(threads) is > 0 and var n) TorchSharp.torch.set_num_threads(n);
@@ -51,6 +53,8 @@ internal static class TrainCommand
                 LogEvery = parse.GetValue(logEvery),
                 MinSnrGamma = parse.GetValue(minSnr),
                 GradientClip = parse.GetValue(clip),
+                LabelInitStd = parse.GetValue(labelStd),
+                LabelLearningRateScale = parse.GetValue(labelLr),
             };
             if (options.MaxSteps is null && options.MaxTime is null)
                 throw new ArgumentException("Give --steps or --minutes so the run knows when to stop.");

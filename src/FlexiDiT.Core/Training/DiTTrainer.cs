@@ -5,6 +5,7 @@ using FlexiDiT.Data;
 using FlexiDiT.Diffusion;
 using FlexiDiT.Models;
 using TorchSharp;
+using TorchSharp.Modules;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -37,7 +38,15 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
         using var model = new DiT(options.Model);
         using var emaModel = new DiT(options.Model);
         var state = new State(0, 0, double.NaN);
-        var optimizer = torch.optim.AdamW(model.parameters(), lr: options.LearningRate, weight_decay: options.WeightDecay);
+        // The class-embedding table gets its own group so its learning rate can be scaled.
+        var labelTable = model.LabelEmbedder.parameters().ToArray();
+        var groups = new[]
+        {
+            new AdamW.ParamGroup(model.parameters().Where(p => !labelTable.Contains(p)), lr: options.LearningRate, weight_decay: options.WeightDecay),
+            new AdamW.ParamGroup(labelTable, lr: options.LearningRate * options.LabelLearningRateScale, weight_decay: options.WeightDecay),
+        };
+        double[] baseRates = [options.LearningRate, options.LearningRate * options.LabelLearningRateScale];
+        var optimizer = torch.optim.AdamW(groups, lr: options.LearningRate, weight_decay: options.WeightDecay);
         var ema = new Ema(emaModel, model, options.EmaDecay);
         if (File.Exists(statePath))
         {
@@ -58,10 +67,13 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
         else
         {
             OfficialInit.Apply(model, generator);
+            if (options.LabelInitStd is { } std)
+                using (torch.no_grad()) foreach (var p in labelTable) p.copy_(torch.randn(p.shape, generator: generator) * std);
             ema.Reset();
             log.Write($"new run: {options.Model.Depth} blocks, width {options.Model.HiddenSize}, {options.Model.Heads} heads, patch {options.Model.PatchSize}, " +
                 $"{model.parameters().Sum(p => p.numel()) / 1e6:F2} M parameters, batch {options.BatchSize}, lr {options.LearningRate}" +
-                $"{(options.MinSnrGamma is { } g ? $", Min-SNR γ {g}" : "")}{(options.GradientClip is { } c ? $", gradient clip {c}" : "")}");
+                $"{(options.MinSnrGamma is { } g ? $", Min-SNR γ {g}" : "")}{(options.GradientClip is { } c ? $", gradient clip {c}" : "")}" +
+                $"{(options.LabelInitStd is { } ls ? $", class-embedding init std {ls}" : "")}{(options.LabelLearningRateScale != 1 ? $", class-embedding lr ×{options.LabelLearningRateScale}" : "")}");
         }
 
         var data = new ShapesDataset(options.Seed);
@@ -92,7 +104,7 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
             using (var scope = torch.NewDisposeScope())
             {
                 if (options.WarmupSteps > 0)
-                    foreach (var g in optimizer.ParamGroups) g.LearningRate = options.LearningRate * Math.Min(1.0, (step + 1) / (double)options.WarmupSteps);
+                    foreach (var (g, rate) in optimizer.ParamGroups.Zip(baseRates)) g.LearningRate = rate * Math.Min(1.0, (step + 1) / (double)options.WarmupSteps);
                 var (images, labels, _) = data.Batch((long)step * options.BatchSize, options.BatchSize);
                 if (dropout > 0) labels = model.LabelEmbedder.DropLabels(labels, generator);
                 long[] indices = torch.randint(0, GaussianDiffusion.TrainingTimesteps, [options.BatchSize], generator: generator).data<long>().ToArray();

@@ -46,6 +46,18 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void A_larger_class_embedding_initialisation_is_applied_to_a_new_run()
+    {
+        var options = new TrainOptions { RunDirectory = dir, Model = Tiny, BatchSize = 4, MaxSteps = 1, LabelInitStd = 1.0, LabelLearningRateScale = 5 };
+        var result = new DiTTrainer(options, TextWriter.Null).Run();
+        using var model = DiTCheckpoint.Load(Path.Combine(dir, "model.safetensors"));
+        double std = model.LabelEmbedder.parameters().Single().std().item<float>();
+        Assert.InRange(std, 0.8, 1.2);
+        Assert.Contains("class-embedding init std 1, class-embedding lr ×5", File.ReadAllText(Path.Combine(dir, "train.log")));
+        Assert.Equal(1, result.Steps);
+    }
+
+    [Fact]
     public void Data_free_conversion_lowers_the_distillation_loss_and_keeps_the_base_exact()
     {
         string reference = Path.Combine(TestPaths.ReferenceDirectory, "dit_tiny_a.safetensors");
