@@ -60,10 +60,13 @@ internal static class EvalCommand
                 Plans = rows,
             };
             EvalReportWriter.WriteJson(table, Path.Combine(outDir.FullName, "plans.json"));
-            File.WriteAllText(Path.Combine(outDir.FullName, "plans.md"), EvalReportWriter.Markdown(table));
+            string markdown = EvalReportWriter.Markdown(table);
+            if (rows.Any(r => r.Name == "full"))
+                markdown += $"{Environment.NewLine}Targets:{Environment.NewLine}{new QualityTargets().Check(table).Markdown()}{Environment.NewLine}";
+            File.WriteAllText(Path.Combine(outDir.FullName, "plans.md"), markdown);
             EvalReportWriter.WritePlot(table, Path.Combine(outDir.FullName, "plot.png"));
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(table, EvalReportWriter.Json));
-            else Console.WriteLine(EvalReportWriter.Markdown(table));
+            else Console.WriteLine(markdown);
             log.WriteLine($"wrote {outDir.FullName}/plans.json, plans.md, plot.png and grid-*.png");
             return 0;
         });

@@ -29,11 +29,8 @@ internal static class PackCommand
             dir.Create();
             var table = JsonSerializer.Deserialize<PlanTable>(File.ReadAllText(parse.GetValue(evaluation)!.FullName))
                 ?? throw new InvalidDataException("The plan table is empty.");
-            var full = table.Plans.FirstOrDefault(p => p.Name == "full") ?? throw new InvalidDataException("The plan table has no 'full' plan.");
             // Default: the cheapest plan whose quality matches full compute (FD within 5 %, accuracies within 1 point).
-            var defaultPlan = table.Plans.Where(p => p.FrechetDistance <= full.FrechetDistance * 1.05
-                    && p.ClassAccuracy >= full.ClassAccuracy - 0.01 && p.ColorAccuracy >= full.ColorAccuracy - 0.01)
-                .OrderBy(p => p.FlopsPerImage).First();
+            var defaultPlan = new QualityTargets().CheapestMatching(table);
 
             File.Copy(parse.GetValue(checkpoint)!.FullName, Path.Combine(dir.FullName, "model.safetensors"), overwrite: true);
             File.Copy(parse.GetValue(classifier)!.FullName, Path.Combine(dir.FullName, "classifier.safetensors"), overwrite: true);

@@ -59,6 +59,9 @@ internal sealed record ModelCard(
         s.AppendLine($"Default plan: `{DefaultPlan}`.");
         s.AppendLine();
         s.AppendLine(EvalReportWriter.Markdown(Evaluation));
+        s.AppendLine("Targets:");
+        s.AppendLine(new QualityTargets().Check(Evaluation).Markdown());
+        s.AppendLine();
         s.AppendLine("FD: Fréchet distance between generated and 4000 real Shapes images in the 32-d feature space of the shipped classifier (`classifier.safetensors`, trained by `flexidit train-classifier`). " +
             "Class/shape accuracy: the classifier's verdict; colour accuracy (detector): a hand-written colour detector (border-median background, foreground median, nearest palette colour).");
         File.WriteAllText(path, s.ToString());

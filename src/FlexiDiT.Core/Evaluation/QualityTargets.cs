@@ -1,0 +1,92 @@
+namespace FlexiDiT.Evaluation;
+
+/// <summary>
+/// The shipped model's quality-for-compute targets, checked on a plan table: full compute draws the asked-for
+/// class and colour, and a cheaper plan keeps full compute's quality (Fréchet distance within a ratio,
+/// accuracies within a margin) while its wall time falls nearly as much as its FLOPs.
+/// </summary>
+public sealed record QualityTargets
+{
+    /// <summary>Class accuracy (classifier) full compute must reach.</summary>
+    public double FullClassAccuracy { get; init; } = 0.95;
+    /// <summary>Colour accuracy (detector) full compute must reach.</summary>
+    public double FullColorAccuracy { get; init; } = 0.95;
+    /// <summary>A matching plan's Fréchet distance may be at most this times full compute's.</summary>
+    public double FrechetRatio { get; init; } = 1.05;
+    /// <summary>A matching plan's accuracies may be at most this much below full compute's.</summary>
+    public double AccuracyMargin { get; init; } = 0.01;
+    /// <summary>The FLOPs fraction a matching plan must come in under.</summary>
+    public double MatchFlopsFraction { get; init; } = 0.50;
+    /// <summary>The FLOPs fraction of the "best cheap plan" that is reported.</summary>
+    public double CheapFlopsFraction { get; init; } = 0.35;
+    /// <summary>Time saved must be at least this fraction of FLOPs saved.</summary>
+    public double TimeToFlopsSaving { get; init; } = 0.9;
+
+    /// <summary>Whether <paramref name="plan"/> keeps <paramref name="full"/>'s quality (slack for measurement noise included).</summary>
+    public bool Matches(PlanResult plan, PlanResult full) =>
+        plan.FrechetDistance <= full.FrechetDistance * FrechetRatio
+        && plan.ClassAccuracy >= full.ClassAccuracy - AccuracyMargin - 1e-9
+        && plan.ColorAccuracy >= full.ColorAccuracy - AccuracyMargin - 1e-9;
+
+    /// <summary>The full-compute row of a table.</summary>
+    public static PlanResult Full(PlanTable table) =>
+        table.Plans.FirstOrDefault(p => p.Name == "full") ?? throw new InvalidDataException("The plan table has no 'full' plan.");
+
+    /// <summary>The cheapest plan (by FLOPs) that keeps full compute's quality; <c>full</c> itself if none does.</summary>
+    public PlanResult CheapestMatching(PlanTable table)
+    {
+        var full = Full(table);
+        return table.Plans.Where(p => Matches(p, full)).OrderBy(p => p.FlopsPerImage).FirstOrDefault() ?? full;
+    }
+
+    /// <summary>Checks every target on <paramref name="table"/>.</summary>
+    public TargetCheck Check(PlanTable table)
+    {
+        var full = Full(table);
+        var matching = table.Plans.Where(p => p.Name != full.Name && p.FlopsFraction <= MatchFlopsFraction && Matches(p, full))
+            .OrderBy(p => p.FlopsPerImage).FirstOrDefault();
+        var cheap = table.Plans.Where(p => p.FlopsFraction <= CheapFlopsFraction).OrderBy(p => p.FrechetDistance).FirstOrDefault();
+        double? TimeRatio(PlanResult? p) => p is null || p.FlopsFraction >= 1 ? null : (1 - p.MsPerImage / full.MsPerImage) / (1 - p.FlopsFraction);
+        return new TargetCheck(
+            full.ClassAccuracy >= FullClassAccuracy, full.ColorAccuracy >= FullColorAccuracy,
+            matching, TimeRatio(matching), TimeRatio(matching) >= TimeToFlopsSaving,
+            cheap, cheap is not null && Matches(cheap, full), this);
+    }
+}
+
+/// <summary>What <see cref="QualityTargets.Check"/> found.</summary>
+/// <param name="FullClassMet">Full compute's class accuracy reaches the target.</param>
+/// <param name="FullColorMet">Full compute's colour accuracy (detector) reaches the target.</param>
+/// <param name="Matching">The cheapest plan under the FLOPs bound that keeps full quality (null: none).</param>
+/// <param name="TimeToFlopsSaving">That plan's time saved divided by its FLOPs saved.</param>
+/// <param name="TimeMet">Whether that ratio reaches the target.</param>
+/// <param name="BestCheap">The plan with the lowest Fréchet distance under the cheap FLOPs bound.</param>
+/// <param name="BestCheapMatches">Whether that plan also keeps full quality.</param>
+/// <param name="Targets">The targets checked.</param>
+public sealed record TargetCheck(bool FullClassMet, bool FullColorMet, PlanResult? Matching, double? TimeToFlopsSaving, bool TimeMet,
+    PlanResult? BestCheap, bool BestCheapMatches, QualityTargets Targets)
+{
+    /// <summary>Every target met.</summary>
+    public bool AllMet => FullClassMet && FullColorMet && Matching is not null && TimeMet;
+
+    /// <summary>A Markdown list, one line per target.</summary>
+    public string Markdown()
+    {
+        static string Mark(bool ok) => ok ? "met" : "**missed**";
+        var t = Targets;
+        var lines = new List<string>
+        {
+            $"- Full compute class accuracy ≥ {t.FullClassAccuracy:P0} and colour accuracy (detector) ≥ {t.FullColorAccuracy:P0}: class {Mark(FullClassMet)}, colour {Mark(FullColorMet)}.",
+            Matching is { } m
+                ? $"- Cheapest plan at ≤ {t.MatchFlopsFraction:P0} of the FLOPs with FD ≤ {t.FrechetRatio:0.##}× full and accuracies within {t.AccuracyMargin * 100:0.#} point: `{m.Name}` at {m.FlopsFraction:P1} of the FLOPs (FD {m.FrechetDistance:F1}, class {m.ClassAccuracy:P1}, colour {m.ColorAccuracy:P1}): met."
+                : $"- A plan at ≤ {t.MatchFlopsFraction:P0} of the FLOPs with FD ≤ {t.FrechetRatio:0.##}× full and accuracies within {t.AccuracyMargin * 100:0.#} point: **missed** (none in this table).",
+            Matching is not null
+                ? $"- Its time saved / FLOPs saved = {TimeToFlopsSaving:F2} (target ≥ {t.TimeToFlopsSaving:0.##}): {Mark(TimeMet)}."
+                : $"- Time saved ≥ {t.TimeToFlopsSaving:0.##} × FLOPs saved: not applicable (no matching plan).",
+            BestCheap is { } c
+                ? $"- Best plan at ≤ {t.CheapFlopsFraction:P0} of the FLOPs (lowest FD): `{c.Name}` at {c.FlopsFraction:P1} (FD {c.FrechetDistance:F1}, class {c.ClassAccuracy:P1}, colour {c.ColorAccuracy:P1}); {(BestCheapMatches ? "keeps" : "does not keep")} full compute's quality."
+                : $"- No plan at ≤ {t.CheapFlopsFraction:P0} of the FLOPs in this table.",
+        };
+        return string.Join(Environment.NewLine, lines);
+    }
+}
