@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds the shipped model pack models/shapes-flexidit from nothing: data is generated on the fly, so
 # nothing is downloaded. Each step is resumable or cheap to repeat; progress goes to runs/*.log.
-# Wall time on a 2-core CPU: 100 min training, a few min classifier, 15 min conversion, about 15 min eval.
+# Wall time on a 2-core CPU: 85 min training, a few min classifier, 10 min conversion, about 15 min eval.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet build src/FlexiDiT.Cli -c Release
@@ -17,7 +17,7 @@ flexidit train --run runs/shapes-base --depth 6 --hidden 128 --heads 2 --batch 3
 # 2. The judge of the evaluation.
 flexidit train-classifier --out runs/classifier.safetensors --steps 1500
 # 3. DiT -> FlexiDiT: add patch 4, fine-tune its parts by distillation from the frozen base.
-flexidit convert --from runs/shapes-base/ema.safetensors --weak-patch 4 --lora-rank 16 --loss distill --minutes 12 --out runs/shapes-flexidit.safetensors
+flexidit convert --from runs/shapes-base/ema.safetensors --weak-patch 4 --lora-rank 16 --loss distill --minutes 10 --out runs/shapes-flexidit.safetensors
 # 4. Quality vs compute of every plan, then the pack with its card.
 flexidit eval --checkpoint runs/shapes-flexidit.safetensors --classifier runs/classifier.safetensors --images 120 --batch 40 --steps 40 \
   --plan full weak30 weak50 weak70 weak50-g0 weak50-g0-wg weak70-g0-wg steps-half steps-half-weak50-g0-wg --out runs/eval
