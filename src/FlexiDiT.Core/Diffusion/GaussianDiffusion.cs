@@ -168,16 +168,16 @@ public sealed class GaussianDiffusion
     public Tensor TrainingLoss(Tensor modelOutput, Tensor xStart, Tensor xT, long[] indices, Tensor noise, double? minSnrGamma = null)
     {
         long c = xStart.shape[1];
-        var eps = Variance == VarianceKind.LearnedRange ? modelOutput.split(c, dim: 1)[0] : modelOutput;
-        var mse = (noise - eps).pow(2).mean([1, 2, 3]);
+        bool learned = Variance == VarianceKind.LearnedRange;
+        Tensor[] parts = learned ? modelOutput.split(c, dim: 1) : [modelOutput];
+        var mse = (noise - parts[0]).pow(2).mean([1, 2, 3]);
         if (minSnrGamma is { } gamma)
         {
             if (gamma <= 0) throw new ArgumentOutOfRangeException(nameof(minSnrGamma), gamma, "The Min-SNR γ must be positive (the paper uses 5).");
             var weights = indices.Select(i => (float)Math.Min(1.0, gamma / SignalToNoise(i))).ToArray();
             mse = mse * tensor(weights, device: xT.device);
         }
-        if (Variance != VarianceKind.LearnedRange) return mse;
-        var parts = modelOutput.split(c, dim: 1);
+        if (!learned) return mse;
         var frozen = torch.cat([parts[0].detach(), parts[1]], dim: 1);
         var (mean, logVariance, _) = PMeanVariance(frozen, xT, indices, clipDenoised: false);
         var trueMean = Extract(posteriorMeanCoef1, indices, xT) * xStart + Extract(posteriorMeanCoef2, indices, xT) * xT;
