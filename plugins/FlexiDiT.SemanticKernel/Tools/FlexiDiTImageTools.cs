@@ -372,9 +372,7 @@ public sealed partial class FlexiDiTImageTools
                 Count = images.Count,
                 Mode = report.Mode,
                 Cost = report.Cost,
-                // Against the full-compute mode, as estimates and instructions put it (the report's FlopsSaved compares
-                // with the same steps at full compute, which understates what a plan with fewer steps saves).
-                ComputeSaved = 1 - report.Approval.Plan.FlopsFraction,
+                ComputeSaved = report.FlopsSpent + report.FlopsSaved > 0 ? report.FlopsSaved / (double)(report.FlopsSpent + report.FlopsSaved) : 0,
                 Degraded = report.Degraded || approval.Degraded,
                 Images = images,
             };

@@ -13,7 +13,8 @@ internal static class ConvertCommand
         var weak = new Option<int>("--weak-patch") { DefaultValueFactory = _ => 4, Description = "Weak patch size to add (2× the original)" };
         var output = new Option<FileInfo>("--out") { Description = "FlexiDiT checkpoint to write (.safetensors)", Required = true };
         var rank = new Option<int>("--lora-rank") { DefaultValueFactory = _ => 16, Description = "LoRA rank of the weak size's adapters (0: none)" };
-        var loss = new Option<ConversionLoss>("--loss") { DefaultValueFactory = _ => ConversionLoss.Distill, Description = "distill, denoise or both" };
+        var guidance = new Option<double>("--guidance") { DefaultValueFactory = _ => 4.0, Description = "Guidance scale of --loss guided (the scale the plans sample with)" };
+        var loss = new Option<ConversionLoss>("--loss") { DefaultValueFactory = _ => ConversionLoss.Distill, Description = "distill, denoise, both, or guided (distils the classifier-free-guided output too)" };
         var dataFree = new Option<bool>("--data-free") { Description = "Distil on the teacher's own sampling trajectories (no data set)" };
         var steps = new Option<int?>("--steps") { Description = "Fine-tuning steps (0: initialisation only)" };
         var minutes = new Option<double?>("--minutes") { Description = "Fine-tuning time limit" };
@@ -21,7 +22,7 @@ internal static class ConvertCommand
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 5e-4, Description = "AdamW learning rate" };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1, Description = "Seed" };
         var command = new Command("convert", "Convert a DiT into a FlexiDiT (PI-resize initialisation + distillation fine-tuning of the weak patch size)")
-        { from, config, weak, output, rank, loss, dataFree, steps, minutes, batch, lr, seed };
+        { from, config, weak, output, rank, loss, guidance, dataFree, steps, minutes, batch, lr, seed };
         command.SetAction((parse, cancellationToken) =>
         {
             var options = new ConvertOptions
@@ -32,6 +33,7 @@ internal static class ConvertCommand
                 WeakPatch = parse.GetValue(weak),
                 LoraRank = parse.GetValue(rank),
                 Loss = parse.GetValue(loss),
+                GuidanceScale = parse.GetValue(guidance),
                 DataFree = parse.GetValue(dataFree),
                 MaxSteps = parse.GetValue(steps),
                 MaxTime = parse.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : null,

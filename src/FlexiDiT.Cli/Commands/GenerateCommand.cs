@@ -49,11 +49,7 @@ internal static class GenerateCommand
                 images[i].Dispose();
             }
             Console.WriteLine($"{string.Join(", ", written)} (and .native copies at {result.Samples.shape[3]}×{result.Samples.shape[2]})");
-            // Saved against the pack's full-compute mode where it has one (a plan may save steps as well as
-            // patch size); otherwise against the same steps all at the powerful patch size.
-            var fullSpec = pack.Manifest.Plans.FirstOrDefault(p => p.Name == "full");
-            long fullFlops = fullSpec is null ? result.FullComputeFlops : Math.Max(result.FlopsSpent, SamplingRun.PlanFlops(engine.Config, fullSpec.Build(engine.Config), n));
-            long saved = fullFlops - result.FlopsSpent;
+            long fullFlops = result.FullComputeFlops, saved = result.FlopsSaved;
             Console.WriteLine($"\"{match.Name}\" (class {match.ClassIndex}) · plan {plan.Name}: {plan.Describe()} · {n} image(s) · " +
                 $"{FlopFormat.Format(result.FlopsSpent)} spent, {FlopFormat.Format(saved)} saved ({saved / (double)fullFlops:P0} vs full compute) · {result.Elapsed.TotalSeconds:F2} s");
             return 0;

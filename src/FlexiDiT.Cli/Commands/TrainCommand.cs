@@ -17,6 +17,7 @@ internal static class TrainCommand
         var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 32 };
         var lr = new Option<double>("--lr") { Description = "AdamW learning rate", DefaultValueFactory = _ => 5e-4 };
         var warmup = new Option<int>("--warmup") { Description = "Learning-rate warm-up steps", DefaultValueFactory = _ => 200 };
+        var cooldown = new Option<int>("--cooldown") { Description = "Decay the learning rate linearly to zero over the last N steps before --steps" };
         var ema = new Option<double>("--ema") { Description = "EMA decay", DefaultValueFactory = _ => 0.999 };
         var steps = new Option<int?>("--steps") { Description = "Stop after this many steps in total" };
         var minutes = new Option<double?>("--minutes") { Description = "Stop after this many minutes of training in total" };
@@ -29,7 +30,7 @@ internal static class TrainCommand
         var labelLr = new Option<double>("--label-lr-scale") { Description = "Learning-rate multiplier of the class embedding", DefaultValueFactory = _ => 1.0 };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: all cores)", DefaultValueFactory = _ => 0 };
         var command = new Command("train", "Train a class-conditional DiT on the procedural Shapes data (patch 2, learned sigma, EMA, AdamW)")
-        { run, depth, hidden, heads, batch, lr, warmup, ema, steps, minutes, seed, logEvery, threads, resetEma, minSnr, clip, labelStd, labelLr };
+        { run, depth, hidden, heads, batch, lr, warmup, cooldown, ema, steps, minutes, seed, logEvery, threads, resetEma, minSnr, clip, labelStd, labelLr };
         command.SetAction((parse, cancellationToken) =>
         {
             if (parse.GetValue(threads) is > 0 and var n) TorchSharp.torch.set_num_threads(n);
@@ -45,6 +46,7 @@ internal static class TrainCommand
                 BatchSize = parse.GetValue(batch),
                 LearningRate = parse.GetValue(lr),
                 WarmupSteps = parse.GetValue(warmup),
+                CooldownSteps = parse.GetValue(cooldown),
                 EmaDecay = parse.GetValue(ema),
                 ResetEma = parse.GetValue(resetEma),
                 MaxSteps = parse.GetValue(steps),
@@ -58,6 +60,8 @@ internal static class TrainCommand
             };
             if (options.MaxSteps is null && options.MaxTime is null)
                 throw new ArgumentException("Give --steps or --minutes so the run knows when to stop.");
+            if (options.CooldownSteps > 0 && options.MaxSteps is null)
+                throw new ArgumentException("--cooldown counts back from --steps: give --steps too.");
             var result = new DiTTrainer(options).Run(cancellationToken);
             Console.WriteLine($"trained {result.Steps} steps in {result.TrainingTime:hh\\:mm\\:ss}; loss {result.FirstLoss:F4} → {result.FinalLoss:F4}; EMA weights: {result.EmaCheckpoint}");
             return Task.FromResult(0);

@@ -177,7 +177,10 @@ public sealed class GenerationEngine : IDisposable
             var images = decoder is null ? samples.cpu().clone() : decoder.Decode(samples).cpu();
             images.DetachFromDisposeScope();
             var plan = a.Run.Plan;
-            a.Completion.TrySetResult(new GenerationResult(images, a.Run.FlopsSpent, a.Run.FullComputeFlops,
+            // Against the pack's full-compute mode, so a plan that saves steps as well as patch size says so; a
+            // pack without one compares with the same steps at the powerful patch size. Never below what was spent.
+            long fullCompute = Math.Max(a.Run.FlopsSpent, Pack.FullComputeFlops(model.Config, a.Run.Count) ?? a.Run.FullComputeFlops);
+            a.Completion.TrySetResult(new GenerationResult(images, a.Run.FlopsSpent, fullCompute,
                 plan.Steps.Count, plan.WeakConditionalSteps(model.Config.PatchSize), a.Watch.Elapsed));
         }
         catch (Exception e)

@@ -11,7 +11,10 @@ public sealed record GenerationJob(long[] ClassLabels, PlanSpec Plan, long Seed)
 /// <summary>What a job produced and cost.</summary>
 /// <param name="Samples">Images (N, 3, H, W) in [-1, 1] on the CPU (decoded from latents where the model has a VAE).</param>
 /// <param name="FlopsSpent">Denoiser FLOPs spent (2 per multiply-add; the VAE is not counted, as in the paper).</param>
-/// <param name="FullComputeFlops">FLOPs the same steps would have cost all at the powerful patch size.</param>
+/// <param name="FullComputeFlops">
+/// FLOPs the same images cost in the pack's full-compute mode (its plan <c>full</c>; without one, the same steps all at
+/// the powerful patch size), at least <paramref name="FlopsSpent"/>.
+/// </param>
 /// <param name="Steps">Sampling steps.</param>
 /// <param name="WeakSteps">Steps whose conditional branch ran at the weak patch size.</param>
 /// <param name="Elapsed">Wall time from submission to the decoded images.</param>

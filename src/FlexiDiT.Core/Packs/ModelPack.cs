@@ -116,6 +116,18 @@ public sealed class ModelPack
     /// <summary>The default plan.</summary>
     public PlanSpec DefaultPlan => Plan(Manifest.Defaults.Plan);
 
+    /// <summary>The name of the plan that FLOPs saved are counted against: the pack's full-compute mode.</summary>
+    public const string FullComputePlanName = "full";
+
+    /// <summary>
+    /// FLOPs of the pack's full-compute plan for <paramref name="count"/> images on <paramref name="config"/>, or
+    /// <see langword="null"/> when the pack has no plan named <see cref="FullComputePlanName"/>.
+    /// </summary>
+    public long? FullComputeFlops(DiTConfig config, int count) =>
+        Manifest.Plans.FirstOrDefault(p => string.Equals(p.Name, FullComputePlanName, StringComparison.OrdinalIgnoreCase)) is { } full
+            ? SamplingRun.PlanFlops(config, full.Build(config), count)
+            : null;
+
     /// <summary>Folders searched for packs: $FLEXIDIT_MODELS_DIR, the program's <c>models</c>, and <c>models</c> above the working directory.</summary>
     public static IEnumerable<string> SearchFolders()
     {

@@ -9,6 +9,12 @@ public enum ConversionLoss
     Denoise,
     /// <summary>The sum of both.</summary>
     Both,
+    /// <summary>
+    /// Distillation of what sampling uses: the classifier-free-guided output u + s(c − u) as well as the conditional
+    /// and unconditional branches. Guidance multiplies the branches' difference, which carries the class, by s, so
+    /// errors there matter s times more than plain distillation weighs them.
+    /// </summary>
+    Guided,
 }
 
 /// <summary>Settings of <see cref="FlexiConverter"/>.</summary>
@@ -28,6 +34,8 @@ public sealed record ConvertOptions
     public ConversionLoss Loss { get; init; } = ConversionLoss.Distill;
     /// <summary>Distil on the teacher's own sampling trajectories instead of data (no data set needed).</summary>
     public bool DataFree { get; init; }
+    /// <summary>Guidance scale of the <see cref="ConversionLoss.Guided"/> loss (the scale the pack's plans sample with).</summary>
+    public double GuidanceScale { get; init; } = 4.0;
     /// <summary>Images per step.</summary>
     public int BatchSize { get; init; } = 32;
     /// <summary>AdamW learning rate.</summary>

@@ -103,8 +103,8 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
         {
             using (var scope = torch.NewDisposeScope())
             {
-                if (options.WarmupSteps > 0)
-                    foreach (var (g, rate) in optimizer.ParamGroups.Zip(baseRates)) g.LearningRate = rate * Math.Min(1.0, (step + 1) / (double)options.WarmupSteps);
+                double factor = LearningRateSchedule.Factor(step, options.WarmupSteps, options.CooldownSteps, options.MaxSteps);
+                foreach (var (g, rate) in optimizer.ParamGroups.Zip(baseRates)) g.LearningRate = rate * factor;
                 var (images, labels, _) = data.Batch((long)step * options.BatchSize, options.BatchSize);
                 if (dropout > 0) labels = model.LabelEmbedder.DropLabels(labels, generator);
                 long[] indices = torch.randint(0, GaussianDiffusion.TrainingTimesteps, [options.BatchSize], generator: generator).data<long>().ToArray();
@@ -129,7 +129,7 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
                 double stepsPerSecond = stepsSinceLog / sinceLog.Elapsed.TotalSeconds;
                 string eta = options.MaxSteps is { } total ? TimeSpan.FromSeconds((total - step) / stepsPerSecond).ToString(@"hh\:mm\:ss")
                     : options.MaxTime is { } limit ? (limit - Trained()).ToString(@"hh\:mm\:ss") : "?";
-                log.Write($"step {step} loss {lossSum / lossCount:F4} {stepsPerSecond:F2} steps/s ({stepsPerSecond * options.BatchSize:F0} img/s) trained {Trained():hh\\:mm\\:ss} ETA {eta}");
+                log.Write($"step {step} loss {lossSum / lossCount:F4} lr {optimizer.ParamGroups.First().LearningRate:G3} {stepsPerSecond:F2} steps/s ({stepsPerSecond * options.BatchSize:F0} img/s) trained {Trained():hh\\:mm\\:ss} ETA {eta}");
                 lossSum = 0;
                 lossCount = 0;
                 stepsSinceLog = 0;

@@ -67,11 +67,18 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
                 else
                 {
                     (xStart, labels, _) = data.Batch((long)step * options.BatchSize, options.BatchSize);
-                    labels = model.LabelEmbedder.DropLabels(labels, generator);
+                    if (options.Loss != ConversionLoss.Guided) labels = model.LabelEmbedder.DropLabels(labels, generator);
                     indices = torch.randint(0, GaussianDiffusion.TrainingTimesteps, [options.BatchSize], generator: generator).data<long>().ToArray();
                     noise = torch.randn(xStart.shape, generator: generator);
                     xT = diffusion.QSample(xStart, indices, noise);
                     t = diffusion.ModelTimesteps(indices, xT.device);
+                    if (options.Loss == ConversionLoss.Guided)
+                    {
+                        // Both branches of classifier-free guidance in one batch: conditional rows, then unconditional.
+                        xT = cat([xT, xT]);
+                        t = cat([t, t]);
+                        labels = cat([labels, torch.full_like(labels, config.NullClass)]);
+                    }
                     using (torch.no_grad()) teacher = model.Forward(xT, t, labels, config.PatchSize);
                 }
                 var student = model.Forward(xT, t, labels, options.WeakPatch);
@@ -79,6 +86,7 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
                 {
                     ConversionLoss.Distill => (student - teacher).pow(2).mean(),
                     ConversionLoss.Denoise => diffusion.TrainingLoss(student, xStart, xT, indices, noise).mean(),
+                    ConversionLoss.Guided => GuidedDistillationLoss(student, teacher, options.GuidanceScale, config.InChannels),
                     _ => (student - teacher).pow(2).mean() + diffusion.TrainingLoss(student, xStart, xT, indices, noise).mean(),
                 };
                 optimizer.zero_grad();
@@ -111,13 +119,27 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         return new ConvertResult(step, first, last, watch.Elapsed, options.Output);
     }
 
+    /// <summary>
+    /// ‖guided(weak) − guided(powerful)‖² + ‖c(weak) − c(powerful)‖² + ‖u(weak) − u(powerful)‖², with each batch holding
+    /// the conditional rows then the unconditional ones, and guided = u + s(c − u) on the ε channels.
+    /// </summary>
+    public static Tensor GuidedDistillationLoss(Tensor student, Tensor teacher, double scale, int guidedChannels)
+    {
+        var s = student.chunk(2);
+        var t = teacher.chunk(2);
+        var guided = Guidance.Combine(s[0], s[1], scale, guidedChannels) - Guidance.Combine(t[0], t[1], scale, guidedChannels);
+        return guided.pow(2).mean() + (s[0] - t[0]).pow(2).mean() + (s[1] - t[1]).pow(2).mean();
+    }
+
     // Data-based fine-tuning draws from the Shapes generator, so it needs a Shapes-shaped model; any other
     // model (e.g. a published DiT-XL/2) is fine-tuned data-free, on its own samples.
     private void CheckTrainingInputs(DiTConfig config)
     {
         bool shapesShaped = config.InChannels == 3 && config.InputSize == ShapesDataset.ImageSize;
         if (options.Loss != ConversionLoss.Distill && options.DataFree)
-            throw new ArgumentException("Data-free conversion has no data for a denoising loss; use --loss distill.");
+            throw new ArgumentException($"Data-free conversion supports --loss distill only (not {options.Loss.ToString().ToLowerInvariant()}).");
+        if (options.Loss == ConversionLoss.Guided && !config.HasNullClass)
+            throw new ArgumentException("--loss guided distils classifier-free guidance, which needs a model trained with a null class (class dropout).");
         if (options.Loss != ConversionLoss.Distill && !shapesShaped)
             throw new ArgumentException($"The denoising loss needs the Shapes data (3×{ShapesDataset.ImageSize}×{ShapesDataset.ImageSize}); this model is {config.InChannels}×{config.InputSize}×{config.InputSize}. Use --data-free with the distillation loss.");
         if (!options.DataFree && !shapesShaped)

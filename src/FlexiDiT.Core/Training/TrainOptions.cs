@@ -17,6 +17,8 @@ public sealed record TrainOptions
     public double WeightDecay { get; init; }
     /// <summary>Warm-up steps of the learning rate.</summary>
     public int WarmupSteps { get; init; }
+    /// <summary>Linear decay of the learning rate to zero over the last this many steps before <see cref="MaxSteps"/> (0: none).</summary>
+    public int CooldownSteps { get; init; }
     /// <summary>EMA decay (DiT: 0.9999 over 400k steps).</summary>
     public double EmaDecay { get; init; } = 0.9999;
     /// <summary>On resume, restart the EMA from the live weights (e.g. after a too-slow fixed decay).</summary>

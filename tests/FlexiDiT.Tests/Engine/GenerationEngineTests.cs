@@ -27,7 +27,7 @@ public sealed class GenerationEngineTests : IDisposable
         File.WriteAllText(Path.Combine(dir, "pack.json"), """
             { "name": "tiny", "checkpoint": "model.safetensors", "classes": "classes.txt",
               "plans": [ { "name": "full", "respacing": "8" }, { "name": "weak", "respacing": "8", "powerfulCondSteps": 4, "powerfulGuidanceSteps": 0, "weakGuidance": true },
-                         { "name": "long", "respacing": "400" } ] }
+                         { "name": "half", "respacing": "4" }, { "name": "long", "respacing": "400" } ] }
             """);
         pack = ModelPack.Load(dir);
     }
@@ -58,6 +58,20 @@ public sealed class GenerationEngineTests : IDisposable
         Assert.True(together[1].FlopsSpent < together[1].FullComputeFlops);
         Assert.Equal(together[0].FlopsSpent, together[0].FullComputeFlops);
         Assert.Equal(4, together[1].WeakSteps);
+    }
+
+    [Fact]
+    public async Task Flops_saved_are_counted_against_the_packs_full_compute_mode()
+    {
+        using var engine = new GenerationEngine(pack);
+        long fullPerImage = SamplingRun.PlanFlops(engine.Config, pack.Plan("full").Build(engine.Config), 1);
+
+        var half = await engine.GenerateAsync(new GenerationJob([3, 4], pack.Plan("half"), 5));   // 4 of full's 8 steps
+        var full = await engine.GenerateAsync(new GenerationJob([3, 4], pack.Plan("full"), 5));
+
+        Assert.Equal(2 * fullPerImage, half.FullComputeFlops);
+        Assert.Equal(fullPerImage, half.FlopsSaved);
+        Assert.Equal(0, full.FlopsSaved);
     }
 
     [Fact]
@@ -93,6 +107,6 @@ public sealed class GenerationEngineTests : IDisposable
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = engine.GenerateAsync(new GenerationJob([40], pack.Plan("full"), 1)); });
         Assert.Contains("0..39", e.Message);
         var p = Assert.Throws<ArgumentException>(() => pack.Plan("turbo"));
-        Assert.Contains("full, weak, long", p.Message);
+        Assert.Contains("full, weak, half, long", p.Message);
     }
 }

@@ -81,6 +81,57 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void Guided_conversion_on_shapes_lowers_its_loss_and_keeps_the_base_exact()
+    {
+        string basePath = Path.Combine(dir, "base.safetensors"), output = Path.Combine(dir, "guided.safetensors");
+        using (var model = new DiT(Tiny))
+        {
+            OfficialInit.Apply(model, new Generator(5));
+            using (torch.no_grad()) foreach (var p in model.parameters()) p.add_(randn(p.shape, generator: new Generator(6)) * 0.05);
+            DiTCheckpoint.Save(model, basePath);
+        }
+        var options = new ConvertOptions
+        {
+            BaseCheckpoint = basePath, Output = output, WeakPatch = 4, LoraRank = 4, Loss = ConversionLoss.Guided,
+            BatchSize = 4, LearningRate = 3e-3, MaxSteps = 40, LogEvery = 20,
+        };
+        var result = new FlexiConverter(options, TextWriter.Null).Run();
+        Assert.True(result.FinalLoss < 0.8 * result.FirstLoss, $"guided distillation loss {result.FirstLoss:F4} → {result.FinalLoss:F4}");
+
+        using var base_ = DiTCheckpoint.Load(basePath);
+        using var flexible = DiTCheckpoint.Load(output);
+        using var _ = torch.no_grad();
+        var x = randn(2, 3, 32, 32, generator: new Generator(9));
+        var t = tensor(new long[] { 3, 700 });
+        var y = tensor(new long[] { 2, 40 });
+        Assert.True(base_.Forward(x, t, y).equal(flexible.Forward(x, t, y, 2)).all().item<bool>());
+    }
+
+    [Fact]
+    public void The_guided_loss_weighs_an_error_in_the_class_signal_by_the_guidance_scale()
+    {
+        // Rows: conditional then unconditional; 6 channels (ε and variance), ε guided.
+        var teacher = zeros(2, 6, 2, 2);
+        var student = zeros(2, 6, 2, 2);
+        student[0, ..3] = torch.tensor(0.1f);              // the conditional ε is off by 0.1
+        var loss = FlexiConverter.GuidedDistillationLoss(student, teacher, scale: 4, guidedChannels: 3).item<float>();
+        // guided error 4 × 0.1 on half the channels of the conditional row, + the conditional branch's own error.
+        double expected = (0.4 * 0.4 / 2) + (0.1 * 0.1 / 2);
+        Assert.Equal(expected, loss, precision: 5);
+        Assert.Equal(0f, FlexiConverter.GuidedDistillationLoss(teacher, teacher, 4, 3).item<float>());
+    }
+
+    [Fact]
+    public void Guided_conversion_refuses_a_model_without_a_null_class()
+    {
+        string basePath = Path.Combine(dir, "nonull.safetensors");
+        using (var model = new DiT(Tiny with { ClassDropoutProb = 0 })) DiTCheckpoint.Save(model, basePath);
+        var options = new ConvertOptions { BaseCheckpoint = basePath, Output = Path.Combine(dir, "x.safetensors"), Loss = ConversionLoss.Guided, MaxSteps = 1 };
+        var e = Assert.Throws<ArgumentException>(() => new FlexiConverter(options, TextWriter.Null).Run());
+        Assert.Contains("null class", e.Message);
+    }
+
+    [Fact]
     public void An_xl_width_model_is_converted_without_fine_tuning()
     {
         var config = DiTConfig.Official("DiT-XL/2") with { Depth = 1 };

@@ -1,0 +1,27 @@
+namespace FlexiDiT.Training;
+
+/// <summary>
+/// Warm-up, constant, then an optional linear cool-down to zero over the last steps of a run
+/// ("warmup-stable-decay"). The cool-down is what lets a run be extended: train at a constant rate for as
+/// long as the budget allows, resume, and spend the end of the budget annealing.
+/// </summary>
+public static class LearningRateSchedule
+{
+    /// <summary>The multiplier of the base learning rate at <paramref name="step"/> (0-based).</summary>
+    /// <param name="step">Steps taken so far.</param>
+    /// <param name="warmupSteps">Linear warm-up length (0: none).</param>
+    /// <param name="cooldownSteps">Linear decay to zero over the steps before <paramref name="totalSteps"/> (0: none).</param>
+    /// <param name="totalSteps">Where the run stops; needed when there is a cool-down.</param>
+    public static double Factor(int step, int warmupSteps, int cooldownSteps = 0, int? totalSteps = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        ArgumentOutOfRangeException.ThrowIfNegative(warmupSteps);
+        ArgumentOutOfRangeException.ThrowIfNegative(cooldownSteps);
+        double factor = warmupSteps > 0 ? Math.Min(1.0, (step + 1) / (double)warmupSteps) : 1.0;
+        if (cooldownSteps == 0) return factor;
+        if (totalSteps is not { } total)
+            throw new ArgumentException("A cool-down needs the total number of steps (give --steps).", nameof(totalSteps));
+        double remaining = total - step;
+        return Math.Clamp(remaining / cooldownSteps, 0.0, 1.0) * factor;
+    }
+}

@@ -1,0 +1,29 @@
+using FlexiDiT.Training;
+
+namespace FlexiDiT.Tests.Training;
+
+/// <summary>Warm-up, constant rate, then the linear cool-down that ends an extended run at zero.</summary>
+public sealed class LearningRateScheduleTests
+{
+    [Theory]
+    [InlineData(0, 0.25)]      // warm-up: (step + 1) / 4
+    [InlineData(3, 1.0)]
+    [InlineData(50, 1.0)]      // constant until the cool-down starts at step 90
+    [InlineData(90, 1.0)]
+    [InlineData(95, 0.5)]      // halfway through the cool-down
+    [InlineData(99, 0.1)]
+    [InlineData(100, 0.0)]
+    public void Warms_up_holds_and_cools_down_to_zero_at_the_last_step(int step, double expected) =>
+        Assert.Equal(expected, LearningRateSchedule.Factor(step, warmupSteps: 4, cooldownSteps: 10, totalSteps: 100), precision: 12);
+
+    [Fact]
+    public void Without_a_cooldown_the_rate_stays_constant_after_warm_up() =>
+        Assert.Equal(1.0, LearningRateSchedule.Factor(10_000, warmupSteps: 300));
+
+    [Fact]
+    public void A_cooldown_without_a_total_step_count_is_refused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => LearningRateSchedule.Factor(5, 0, cooldownSteps: 10));
+        Assert.Contains("--steps", error.Message);
+    }
+}
