@@ -14,6 +14,7 @@ internal static class ConvertCommand
         var output = new Option<FileInfo>("--out") { Description = "FlexiDiT checkpoint to write (.safetensors)", Required = true };
         var rank = new Option<int>("--lora-rank") { DefaultValueFactory = _ => 16, Description = "LoRA rank of the weak size's adapters (0: none)" };
         var guidance = new Option<double>("--guidance") { DefaultValueFactory = _ => 4.0, Description = "Guidance scale of --loss guided (the scale the plans sample with)" };
+        var cooldown = new Option<double>("--cooldown") { Description = "Decay the learning rate linearly to zero over this last fraction of the budget (e.g. 0.3)" };
         var loss = new Option<ConversionLoss>("--loss") { DefaultValueFactory = _ => ConversionLoss.Distill, Description = "distill, denoise, both, or guided (distils the classifier-free-guided output too)" };
         var dataFree = new Option<bool>("--data-free") { Description = "Distil on the teacher's own sampling trajectories (no data set)" };
         var steps = new Option<int?>("--steps") { Description = "Fine-tuning steps (0: initialisation only)" };
@@ -22,7 +23,7 @@ internal static class ConvertCommand
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 5e-4, Description = "AdamW learning rate" };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1, Description = "Seed" };
         var command = new Command("convert", "Convert a DiT into a FlexiDiT (PI-resize initialisation + distillation fine-tuning of the weak patch size)")
-        { from, config, weak, output, rank, loss, guidance, dataFree, steps, minutes, batch, lr, seed };
+        { from, config, weak, output, rank, loss, guidance, cooldown, dataFree, steps, minutes, batch, lr, seed };
         command.SetAction((parse, cancellationToken) =>
         {
             var options = new ConvertOptions
@@ -34,6 +35,7 @@ internal static class ConvertCommand
                 LoraRank = parse.GetValue(rank),
                 Loss = parse.GetValue(loss),
                 GuidanceScale = parse.GetValue(guidance),
+                CooldownFraction = parse.GetValue(cooldown),
                 DataFree = parse.GetValue(dataFree),
                 MaxSteps = parse.GetValue(steps),
                 MaxTime = parse.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : null,

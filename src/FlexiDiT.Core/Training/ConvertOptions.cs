@@ -40,6 +40,8 @@ public sealed record ConvertOptions
     public int BatchSize { get; init; } = 32;
     /// <summary>AdamW learning rate.</summary>
     public double LearningRate { get; init; } = 5e-4;
+    /// <summary>Decay the learning rate linearly to zero over this last fraction of the step or time budget (0: constant).</summary>
+    public double CooldownFraction { get; init; }
     /// <summary>Gradient-norm clip.</summary>
     public double GradClip { get; init; } = 1.0;
     /// <summary>Stop after this many steps.</summary>

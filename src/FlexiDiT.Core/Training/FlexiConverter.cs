@@ -50,6 +50,8 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         double first = double.NaN, last = double.NaN, sum = 0;
         int count = 0;
         bool Finished() => (options.MaxSteps is { } s && step >= s) || (options.MaxTime is { } t && watch.Elapsed >= t);
+        // Progress through whichever budget ends first.
+        double Progress() => Math.Max(options.MaxSteps is { } s && s > 0 ? step / (double)s : 0, options.MaxTime is { } t ? watch.Elapsed / t : 0);
 
         model.train();
         while (!Finished() && !cancellationToken.IsCancellationRequested)
@@ -81,6 +83,7 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
                     }
                     using (torch.no_grad()) teacher = model.Forward(xT, t, labels, config.PatchSize);
                 }
+                optimizer.ParamGroups.First().LearningRate = options.LearningRate * LearningRateSchedule.FactorByProgress(Progress(), options.CooldownFraction);
                 var student = model.Forward(xT, t, labels, options.WeakPatch);
                 var loss = options.Loss switch
                 {
@@ -101,7 +104,7 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
             count++;
             if (step % options.LogEvery == 0 || Finished())
             {
-                log.Write($"step {step} loss {sum / count:F5} {step / watch.Elapsed.TotalSeconds:F2} steps/s elapsed {watch.Elapsed:hh\\:mm\\:ss}");
+                log.Write($"step {step} loss {sum / count:F5} lr {optimizer.ParamGroups.First().LearningRate:G3} {step / watch.Elapsed.TotalSeconds:F2} steps/s elapsed {watch.Elapsed:hh\\:mm\\:ss}");
                 sum = 0;
                 count = 0;
             }

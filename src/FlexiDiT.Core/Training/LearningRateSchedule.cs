@@ -24,4 +24,15 @@ public static class LearningRateSchedule
         double remaining = total - step;
         return Math.Clamp(remaining / cooldownSteps, 0.0, 1.0) * factor;
     }
+
+    /// <summary>
+    /// The multiplier for a run measured by its progress through a budget (0 → 1, e.g. elapsed / time limit):
+    /// constant, then linear to zero over the last <paramref name="cooldownFraction"/> of the budget.
+    /// </summary>
+    public static double FactorByProgress(double progress, double cooldownFraction)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cooldownFraction);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(cooldownFraction, 1.0);
+        return cooldownFraction == 0 ? 1.0 : Math.Clamp((1 - progress) / cooldownFraction, 0.0, 1.0);
+    }
 }

@@ -20,6 +20,15 @@ public sealed class LearningRateScheduleTests
     public void Without_a_cooldown_the_rate_stays_constant_after_warm_up() =>
         Assert.Equal(1.0, LearningRateSchedule.Factor(10_000, warmupSteps: 300));
 
+    [Theory]
+    [InlineData(0.0, 1.0)]
+    [InlineData(0.7, 1.0)]
+    [InlineData(0.85, 0.5)]
+    [InlineData(1.0, 0.0)]
+    [InlineData(1.2, 0.0)]     // a time budget overshoots by a step
+    public void A_budgeted_run_cools_down_over_its_last_fraction(double progress, double expected) =>
+        Assert.Equal(expected, LearningRateSchedule.FactorByProgress(progress, cooldownFraction: 0.3), precision: 12);
+
     [Fact]
     public void A_cooldown_without_a_total_step_count_is_refused()
     {
