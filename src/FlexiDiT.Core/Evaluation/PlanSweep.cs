@@ -31,6 +31,7 @@ public static class PlanSweep
             P("weak70-g0-wg", n, Pct(0.3), 0, weakGuidance: true),
             P("steps-half", half, null, null),
             P("ddim-half", half, null, null, solver: SolverKind.Ddim),
+            P("steps-half-weak30", half, HalfPct(0.7), HalfPct(0.7)),
             P("steps-half-weak50", half, HalfPct(0.5), HalfPct(0.5)),
             P("steps-half-weak50-g0-wg", half, HalfPct(0.5), 0, weakGuidance: true),
             P("ddim-half-weak50-g0-wg", half, HalfPct(0.5), 0, weakGuidance: true, solver: SolverKind.Ddim),
