@@ -22,13 +22,15 @@ public sealed class QualityTargetsTests
             Row("weak50", 0.6, 101, 0.98, 0.99, 640),
             Row("weak70-g0-wg", 0.4, 104, 0.975, 0.985, 450),  // within 5 % FD and 1 point
             Row("too-blurry", 0.3, 106, 0.98, 0.99, 300),      // FD 6 % worse
-            Row("wrong-class", 0.2, 90, 0.96, 0.99, 200));     // 2 points of class accuracy lost
+            Row("wrong-class", 0.2, 90, 0.96, 0.99, 200),      // 2 points of class accuracy lost
+            Row("closest", 0.3, 102, 0.965, 0.99, 300),       // 1.5 points lost: the most accurate cheap plan
+            Row("desaturated", 0.25, 50, 0.60, 0.99, 250));   // lowest FD, but the wrong class 40 % of the time
         var check = new QualityTargets().Check(table);
         Assert.True(check.FullClassMet && check.FullColorMet);
         Assert.Equal("weak70-g0-wg", check.Matching!.Name);
         Assert.Equal((1 - 0.45) / (1 - 0.4), check.TimeToFlopsSaving!.Value, 6);
         Assert.True(check.TimeMet);
-        Assert.Equal("wrong-class", check.BestCheap!.Name);
+        Assert.Equal("closest", check.BestCheap!.Name);
         Assert.False(check.BestCheapMatches);
         Assert.True(check.AllMet);
         Assert.Equal("weak70-g0-wg", new QualityTargets().CheapestMatching(table).Name);
