@@ -144,7 +144,7 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         if (options.Loss == ConversionLoss.Guided && !config.HasNullClass)
             throw new ArgumentException("--loss guided distils classifier-free guidance, which needs a model trained with a null class (class dropout).");
         if (options.Loss != ConversionLoss.Distill && !shapesShaped)
-            throw new ArgumentException($"The denoising loss needs the Shapes data (3×{ShapesDataset.ImageSize}×{ShapesDataset.ImageSize}); this model is {config.InChannels}×{config.InputSize}×{config.InputSize}. Use --data-free with the distillation loss.");
+            throw new ArgumentException($"--loss {options.Loss.ToString().ToLowerInvariant()} needs the Shapes data (3×{ShapesDataset.ImageSize}×{ShapesDataset.ImageSize}); this model is {config.InChannels}×{config.InputSize}×{config.InputSize}. Use --data-free with the distillation loss.");
         if (!options.DataFree && !shapesShaped)
             throw new ArgumentException($"Data-based conversion uses the Shapes data; for this {config.InChannels}-channel {config.InputSize}² model use --data-free (or --steps 0 for the initialisation only).");
     }
