@@ -110,7 +110,7 @@ public sealed class ModelPack
 
     /// <summary>A named plan of the pack.</summary>
     public PlanSpec Plan(string name) =>
-        Manifest.Plans.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+        FindPlan(name)
         ?? throw new ArgumentException($"Model pack {Name} has no plan '{name}'; it has: {string.Join(", ", Manifest.Plans.Select(p => p.Name))}.", nameof(name));
 
     /// <summary>The default plan.</summary>
@@ -124,9 +124,9 @@ public sealed class ModelPack
     /// <see langword="null"/> when the pack has no plan named <see cref="FullComputePlanName"/>.
     /// </summary>
     public long? FullComputeFlops(DiTConfig config, int count) =>
-        Manifest.Plans.FirstOrDefault(p => string.Equals(p.Name, FullComputePlanName, StringComparison.OrdinalIgnoreCase)) is { } full
-            ? SamplingRun.PlanFlops(config, full.Build(config), count)
-            : null;
+        FindPlan(FullComputePlanName) is { } full ? SamplingRun.PlanFlops(config, full.Build(config), count) : null;
+
+    private PlanSpec? FindPlan(string name) => Manifest.Plans.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Folders searched for packs: $FLEXIDIT_MODELS_DIR, the program's <c>models</c>, and <c>models</c> above the working directory.</summary>
     public static IEnumerable<string> SearchFolders()
