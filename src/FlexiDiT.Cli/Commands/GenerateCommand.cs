@@ -1,5 +1,4 @@
 using System.CommandLine;
-using FlexiDiT.Sampling;
 using FlexiDiT.Engine;
 using FlexiDiT.Flops;
 using FlexiDiT.Imaging;
@@ -49,9 +48,8 @@ internal static class GenerateCommand
                 images[i].Dispose();
             }
             Console.WriteLine($"{string.Join(", ", written)} (and .native copies at {result.Samples.shape[3]}×{result.Samples.shape[2]})");
-            long fullFlops = result.FullComputeFlops, saved = result.FlopsSaved;
             Console.WriteLine($"\"{match.Name}\" (class {match.ClassIndex}) · plan {plan.Name}: {plan.Describe()} · {n} image(s) · " +
-                $"{FlopFormat.Format(result.FlopsSpent)} spent, {FlopFormat.Format(saved)} saved ({saved / (double)fullFlops:P0} vs full compute) · {result.Elapsed.TotalSeconds:F2} s");
+                $"{FlopFormat.Format(result.FlopsSpent)} spent, {FlopFormat.Format(result.FlopsSaved)} saved ({result.FlopsSaved / (double)result.FullComputeFlops:P0} vs full compute) · {result.Elapsed.TotalSeconds:F2} s");
             return 0;
         });
         return command;

@@ -60,8 +60,6 @@ internal static class TrainCommand
             };
             if (options.MaxSteps is null && options.MaxTime is null)
                 throw new ArgumentException("Give --steps or --minutes so the run knows when to stop.");
-            if (options.CooldownSteps > 0 && options.MaxSteps is null)
-                throw new ArgumentException("--cooldown counts back from --steps: give --steps too.");
             var result = new DiTTrainer(options).Run(cancellationToken);
             Console.WriteLine($"trained {result.Steps} steps in {result.TrainingTime:hh\\:mm\\:ss}; loss {result.FirstLoss:F4} → {result.FinalLoss:F4}; EMA weights: {result.EmaCheckpoint}");
             return Task.FromResult(0);

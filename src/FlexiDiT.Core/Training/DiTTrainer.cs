@@ -27,6 +27,9 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
     /// <summary>Runs until the step or time limit; cancellation checkpoints and stops.</summary>
     public TrainResult Run(CancellationToken cancellationToken = default)
     {
+        // Refuse before the run folder is touched, not at the first step.
+        if (options.CooldownSteps > 0 && options.MaxSteps is null)
+            throw new ArgumentException("A cool-down counts back from the last step: give the total steps (--steps) too.");
         Directory.CreateDirectory(options.RunDirectory);
         var log = new TrainingLog(Path.Combine(options.RunDirectory, "train.log"), console);
         string modelPath = Path.Combine(options.RunDirectory, "model.safetensors");

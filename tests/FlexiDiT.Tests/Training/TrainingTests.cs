@@ -46,6 +46,16 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void A_cooldown_without_a_step_count_is_refused_before_the_run_folder_is_made()
+    {
+        string run = Path.Combine(dir, "never-made");
+        var options = new TrainOptions { RunDirectory = run, Model = Tiny, MaxTime = TimeSpan.FromMinutes(1), CooldownSteps = 100 };
+        var error = Assert.Throws<ArgumentException>(() => new DiTTrainer(options, TextWriter.Null).Run());
+        Assert.Contains("--steps", error.Message);
+        Assert.False(Directory.Exists(run));
+    }
+
+    [Fact]
     public void A_larger_class_embedding_initialisation_is_applied_to_a_new_run()
     {
         var options = new TrainOptions { RunDirectory = dir, Model = Tiny, BatchSize = 4, MaxSteps = 1, LabelInitStd = 1.0, LabelLearningRateScale = 5 };
