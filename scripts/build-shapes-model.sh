@@ -29,4 +29,4 @@ flexidit eval --checkpoint runs/shapes-flexidit.safetensors --classifier runs/cl
   --plan full weak30 weak50 weak70 weak50-g0-wg weak70-g0-wg steps-half steps-half-weak30 steps-half-weak50 steps-half-weak50-g0-wg --out runs/eval
 flexidit pack --checkpoint runs/shapes-flexidit.safetensors --classifier runs/classifier.safetensors --eval runs/eval/plans.json \
   --out models/shapes-flexidit --commands scripts/build-shapes-model.sh \
-  --training "$(tail -n 1 runs/shapes-base/train.log)" --conversion "$(tail -n 1 runs/shapes-flexidit.safetensors.log)"
+  --training-log runs/shapes-base/train.log --conversion-log runs/shapes-flexidit.safetensors.log

@@ -5,6 +5,7 @@ using FlexiDiT.Cli.Reporting;
 using FlexiDiT.Data;
 using FlexiDiT.Evaluation;
 using FlexiDiT.Packs;
+using FlexiDiT.Training;
 
 namespace FlexiDiT.Cli.Commands;
 
@@ -18,8 +19,8 @@ internal static class PackCommand
         var evaluation = new Option<FileInfo>("--eval") { Description = "plans.json written by 'eval'", Required = true };
         var output = new Option<DirectoryInfo>("--out") { Description = "Pack folder to write", Required = true };
         var name = new Option<string>("--name") { DefaultValueFactory = _ => ModelPack.DefaultPackName, Description = "Pack name" };
-        var training = new Option<string>("--training") { DefaultValueFactory = _ => "", Description = "One-line summary of the training run" };
-        var conversion = new Option<string>("--conversion") { DefaultValueFactory = _ => "", Description = "One-line summary of the conversion" };
+        var training = new Option<FileInfo?>("--training-log") { Description = "train.log of the base run; its last line (the run's summary) goes on the card" };
+        var conversion = new Option<FileInfo?>("--conversion-log") { Description = "The conversion's log; its last line (the summary) goes on the card" };
         var commands = new Option<FileInfo?>("--commands") { Description = "File with the commands that rebuild the pack (one per line)" };
         var command = new Command("pack", "Assemble a Shapes model pack: checkpoint, classifier, class names, measured plans, model card")
         { checkpoint, classifier, evaluation, output, name, training, conversion, commands };
@@ -53,7 +54,7 @@ internal static class PackCommand
 
             using var model = DiTCheckpoint.Load(Path.Combine(dir.FullName, "model.safetensors"));
             var card = new ModelCard(manifest.Name, model.Config, model.parameters().Sum(p => p.numel()), ModelCard.Gflops(model.Config), ModelCard.DataRecipeText,
-                parse.GetValue(commands) is { } c ? File.ReadAllLines(c.FullName) : [], parse.GetValue(training)!, parse.GetValue(conversion)!, table, defaultPlan.Name);
+                parse.GetValue(commands) is { } c ? File.ReadAllLines(c.FullName) : [], Summary(parse.GetValue(training)), Summary(parse.GetValue(conversion)), table, defaultPlan.Name);
             card.WriteJson(Path.Combine(dir.FullName, "card.json"));
             card.WriteMarkdown(Path.Combine(dir.FullName, "card.md"));
             ModelPack.Load(dir.FullName); // the pack must load as written
@@ -62,4 +63,6 @@ internal static class PackCommand
         });
         return command;
     }
+
+    private static string Summary(FileInfo? log) => log is null ? "" : TrainingLog.LastEntry(log.FullName);
 }

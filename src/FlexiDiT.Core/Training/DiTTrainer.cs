@@ -83,7 +83,7 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
         var diffusion = new GaussianDiffusion(null, options.Model.LearnSigma ? VarianceKind.LearnedRange : VarianceKind.FixedLarge);
         var dropout = options.Model.ClassDropoutProb;
         int step = state.Step;
-        double firstLoss = state.FirstLoss, lossSum = 0, lastLoss = double.NaN;
+        double firstLoss = state.FirstLoss, lossSum = 0, lastLoss = double.NaN, recentLoss = double.NaN;
         int lossCount = 0;
         var session = Stopwatch.StartNew();
         var sinceLog = Stopwatch.StartNew();
@@ -133,6 +133,7 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
                 string eta = options.MaxSteps is { } total ? TimeSpan.FromSeconds((total - step) / stepsPerSecond).ToString(@"hh\:mm\:ss")
                     : options.MaxTime is { } limit ? (limit - Trained()).ToString(@"hh\:mm\:ss") : "?";
                 log.Write($"step {step} loss {lossSum / lossCount:F4} lr {optimizer.ParamGroups.First().LearningRate:G3} {stepsPerSecond:F2} steps/s ({stepsPerSecond * options.BatchSize:F0} img/s) trained {Trained():hh\\:mm\\:ss} ETA {eta}");
+                recentLoss = lossSum / lossCount;
                 lossSum = 0;
                 lossCount = 0;
                 stepsSinceLog = 0;
@@ -141,7 +142,10 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
             if (sinceCheckpoint.Elapsed >= options.CheckpointEvery) Checkpoint();
         }
         Checkpoint();
-        log.Write($"checkpoint at step {step}: {emaPath}");
+        // The last line is the run's summary: the model card quotes it.
+        log.Write($"{(cancellationToken.IsCancellationRequested ? "stopped" : "finished")} at step {step} after {Trained():hh\\:mm\\:ss} of training " +
+            $"({step / Trained().TotalSeconds:F2} steps/s at batch {options.BatchSize}), loss {firstLoss:F3} → {recentLoss:F4}; EMA weights in " +
+            Path.GetRelativePath(Environment.CurrentDirectory, emaPath));
         return new TrainResult(step, lastLoss, firstLoss, Trained(), emaPath);
     }
 }

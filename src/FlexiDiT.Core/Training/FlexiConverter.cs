@@ -25,8 +25,10 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
     public ConvertResult Run(CancellationToken cancellationToken = default)
     {
         var log = new TrainingLog(options.LogPath ?? options.Output + ".log", console);
-        // A DiT-XL/2 needs gigabytes; say so before loading rather than dying half-way.
-        MemoryEstimate.EnsureFits(options.BaseCheckpoint, batchSize: options.MaxSteps == 0 ? 1 : options.BatchSize * 3);
+        // A DiT-XL/2 needs gigabytes; say so before loading rather than dying half-way. A step holds about three
+        // forwards' activations (teacher, student, the student's saved for backward); the guided loss doubles the batch.
+        int forwardBatch = options.BatchSize * (options.Loss == ConversionLoss.Guided ? 2 : 1);
+        MemoryEstimate.EnsureFits(options.BaseCheckpoint, batchSize: options.MaxSteps == 0 ? 1 : forwardBatch * 3);
         using var model = DiTCheckpoint.Load(options.BaseCheckpoint, options.BaseConfig);
         var config = model.Config;
         bool fineTunes = options.MaxSteps != 0;
@@ -47,7 +49,7 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         var data = new ShapesDataset(options.Seed + 1000);
         var watch = Stopwatch.StartNew();
         int step = 0;
-        double first = double.NaN, last = double.NaN, sum = 0;
+        double first = double.NaN, last = double.NaN, recent = double.NaN, sum = 0;
         int count = 0;
         bool Finished() => (options.MaxSteps is { } s && step >= s) || (options.MaxTime is { } t && watch.Elapsed >= t);
         // Progress through whichever budget ends first.
@@ -104,7 +106,8 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
             count++;
             if (step % options.LogEvery == 0 || Finished())
             {
-                log.Write($"step {step} loss {sum / count:F5} lr {optimizer.ParamGroups.First().LearningRate:G3} {step / watch.Elapsed.TotalSeconds:F2} steps/s elapsed {watch.Elapsed:hh\\:mm\\:ss}");
+                recent = sum / count;
+                log.Write($"step {step} loss {recent:F5} lr {optimizer.ParamGroups.First().LearningRate:G3} {step / watch.Elapsed.TotalSeconds:F2} steps/s elapsed {watch.Elapsed:hh\\:mm\\:ss}");
                 sum = 0;
                 count = 0;
             }
@@ -118,7 +121,10 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
             ["flexidit.convert.loss"] = options.Loss.ToString(),
             ["flexidit.convert.data_free"] = options.DataFree.ToString(),
         });
-        log.Write($"wrote {options.Output} after {step} steps ({watch.Elapsed:hh\\:mm\\:ss}); loss {first:F5} → {last:F5}");
+        // The last line is the conversion's summary: the model card quotes it.
+        log.Write($"wrote {Path.GetRelativePath(Environment.CurrentDirectory, options.Output)} after {step} steps at batch {options.BatchSize} in {watch.Elapsed:hh\\:mm\\:ss} " +
+            $"({options.Loss.ToString().ToLowerInvariant()} loss{(options.DataFree ? ", data-free" : "")}, lr {options.LearningRate:G3}" +
+            $"{(options.CooldownFraction > 0 ? $" cooled down over the last {options.CooldownFraction:P0}" : "")}), loss {first:F4} → {recent:F4}");
         return new ConvertResult(step, first, last, watch.Elapsed, options.Output);
     }
 

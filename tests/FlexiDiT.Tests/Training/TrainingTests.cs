@@ -34,6 +34,9 @@ public sealed class TrainingTests : IDisposable
         Assert.Equal(first.FirstLoss, second.FirstLoss);
         Assert.True(second.FinalLoss < 0.6 * second.FirstLoss, $"loss {second.FirstLoss:F3} → {second.FinalLoss:F3}");
         Assert.Contains("resumed at step 20", File.ReadAllText(Path.Combine(dir, "train.log")));
+        // The log ends with the summary the model card quotes.
+        Assert.StartsWith("finished at step 40 after ", TrainingLog.LastEntry(Path.Combine(dir, "train.log")));
+        Assert.Contains("steps/s at batch 8), loss ", TrainingLog.LastEntry(Path.Combine(dir, "train.log")));
         // The EMA checkpoint is an official-format DiT.
         using (var ema = DiTCheckpoint.Load(first.EmaCheckpoint)) Assert.Equal(Tiny.HiddenSize, ema.Config.HiddenSize);
 
@@ -43,6 +46,15 @@ public sealed class TrainingTests : IDisposable
         var third = new DiTTrainer(options with { MaxSteps = 45 }, TextWriter.Null).Run();
         Assert.Equal(45, third.Steps);
         Assert.Contains("AdamW state not found", File.ReadAllText(Path.Combine(dir, "train.log")));
+    }
+
+    [Fact]
+    public void A_missing_or_empty_log_has_no_summary_and_says_so()
+    {
+        string missing = Path.Combine(dir, "nothing.log"), empty = Path.Combine(dir, "empty.log");
+        Assert.Contains("No log at", Assert.Throws<FileNotFoundException>(() => TrainingLog.LastEntry(missing)).Message);
+        File.WriteAllText(empty, "\n");
+        Assert.Contains("is empty", Assert.Throws<InvalidDataException>(() => TrainingLog.LastEntry(empty)).Message);
     }
 
     [Fact]
@@ -114,6 +126,8 @@ public sealed class TrainingTests : IDisposable
         };
         var result = new FlexiConverter(options, TextWriter.Null).Run();
         Assert.True(result.FinalLoss < 0.8 * result.FirstLoss, $"guided distillation loss {result.FirstLoss:F4} → {result.FinalLoss:F4}");
+        Assert.Contains("after 40 steps at batch 4 in ", TrainingLog.LastEntry(output + ".log"));
+        Assert.Contains("(guided loss, lr 0.003), loss ", TrainingLog.LastEntry(output + ".log"));
 
         AssertOriginalPatchSizeIsTheBase(basePath, null, output);
     }
