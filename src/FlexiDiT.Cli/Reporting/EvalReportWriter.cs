@@ -21,16 +21,19 @@ internal static class EvalReportWriter
         var s = new StringBuilder();
         s.AppendLine($"Model `{table.Model}`, {table.ImagesPerPlan} images per plan (same classes and seeds in every plan), {table.MeasuredOn}.");
         s.AppendLine();
-        s.AppendLine("| plan | schedule | FLOPs/image | FLOPs vs full | FD ↓ | class acc. (classifier) | shape acc. | colour acc. (detector) | colour acc. (classifier) | ms/image | time vs full |");
-        s.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        s.AppendLine("| plan | schedule | FLOPs/image | FLOPs vs full | FD ↓ | class acc. (classifier) | class vs full, paired (95 % CI) | shape acc. | colour acc. (detector) | colour acc. (classifier) | ms/image | time vs full |");
+        s.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         double fullMs = table.Plans.FirstOrDefault(p => p.Name == "full")?.MsPerImage ?? table.Plans[0].MsPerImage;
         foreach (var p in table.Plans)
         {
             s.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {p.Name} | {p.Description} | {p.FlopsPerImage / 1e9:F2} G | {p.FlopsFraction:P1} | {p.FrechetDistance:F3} | {p.ClassAccuracy:P1} | {p.ShapeAccuracy:P1} | {p.ColorAccuracy:P1} | {p.ClassifierColorAccuracy:P1} | {p.MsPerImage:F0} | {p.MsPerImage / fullMs:P1} |"));
+                $"| {p.Name} | {p.Description} | {p.FlopsPerImage / 1e9:F2} G | {p.FlopsFraction:P1} | {p.FrechetDistance:F3} | {p.ClassAccuracy:P1} | {VersusFull(p)} | {p.ShapeAccuracy:P1} | {p.ColorAccuracy:P1} | {p.ClassifierColorAccuracy:P1} | {p.MsPerImage:F0} | {p.MsPerImage / fullMs:P1} |"));
         }
         return s.ToString();
     }
+
+    // Full compute itself and tables without per-image hits show a dash.
+    private static string VersusFull(PlanResult p) => p.ClassVsFull is { } d && p.Name != "full" ? d.Describe() : "–";
 
     public static void WritePlot(PlanTable table, string path)
     {

@@ -60,6 +60,7 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
             ShapeAccuracy = scores.Shape,
             ColorAccuracy = scores.DetectorColor,
             ClassifierColorAccuracy = scores.ClassifierColor,
+            ClassHits = PairedDifference.Encode(scores.ClassHits),
             MsPerImage = watch.Elapsed.TotalMilliseconds / imagesPerPlan,
         };
         log?.WriteLine($"{spec.Name,-16} {row.FlopsFraction,6:P0} FLOPs  FD {row.FrechetDistance,7:F3}  class {row.ClassAccuracy,6:P1}  colour {row.ColorAccuracy,6:P1}  {row.MsPerImage,7:F0} ms/img");
@@ -80,7 +81,7 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
     }
 
     /// <summary>Scores images against the classes they were asked for.</summary>
-    public (double Frechet, double Class, double Shape, double ClassifierColor, double DetectorColor) Score(Tensor samples, long[] wanted)
+    public (double Frechet, double Class, double Shape, double ClassifierColor, double DetectorColor, bool[] ClassHits) Score(Tensor samples, long[] wanted)
     {
         int palette = ShapeColor.Palette.Count;
         long[] predicted = classifier.Predict(samples);
@@ -91,15 +92,16 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
         double frechet = FrechetDistance.Compute(m, c, mean, covariance);
         float[] pixels = samples.contiguous().data<float>().ToArray();
         int size = (int)samples.shape[2], stride = 3 * size * size;
-        int n = wanted.Length, classOk = 0, shapeOk = 0, colorOk = 0, detectorOk = 0;
+        int n = wanted.Length, shapeOk = 0, colorOk = 0, detectorOk = 0;
+        var classHits = new bool[n];
         for (int i = 0; i < n; i++)
         {
-            if (predicted[i] == wanted[i]) classOk++;
+            classHits[i] = predicted[i] == wanted[i];
             if (predicted[i] / palette == wanted[i] / palette) shapeOk++;
             if (predicted[i] % palette == wanted[i] % palette) colorOk++;
             if (ColorDetector.Detect(pixels[(i * stride)..((i + 1) * stride)], size) == wanted[i] % palette) detectorOk++;
         }
-        return (frechet, classOk / (double)n, shapeOk / (double)n, colorOk / (double)n, detectorOk / (double)n);
+        return (frechet, classHits.Count(h => h) / (double)n, shapeOk / (double)n, colorOk / (double)n, detectorOk / (double)n, classHits);
     }
 
     /// <summary>Feature statistics of real Shapes images (a held-out seed), computed once.</summary>

@@ -35,6 +35,10 @@ public sealed record PlanResult
     [JsonPropertyName("colorAccuracy")] public double? ColorAccuracy { get; init; }
     /// <summary>Fraction whose colour the classifier confirms.</summary>
     [JsonPropertyName("classifierColorAccuracy")] public double? ClassifierColorAccuracy { get; init; }
+    /// <summary>Per image, in sampling order, whether the classifier confirms the class ('1') or not ('0').</summary>
+    [JsonPropertyName("classHits")] public string? ClassHits { get; init; }
+    /// <summary>Class accuracy relative to full compute on the same images, with its 95 % interval (null: no full plan in the run).</summary>
+    [JsonPropertyName("classVsFull")] public PairedDifference? ClassVsFull { get; init; }
     /// <summary>Wall milliseconds per image, measured in this run.</summary>
     [JsonPropertyName("msPerImage")] public double MsPerImage { get; init; }
 }
@@ -50,4 +54,17 @@ public sealed record PlanTable
     [JsonPropertyName("measuredOn")] public string MeasuredOn { get; init; } = "";
     /// <summary>The rows.</summary>
     [JsonPropertyName("plans")] public required IReadOnlyList<PlanResult> Plans { get; init; }
+
+    /// <summary>
+    /// The table with every row's class accuracy compared with full compute's on the same images
+    /// (<see cref="PlanResult.ClassVsFull"/>); unchanged when there is no <c>full</c> row with per-image hits.
+    /// </summary>
+    public PlanTable WithClassVsFull()
+    {
+        if (Plans.FirstOrDefault(p => p.Name == "full")?.ClassHits is not { } full) return this;
+        return this with
+        {
+            Plans = Plans.Select(p => p.ClassHits is { } hits && hits.Length == full.Length ? p with { ClassVsFull = PairedDifference.Of(hits, full) } : p).ToList(),
+        };
+    }
 }
