@@ -99,6 +99,12 @@ public sealed class CliTests : IDisposable
         Assert.Equal(1.0, plans[0].GetProperty("flopsFraction").GetDouble(), 6);
         Assert.InRange(plans[1].GetProperty("flopsFraction").GetDouble(), 0.2, 0.6);
         Assert.All(plans, p => Assert.InRange(p.GetProperty("classAccuracy").GetDouble(), 0, 1));
+        // Per-image hits, and each plan paired with full compute on the same images.
+        Assert.All(plans, p => Assert.Equal(4, p.GetProperty("classHits").GetString()!.Length));
+        Assert.Equal(0.0, plans[0].GetProperty("classVsFull").GetProperty("difference").GetDouble());
+        var versusFull = plans[1].GetProperty("classVsFull");
+        Assert.InRange(versusFull.GetProperty("difference").GetDouble(), versusFull.GetProperty("low").GetDouble(), versusFull.GetProperty("high").GetDouble());
+        Assert.Contains("class vs full, paired (95 % CI)", File.ReadAllText(Path.Combine(dir, "ev", "plans.md")));
         foreach (string f in new[] { "plans.json", "plans.md", "plot.png", "grid-full.png", "grid-weak50-g0-wg.png" })
             Assert.True(File.Exists(Path.Combine(dir, "ev", f)), f);
     }
