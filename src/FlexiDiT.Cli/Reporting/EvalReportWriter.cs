@@ -29,6 +29,18 @@ internal static class EvalReportWriter
             s.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {p.Name} | {p.Description} | {p.FlopsPerImage / 1e9:F2} G | {p.FlopsFraction:P1} | {p.FrechetDistance:F3} | {p.ClassAccuracy:P1} | {VersusFull(p)} | {p.ShapeAccuracy:P1} | {p.ColorAccuracy:P1} | {p.ClassifierColorAccuracy:P1} | {p.MsPerImage:F0} | {p.MsPerImage / fullMs:P1} |"));
         }
+        var shapes = table.Plans.Where(p => p.ClassAccuracyByShape is not null).SelectMany(p => p.ClassAccuracyByShape!.Keys).Distinct().ToList();
+        if (shapes.Count > 0)
+        {
+            s.AppendLine();
+            s.AppendLine("Class accuracy by the shape asked for:");
+            s.AppendLine();
+            s.AppendLine($"| plan | {string.Join(" | ", shapes)} |");
+            s.AppendLine($"| --- |{string.Concat(shapes.Select(_ => " ---: |"))}");
+            foreach (var p in table.Plans.Where(p => p.ClassAccuracyByShape is not null))
+                s.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {p.Name} | {string.Join(" | ", shapes.Select(k => p.ClassAccuracyByShape!.TryGetValue(k, out double a) ? a.ToString("P1", CultureInfo.InvariantCulture) : "–"))} |"));
+        }
         return s.ToString();
     }
 

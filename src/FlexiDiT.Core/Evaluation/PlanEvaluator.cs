@@ -61,11 +61,18 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
             ColorAccuracy = scores.DetectorColor,
             ClassifierColorAccuracy = scores.ClassifierColor,
             ClassHits = PairedDifference.Encode(scores.ClassHits),
+            ClassAccuracyByShape = ByShape(wanted, scores.ClassHits),
             MsPerImage = watch.Elapsed.TotalMilliseconds / imagesPerPlan,
         };
         log?.WriteLine($"{spec.Name,-16} {row.FlopsFraction,6:P0} FLOPs  FD {row.FrechetDistance,7:F3}  class {row.ClassAccuracy,6:P1}  colour {row.ColorAccuracy,6:P1}  {row.MsPerImage,7:F0} ms/img");
         return (row, samples);
     }
+
+    private static Dictionary<string, double> ByShape(long[] wanted, bool[] hits) =>
+        Enumerable.Range(0, wanted.Length)
+            .GroupBy(i => (ShapeKind)(wanted[i] / ShapeColor.Palette.Count))
+            .OrderBy(g => g.Key)
+            .ToDictionary(g => g.Key.ToString().ToLowerInvariant(), g => g.Count(i => hits[i]) / (double)g.Count());
 
     // The first forwards at each patch size and batch pay one-off allocation and kernel selection costs;
     // run them untimed so the first plan's wall time is comparable with the others.

@@ -35,6 +35,8 @@ public sealed record PlanResult
     [JsonPropertyName("colorAccuracy")] public double? ColorAccuracy { get; init; }
     /// <summary>Fraction whose colour the classifier confirms.</summary>
     [JsonPropertyName("classifierColorAccuracy")] public double? ClassifierColorAccuracy { get; init; }
+    /// <summary>Class accuracy (classifier) among the images asked for each shape ("circle" → 0.98, ...): where a model fails.</summary>
+    [JsonPropertyName("classAccuracyByShape")] public IReadOnlyDictionary<string, double>? ClassAccuracyByShape { get; init; }
     /// <summary>Per image, in sampling order, whether the classifier confirms the class ('1') or not ('0').</summary>
     [JsonPropertyName("classHits")] public string? ClassHits { get; init; }
     /// <summary>Class accuracy relative to full compute on the same images, with its 95 % interval (null: no full plan in the run).</summary>

@@ -105,6 +105,8 @@ public sealed class CliTests : IDisposable
         var versusFull = plans[1].GetProperty("classVsFull");
         Assert.InRange(versusFull.GetProperty("difference").GetDouble(), versusFull.GetProperty("low").GetDouble(), versusFull.GetProperty("high").GetDouble());
         Assert.Contains("class vs full, paired (95 % CI)", File.ReadAllText(Path.Combine(dir, "ev", "plans.md")));
+        // Four images ask for classes 0–3: circles in four colours, so the by-shape breakdown has circles only.
+        Assert.Equal(["circle"], plans[0].GetProperty("classAccuracyByShape").EnumerateObject().Select(e => e.Name));
         foreach (string f in new[] { "plans.json", "plans.md", "plot.png", "grid-full.png", "grid-weak50-g0-wg.png" })
             Assert.True(File.Exists(Path.Combine(dir, "ev", f)), f);
     }
