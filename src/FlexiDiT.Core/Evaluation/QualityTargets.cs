@@ -64,12 +64,14 @@ public sealed record QualityTargets
                 && p.FrechetDistance <= full.FrechetDistance * FrechetRatio && p.ClassVsFull is { High: >= 0 }
                 && p.ColorAccuracy >= full.ColorAccuracy - AccuracyMargin - 1e-9)
             .OrderBy(p => p.FlopsPerImage).FirstOrDefault();
+        int pairedCandidates = table.Plans.Count(p => p.Name != full.Name && p.FlopsFraction <= MatchFlopsFraction
+            && p.FrechetDistance <= full.FrechetDistance * FrechetRatio && p.ClassVsFull is not null);
         var cheap = BestCheap(table, full);
         double? TimeRatio(PlanResult? p) => p is null || p.FlopsFraction >= 1 ? null : (1 - p.MsPerImage / full.MsPerImage) / (1 - p.FlopsFraction);
         return new TargetCheck(
             full.ClassAccuracy >= FullClassAccuracy, full.ColorAccuracy >= FullColorAccuracy,
             matching, TimeRatio(matching), TimeRatio(matching) >= TimeToFlopsSaving,
-            cheap, cheap is not null && Matches(cheap, full), notWorse, this);
+            cheap, cheap is not null && Matches(cheap, full), notWorse, pairedCandidates, this);
     }
 }
 
@@ -85,9 +87,10 @@ public sealed record QualityTargets
 /// Informational, not a target: the cheapest plan under the FLOPs bound within the FD ratio and colour margin whose class
 /// accuracy is not significantly below full compute's (<see cref="PlanResult.ClassVsFull"/>'s interval reaches zero).
 /// </param>
+/// <param name="PairedCandidates">How many plans under the FLOPs bound and within the FD ratio had a paired comparison.</param>
 /// <param name="Targets">The targets checked.</param>
 public sealed record TargetCheck(bool FullClassMet, bool FullColorMet, PlanResult? Matching, double? TimeToFlopsSaving, bool TimeMet,
-    PlanResult? BestCheap, bool BestCheapMatches, PlanResult? NotSignificantlyWorse, QualityTargets Targets)
+    PlanResult? BestCheap, bool BestCheapMatches, PlanResult? NotSignificantlyWorse, int PairedCandidates, QualityTargets Targets)
 {
     /// <summary>Every target met.</summary>
     public bool AllMet => FullClassMet && FullColorMet && Matching is not null && TimeMet;
@@ -111,7 +114,9 @@ public sealed record TargetCheck(bool FullClassMet, bool FullColorMet, PlanResul
                 : $"- No plan at ≤ {t.CheapFlopsFraction:P0} of the FLOPs in this table.",
             NotSignificantlyWorse is { ClassVsFull: { } d } w
                 ? $"- For the noise (not a target): the cheapest plan at ≤ {t.MatchFlopsFraction:P0} of the FLOPs within the FD and colour bounds whose class accuracy is not significantly below full compute's (paired 95 % interval reaches 0) is `{w.Name}` at {w.FlopsFraction:P1}: {d.Describe()}."
-                : $"- For the noise (not a target): every plan at ≤ {t.MatchFlopsFraction:P0} of the FLOPs within the FD bound is significantly below full compute's class accuracy (paired 95 % interval), or the table has no per-image hits.",
+                : PairedCandidates == 0
+                    ? $"- For the noise (not a target): no plan at ≤ {t.MatchFlopsFraction:P0} of the FLOPs within the FD bound has per-image hits to compare with full compute's."
+                    : $"- For the noise (not a target): all {PairedCandidates} plans at ≤ {t.MatchFlopsFraction:P0} of the FLOPs within the FD bound are significantly below full compute's class accuracy (paired 95 % interval).",
         };
         return string.Join(Environment.NewLine, lines);
     }

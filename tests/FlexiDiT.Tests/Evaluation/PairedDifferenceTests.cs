@@ -61,5 +61,11 @@ public sealed class PairedDifferenceTests
         var check = new QualityTargets().Check(table);
         Assert.Equal("noisy", check.NotSignificantlyWorse!.Name);
         Assert.Contains("`noisy` at 45.0 %: 0.0 pt [", check.Markdown());
+
+        // Without the noisy plan, the one cheap plan is significantly worse; without cheap plans, nothing is claimed.
+        var worse = new QualityTargets().Check(table with { Plans = table.Plans.Where(p => p.Name != "noisy").ToList() });
+        Assert.Contains("all 1 plans at ≤ 50 % of the FLOPs within the FD bound are significantly below", worse.Markdown());
+        var alone = new QualityTargets().Check(table with { Plans = [table.Plans[0]] });
+        Assert.Contains("no plan at ≤ 50 % of the FLOPs within the FD bound has per-image hits", alone.Markdown());
     }
 }
