@@ -60,18 +60,16 @@ public sealed record QualityTargets
         var matching = table.Plans.Where(p => p.Name != full.Name && p.FlopsFraction <= MatchFlopsFraction && Matches(p, full))
             .OrderBy(p => p.FlopsPerImage).FirstOrDefault();
         // The statistical reading of the margin: the paired interval of the class difference reaches zero.
-        var notWorse = table.Plans.Where(p => p.Name != full.Name && p.FlopsFraction <= MatchFlopsFraction
-                && p.FrechetDistance <= full.FrechetDistance * FrechetRatio && p.ClassVsFull is { High: >= 0 }
-                && p.ColorAccuracy >= full.ColorAccuracy - AccuracyMargin - 1e-9)
+        var paired = table.Plans.Where(p => p.Name != full.Name && p.FlopsFraction <= MatchFlopsFraction
+            && p.FrechetDistance <= full.FrechetDistance * FrechetRatio && p.ClassVsFull is not null).ToList();
+        var notWorse = paired.Where(p => p.ClassVsFull!.High >= 0 && p.ColorAccuracy >= full.ColorAccuracy - AccuracyMargin - 1e-9)
             .OrderBy(p => p.FlopsPerImage).FirstOrDefault();
-        int pairedCandidates = table.Plans.Count(p => p.Name != full.Name && p.FlopsFraction <= MatchFlopsFraction
-            && p.FrechetDistance <= full.FrechetDistance * FrechetRatio && p.ClassVsFull is not null);
         var cheap = BestCheap(table, full);
         double? TimeRatio(PlanResult? p) => p is null || p.FlopsFraction >= 1 ? null : (1 - p.MsPerImage / full.MsPerImage) / (1 - p.FlopsFraction);
         return new TargetCheck(
             full.ClassAccuracy >= FullClassAccuracy, full.ColorAccuracy >= FullColorAccuracy,
             matching, TimeRatio(matching), TimeRatio(matching) >= TimeToFlopsSaving,
-            cheap, cheap is not null && Matches(cheap, full), notWorse, pairedCandidates, this);
+            cheap, cheap is not null && Matches(cheap, full), notWorse, paired.Count, this);
     }
 }
 
