@@ -206,7 +206,7 @@ public sealed partial class FlexiDiTModel
             Description = spec.Describe(),
             Steps = plan.Steps.Count,
             WeakSteps = plan.WeakConditionalSteps(Config.PatchSize),
-            Forwards = PackPlans.Forwards(plan),
+            Forwards = plan.ForwardsByPatch(),
             FlopsPerImage = flops,
             FlopsFraction = flops / PlanTable.FullCompute.FlopsPerImage,
 

@@ -184,8 +184,7 @@ public sealed class TinyFlexiDiTPack : IDisposable
                     spec,
                     steps = plan.Steps.Count,
                     weakSteps = plan.WeakConditionalSteps(Config.PatchSize),
-                    forwards = plan.Steps.SelectMany(s => new[] { s.CondPatch, s.GuidancePatch })
-                        .GroupBy(p => p).ToDictionary(g => g.Key.ToString(CultureInfo.InvariantCulture), g => g.Count()),
+                    forwards = plan.ForwardsByPatch().ToDictionary(p => p.Key.ToString(CultureInfo.InvariantCulture), p => p.Value),
                     flopsPerImage = (double)flops,
                     flopsFraction = flops / (double)full,
                     frechetDistance = Quality[spec.Name].Fd,

@@ -19,11 +19,12 @@ internal static class ConvertCommand
         var dataFree = new Option<bool>("--data-free") { Description = "Distil on the teacher's own sampling trajectories (no data set)" };
         var steps = new Option<int?>("--steps") { Description = "Fine-tuning steps (0: initialisation only)" };
         var minutes = new Option<double?>("--minutes") { Description = "Fine-tuning time limit" };
+        var minTimestep = new Option<int>("--min-timestep") { Description = "Train the weak size only at timesteps ≥ this (of 1000): weak-first plans never run it on the least noisy steps" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 32, Description = "Images per step" };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 5e-4, Description = "AdamW learning rate" };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1, Description = "Seed" };
         var command = new Command("convert", "Convert a DiT into a FlexiDiT (PI-resize initialisation + distillation fine-tuning of the weak patch size)")
-        { from, config, weak, output, rank, loss, guidance, cooldown, dataFree, steps, minutes, batch, lr, seed };
+        { from, config, weak, output, rank, loss, guidance, cooldown, dataFree, minTimestep, steps, minutes, batch, lr, seed };
         command.SetAction((parse, cancellationToken) =>
         {
             var options = new ConvertOptions
@@ -39,6 +40,7 @@ internal static class ConvertCommand
                 DataFree = parse.GetValue(dataFree),
                 MaxSteps = parse.GetValue(steps),
                 MaxTime = parse.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : null,
+                MinTimestep = parse.GetValue(minTimestep),
                 BatchSize = parse.GetValue(batch),
                 LearningRate = parse.GetValue(lr),
                 Seed = parse.GetValue(seed),

@@ -43,8 +43,7 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
         long[] wanted = Enumerable.Range(0, imagesPerPlan).Select(i => (long)(i % config.NumClasses)).ToArray();
         var scores = Score(samples, wanted);
         double flopsPerImage = flops / (double)imagesPerPlan;
-        var forwards = plan.Steps.SelectMany(s => plan.UsesGuidance ? new[] { s.CondPatch, s.GuidancePatch } : [s.CondPatch])
-            .GroupBy(p => p).ToDictionary(g => g.Key.ToString(), g => g.Count());
+        var forwards = plan.ForwardsByPatch().ToDictionary(p => p.Key.ToString(), p => p.Value);
         var row = new PlanResult
         {
             Name = spec.Name,

@@ -4,7 +4,8 @@ namespace FlexiDiT.Evaluation;
 
 /// <summary>
 /// The plans <c>flexidit eval</c> measures: full compute; weak-first at several T_weak with and without
-/// the weak-conditional guidance trick; fewer steps (DDPM and DDIM); and their combinations.
+/// the weak-conditional guidance trick; the paper's x/y schedules with a weak unconditional branch; guidance
+/// skipped on the last steps (<c>-ugN</c>); fewer steps (DDPM and DDIM); and their combinations.
 /// </summary>
 public static class PlanSweep
 {
@@ -15,8 +16,8 @@ public static class PlanSweep
     public static IReadOnlyList<PlanSpec> Default(int steps = 50, double guidance = 4.0, bool clipDenoised = true)
     {
         string n = steps.ToString(), half = (steps / 2).ToString();
-        PlanSpec P(string name, string respacing, int? x, int? y, bool weakGuidance = false, SolverKind solver = SolverKind.Ddpm) =>
-            new() { Name = name, Respacing = respacing, PowerfulCondSteps = x, PowerfulGuidanceSteps = y, WeakGuidance = weakGuidance, Solver = solver, GuidanceScale = guidance, ClipDenoised = clipDenoised };
+        PlanSpec P(string name, string respacing, int? x, int? y, bool weakGuidance = false, SolverKind solver = SolverKind.Ddpm, int unguidedLast = 0) =>
+            new() { Name = name, Respacing = respacing, PowerfulCondSteps = x, PowerfulGuidanceSteps = y, WeakGuidance = weakGuidance, Solver = solver, GuidanceScale = guidance, ClipDenoised = clipDenoised, UnguidedLastSteps = unguidedLast };
         int Pct(double fraction) => (int)Math.Round(steps * fraction);
         int HalfPct(double fraction) => (int)Math.Round(steps / 2 * fraction);
         return
@@ -29,6 +30,10 @@ public static class PlanSweep
             P("weak50-g0-wg", n, Pct(0.5), 0, weakGuidance: true),
             P("weak30-g0-wg", n, Pct(0.7), 0, weakGuidance: true),
             P("weak70-g0-wg", n, Pct(0.3), 0, weakGuidance: true),
+            P("weak30-g0", n, Pct(0.7), 0),
+            P("weak40-g10", n, Pct(0.6), Pct(0.1)),
+            P("full-ug10", n, null, null, unguidedLast: Pct(0.1)),
+            P("full-ug30", n, null, null, unguidedLast: Pct(0.3)),
             P("steps-half", half, null, null),
             P("ddim-half", half, null, null, solver: SolverKind.Ddim),
             P("steps-half-weak30", half, HalfPct(0.7), HalfPct(0.7)),

@@ -16,7 +16,8 @@ public enum SolverKind
 /// <param name="GuidancePatch">Patch size of the guidance signal (the unconditional, or the weak conditional, prediction).</param>
 /// <param name="GuidanceIsWeakConditional">The guidance signal is the weak model's conditional prediction
 /// ε(c; weak) instead of the unconditional ε(∅): ε(c; weak) + s·[ε(c; powerful) − ε(c; weak)].</param>
-public sealed record StepCompute(int CondPatch, int GuidancePatch, bool GuidanceIsWeakConditional = false);
+/// <param name="Guided">Whether this step is guided at all (in a guided plan); an unguided step runs the conditional branch only.</param>
+public sealed record StepCompute(int CondPatch, int GuidancePatch, bool GuidanceIsWeakConditional = false, bool Guided = true);
 
 /// <summary>
 /// A compute plan: the solver, the respacing (number of steps), the guidance, and for every step which
@@ -43,20 +44,31 @@ public sealed record ComputePlan
 
     /// <summary>Whether the plan uses classifier-free guidance.</summary>
     public bool UsesGuidance => GuidanceScale > 1.0;
+    /// <summary>Whether <paramref name="step"/> runs the guidance branch.</summary>
+    public bool IsGuided(StepCompute step) => UsesGuidance && step.Guided;
+    /// <summary>The patch sizes of the forwards one image needs at <paramref name="step"/>: the conditional, then the guidance branch if guided.</summary>
+    public IEnumerable<int> ForwardPatches(StepCompute step) => IsGuided(step) ? [step.CondPatch, step.GuidancePatch] : [step.CondPatch];
+    /// <summary>Single-image forwards at each patch size over the whole plan (the plan table's convention).</summary>
+    public IReadOnlyDictionary<int, int> ForwardsByPatch() =>
+        Steps.SelectMany(ForwardPatches).GroupBy(p => p).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count()).AsReadOnly();
     /// <summary>Steps whose conditional branch is weak (larger than the powerful patch size).</summary>
     public int WeakConditionalSteps(int powerfulPatch) => Steps.Count(s => s.CondPatch != powerfulPatch);
 
     /// <summary>
     /// The paper's x/y schedule: the powerful patch runs the last <paramref name="powerfulCondSteps"/>
     /// conditional and the last <paramref name="powerfulGuidanceSteps"/> guidance steps; earlier ones run weak.
+    /// The last <paramref name="unguidedLastSteps"/> steps skip guidance and its forward (a guidance interval;
+    /// it pays off only on models whose class is settled before those steps).
     /// </summary>
     public static ComputePlan WeakFirst(string name, string respacing, int powerfulPatch, int weakPatch,
         int powerfulCondSteps, int powerfulGuidanceSteps, double guidanceScale, bool weakGuidance = false,
-        SolverKind solver = SolverKind.Ddpm, bool clipDenoised = false)
+        SolverKind solver = SolverKind.Ddpm, bool clipDenoised = false, int unguidedLastSteps = 0)
     {
         int n = Diffusion.Respacing.Timesteps(GaussianDiffusion.TrainingTimesteps, respacing).Length;
         if (powerfulCondSteps < 0 || powerfulCondSteps > n || powerfulGuidanceSteps < 0 || powerfulGuidanceSteps > n)
             throw new ArgumentException($"Plan '{name}': powerful steps {powerfulCondSteps}/{powerfulGuidanceSteps} must lie in [0, {n}].");
+        if (unguidedLastSteps < 0 || unguidedLastSteps > n)
+            throw new ArgumentException($"Plan '{name}': unguided last steps {unguidedLastSteps} must lie in [0, {n}].");
         var steps = new StepCompute[n];
         for (int i = 0; i < n; i++)
         {
@@ -64,7 +76,7 @@ public sealed record ComputePlan
             int cond = remaining <= powerfulCondSteps ? powerfulPatch : weakPatch;
             int guide = remaining <= powerfulGuidanceSteps ? powerfulPatch : weakPatch;
             bool weakConditional = weakGuidance && cond == powerfulPatch && guide != powerfulPatch;
-            steps[i] = new StepCompute(cond, guide, weakConditional);
+            steps[i] = new StepCompute(cond, guide, weakConditional, Guided: remaining > unguidedLastSteps);
         }
         return new ComputePlan { Name = name, Respacing = respacing, Solver = solver, GuidanceScale = guidanceScale, ClipDenoised = clipDenoised, Steps = steps };
     }

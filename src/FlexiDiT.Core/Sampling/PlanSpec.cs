@@ -28,6 +28,11 @@ public sealed record PlanSpec
     /// <summary>Guide only the first three channels (the official DiT quirk).</summary>
     [JsonPropertyName("guideFirstThreeChannelsOnly")] public bool GuideFirstThreeChannelsOnly { get; init; }
 
+    /// <summary>The last steps run without guidance, conditional branch only (0: every step guided): a guidance
+    /// interval in the sense of Kynkäänniemi et al. 2024, which saves those steps' guidance forwards where the
+    /// class is already settled (on the Shapes model it is not at t ≈ 300: measure before using it).</summary>
+    [JsonPropertyName("unguidedLastSteps")] public int UnguidedLastSteps { get; init; }
+
     /// <summary>Clamp the predicted x₀ to [-1, 1] at every step: right for pixel-space models, whose data lies there
     /// (the official DiT samples latents without it).</summary>
     [JsonPropertyName("clipDenoised")] public bool ClipDenoised { get; init; }
@@ -40,7 +45,7 @@ public sealed record PlanSpec
 
     /// <summary>A one-line description.</summary>
     public string Describe() =>
-        $"{Steps} {Solver.ToString().ToUpperInvariant()} steps, powerful {Schedule}{(WeakGuidance ? " + weak-cond guidance" : "")}, cfg {GuidanceScale}{(ClipDenoised ? ", x0 clipped" : "")}";
+        $"{Steps} {Solver.ToString().ToUpperInvariant()} steps, powerful {Schedule}{(WeakGuidance ? " + weak-cond guidance" : "")}, cfg {GuidanceScale}{(UnguidedLastSteps > 0 ? $" (last {UnguidedLastSteps} unguided)" : "")}{(ClipDenoised ? ", x0 clipped" : "")}";
 
     /// <summary>The plan for a model (the weak patch is the model's first flexible size).</summary>
     public ComputePlan Build(DiTConfig config)
@@ -51,7 +56,7 @@ public sealed record PlanSpec
         if (needsWeak && config.FlexiPatchSizes.Length == 0)
             throw new ArgumentException($"Plan '{Name}' runs weak steps, but the model is a plain DiT with only patch size {config.PatchSize}; convert it with 'flexidit convert' first.");
         int weak = needsWeak ? config.FlexiPatchSizes[0] : config.PatchSize;
-        var plan = ComputePlan.WeakFirst(Name, Respacing, config.PatchSize, weak, x, y, GuidanceScale, WeakGuidance, Solver);
+        var plan = ComputePlan.WeakFirst(Name, Respacing, config.PatchSize, weak, x, y, GuidanceScale, WeakGuidance, Solver, unguidedLastSteps: UnguidedLastSteps);
         return plan with { GuideFirstThreeChannelsOnly = GuideFirstThreeChannelsOnly, ClipDenoised = ClipDenoised };
     }
 }

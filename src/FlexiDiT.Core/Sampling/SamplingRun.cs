@@ -32,7 +32,7 @@ public sealed class SamplingRun : IDisposable
             if (label < 0 || label >= config.NumClasses)
                 throw new ArgumentOutOfRangeException(nameof(classLabels), $"Class {label} is outside the model's 0..{config.NumClasses - 1}.");
         }
-        if (plan.UsesGuidance && !config.HasNullClass && plan.Steps.Any(s => !s.GuidanceIsWeakConditional))
+        if (!config.HasNullClass && plan.Steps.Any(s => plan.IsGuided(s) && !s.GuidanceIsWeakConditional))
             throw new ArgumentException($"Plan '{plan.Name}' uses classifier-free guidance but the model has no null class; use a guidance scale of 1.");
         foreach (int p in plan.Steps.SelectMany(s => new[] { s.CondPatch, s.GuidancePatch }).Distinct())
         {
@@ -79,7 +79,7 @@ public sealed class SamplingRun : IDisposable
         var step = Plan.Steps[StepsDone];
         var t = diffusion.ModelTimesteps(Indices, x.device);
         var cond = new ForwardRequest(x, t, labels, step.CondPatch);
-        if (!Plan.UsesGuidance) return [cond];
+        if (!Plan.IsGuided(step)) return [cond];
         return [cond, new ForwardRequest(x, t, step.GuidanceIsWeakConditional ? labels : guidanceLabels, step.GuidancePatch)];
     }
 
@@ -87,11 +87,10 @@ public sealed class SamplingRun : IDisposable
     public void Complete(IReadOnlyList<Tensor> outputs)
     {
         var step = Plan.Steps[StepsDone];
-        FlopsSpent += FlopCounter.Flops(config, step.CondPatch, Count);
+        FlopsSpent += Plan.ForwardPatches(step).Sum(p => FlopCounter.Flops(config, p, Count));
         var output = outputs[0];
-        if (Plan.UsesGuidance)
+        if (Plan.IsGuided(step))
         {
-            FlopsSpent += FlopCounter.Flops(config, step.GuidancePatch, Count);
             output = Guidance.Combine(outputs[0], outputs[1], Plan.GuidanceScale, Plan.GuideFirstThreeChannelsOnly ? 3 : config.InChannels);
         }
         var shape = x.shape;
@@ -112,7 +111,7 @@ public sealed class SamplingRun : IDisposable
 
     /// <summary>FLOPs of a whole plan for <paramref name="count"/> images.</summary>
     public static long PlanFlops(DiTConfig config, ComputePlan plan, int count) =>
-        plan.Steps.Sum(s => FlopCounter.Flops(config, s.CondPatch, count) + (plan.UsesGuidance ? FlopCounter.Flops(config, s.GuidancePatch, count) : 0));
+        plan.Steps.SelectMany(plan.ForwardPatches).Sum(p => FlopCounter.Flops(config, p, count));
 
     /// <inheritdoc />
     public void Dispose()

@@ -36,6 +36,11 @@ public sealed record ConvertOptions
     public bool DataFree { get; init; }
     /// <summary>Guidance scale of the <see cref="ConversionLoss.Guided"/> loss (the scale the pack's plans sample with).</summary>
     public double GuidanceScale { get; init; } = 4.0;
+    /// <summary>
+    /// Train the weak patch size only at timesteps ≥ this (of 1000). Weak-first sampling runs the weak size only on the
+    /// noisiest steps (a 40-step plan with 70 % weak steps never uses it below t ≈ 300), so lower timesteps waste its capacity.
+    /// </summary>
+    public int MinTimestep { get; init; }
     /// <summary>Images per step.</summary>
     public int BatchSize { get; init; } = 32;
     /// <summary>AdamW learning rate.</summary>

@@ -40,12 +40,13 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         var trainable = model.WeakParameters().ToList();
         foreach (var p in trainable) p.requires_grad = true;
         log.Write($"converting {options.BaseCheckpoint}: patch {config.PatchSize} + weak {options.WeakPatch}, LoRA rank {options.LoraRank}, " +
-            $"{trainable.Sum(p => p.numel()) / 1e3:F0} k trainable parameters, loss {options.Loss}{(options.DataFree ? ", data-free" : "")}");
+            $"{trainable.Sum(p => p.numel()) / 1e3:F0} k trainable parameters, loss {options.Loss}{(options.DataFree ? ", data-free" : "")}" +
+            $"{(options.MinTimestep > 0 ? $", timesteps {options.MinTimestep}–{GaussianDiffusion.TrainingTimesteps - 1}" : "")}");
 
         var optimizer = torch.optim.AdamW(trainable, lr: options.LearningRate, weight_decay: 0);
         var generator = new Generator((ulong)options.Seed);
         var diffusion = new GaussianDiffusion(null, config.LearnSigma ? VarianceKind.LearnedRange : VarianceKind.FixedLarge);
-        var inputs = options.DataFree ? new TeacherTrajectories(model, options.BatchSize, generator) : null;
+        var inputs = options.DataFree ? new TeacherTrajectories(model, options.BatchSize, generator, options.MinTimestep) : null;
         var data = new ShapesDataset(options.Seed + 1000);
         var watch = Stopwatch.StartNew();
         int step = 0;
@@ -72,7 +73,7 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
                 {
                     (xStart, labels, _) = data.Batch((long)step * options.BatchSize, options.BatchSize);
                     if (options.Loss != ConversionLoss.Guided) labels = model.LabelEmbedder.DropLabels(labels, generator);
-                    indices = torch.randint(0, GaussianDiffusion.TrainingTimesteps, [options.BatchSize], generator: generator).data<long>().ToArray();
+                    indices = torch.randint(options.MinTimestep, GaussianDiffusion.TrainingTimesteps, [options.BatchSize], generator: generator).data<long>().ToArray();
                     noise = torch.randn(xStart.shape, generator: generator);
                     xT = diffusion.QSample(xStart, indices, noise);
                     t = diffusion.ModelTimesteps(indices, xT.device);
@@ -124,7 +125,8 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         // The last line is the conversion's summary: the model card quotes it.
         log.Write($"wrote {Path.GetRelativePath(Environment.CurrentDirectory, options.Output)} after {step} steps at batch {options.BatchSize} in {watch.Elapsed:hh\\:mm\\:ss} " +
             $"({options.Loss.ToString().ToLowerInvariant()} loss{(options.DataFree ? ", data-free" : "")}, lr {options.LearningRate:G3}" +
-            $"{(options.CooldownFraction > 0 ? $" cooled down over the last {options.CooldownFraction:P0}" : "")}), loss {first:F4} → {recent:F4}");
+            $"{(options.CooldownFraction > 0 ? $" cooled down over the last {options.CooldownFraction:P0}" : "")}" +
+            $"{(options.MinTimestep > 0 ? $", timesteps ≥ {options.MinTimestep}" : "")}), loss {first:F4} → {recent:F4}");
         return new ConvertResult(step, first, last, watch.Elapsed, options.Output);
     }
 
@@ -144,6 +146,8 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
     // model (e.g. a published DiT-XL/2) is fine-tuned data-free, on its own samples.
     private void CheckTrainingInputs(DiTConfig config)
     {
+        if (options.MinTimestep < 0 || options.MinTimestep >= GaussianDiffusion.TrainingTimesteps)
+            throw new ArgumentOutOfRangeException(nameof(options.MinTimestep), options.MinTimestep, $"--min-timestep must lie in [0, {GaussianDiffusion.TrainingTimesteps - 1}].");
         bool shapesShaped = config.InChannels == 3 && config.InputSize == ShapesDataset.ImageSize;
         if (options.Loss != ConversionLoss.Distill && options.DataFree)
             throw new ArgumentException($"Data-free conversion supports --loss distill only (not {options.Loss.ToString().ToLowerInvariant()}).");
@@ -158,8 +162,9 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
     /// <summary>
     /// The teacher's own guided ancestral sampling trajectories: each call advances a batch of trajectories one
     /// step and returns the visited x_t, the step index, the labels and the teacher's (conditional) output there.
+    /// A trajectory restarts once it reaches timesteps below <paramref name="minTimestep"/>, where the weak size is not trained.
     /// </summary>
-    private sealed class TeacherTrajectories(DiT model, int batch, Generator generator)
+    private sealed class TeacherTrajectories(DiT model, int batch, Generator generator, int minTimestep)
     {
         private const string Respacing = "50";
         private const double GuidanceScale = 4.0;
@@ -172,7 +177,7 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         public (Tensor X, long[] Indices, Tensor Labels, Tensor Teacher) Next()
         {
             var config = model.Config;
-            if (run is null || run.IsDone)
+            if (run is null || run.IsDone || timestepMap[run.Plan.Steps.Count - 1 - run.StepsDone] < minTimestep)
             {
                 run?.Dispose();
                 labels = torch.randint(0, config.NumClasses, [batch], generator: generator).data<long>().ToArray();

@@ -79,22 +79,13 @@ internal sealed class PackPlans
                 Description = r.Spec.Describe(),
                 Steps = r.Plan.Steps.Count,
                 WeakSteps = r.Plan.WeakConditionalSteps(config.PatchSize),
-                Forwards = Forwards(r.Plan),
+                Forwards = r.Plan.ForwardsByPatch(),
                 FlopsPerImage = flops,
                 FlopsFraction = flops / fullFlops,
             };
         });
         return new PackPlans(new PlanTable(pack.Name, entries), specs);
     }
-
-    /// <summary>Single-image forwards per image at each patch size, counting both branches of guided steps (the plan table's convention).</summary>
-    public static IReadOnlyDictionary<int, int> Forwards(ComputePlan plan) =>
-        plan.Steps
-            .SelectMany(s => plan.UsesGuidance ? new[] { s.CondPatch, s.GuidancePatch } : [s.CondPatch])
-            .GroupBy(p => p)
-            .OrderBy(g => g.Key)
-            .ToDictionary(g => g.Key, g => g.Count())
-            .AsReadOnly();
 
     /// <summary>The model's config without loading its weights where the pack allows (a config file or embedded metadata).</summary>
     public static DiTConfig ReadConfig(ModelPack pack)

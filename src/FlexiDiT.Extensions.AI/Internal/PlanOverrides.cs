@@ -11,7 +11,8 @@ internal static class PlanOverrides
 
     /// <summary>
     /// The plan with another step count and/or guidance scale. A weak-first schedule keeps its shape: the powerful
-    /// steps at the end scale with the step count, so a 10/0 plan of 50 steps becomes 5/0 at 25 steps.
+    /// steps at the end, and the unguided steps at the end, scale with the step count, so a 10/0 plan of 50 steps
+    /// becomes 5/0 at 25 steps.
     /// </summary>
     public static PlanSpec Apply(PlanSpec spec, int? steps, double? guidance)
     {
@@ -24,7 +25,8 @@ internal static class PlanOverrides
         if (steps is { } n && n != spec.Steps)
         {
             int old = spec.Steps;
-            int? Scale(int? powerful) => powerful is { } p ? Math.Clamp((int)Math.Round(p * (double)n / old, MidpointRounding.AwayFromZero), 0, n) : null;
+            int ScaleCount(int count) => Math.Clamp((int)Math.Round(count * (double)n / old, MidpointRounding.AwayFromZero), 0, n);
+            int? Scale(int? powerful) => powerful is { } p ? ScaleCount(p) : null;
 
             // DDIM respacing keeps its integer stride ("ddimN"); section lists ("25,25") become one even section.
             var respacing = spec.Respacing.Trim().StartsWith("ddim", StringComparison.OrdinalIgnoreCase) ? $"ddim{n}" : $"{n}";
@@ -33,6 +35,7 @@ internal static class PlanOverrides
                 Respacing = respacing,
                 PowerfulCondSteps = Scale(spec.PowerfulCondSteps),
                 PowerfulGuidanceSteps = Scale(spec.PowerfulGuidanceSteps),
+                UnguidedLastSteps = ScaleCount(spec.UnguidedLastSteps),
             };
         }
 

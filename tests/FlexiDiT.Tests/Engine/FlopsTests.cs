@@ -47,4 +47,16 @@ public class FlopsTests
         // The weak conditional replaces the unconditional only where the conditional branch is powerful.
         Assert.Equal([false, false, false, false, false, false, false, true, true, false], plan.Steps.Select(s => s.GuidanceIsWeakConditional));
     }
+
+    [Fact]
+    public void Unguided_last_steps_run_the_conditional_branch_only()
+    {
+        var config = DiTConfig.Official("DiT-S/2") with { FlexiPatchSizes = [4] };
+        var plan = ComputePlan.WeakFirst("p", "10", 2, 4, powerfulCondSteps: 6, powerfulGuidanceSteps: 6, guidanceScale: 4, unguidedLastSteps: 3);
+        Assert.Equal([true, true, true, true, true, true, true, false, false, false], plan.Steps.Select(s => s.Guided));
+        Assert.Equal(new Dictionary<int, int> { [2] = 9, [4] = 8 }, plan.ForwardsByPatch());
+        long expected = 2 * (9 * FlopCounter.Flops(config, 2) + 8 * FlopCounter.Flops(config, 4));
+        Assert.Equal(expected, SamplingRun.PlanFlops(config, plan, 2));
+        Assert.Throws<ArgumentException>(() => ComputePlan.WeakFirst("p", "10", 2, 4, 6, 6, 4, unguidedLastSteps: 11));
+    }
 }

@@ -27,7 +27,9 @@ public sealed class GenerationEngineTests : IDisposable
         File.WriteAllText(Path.Combine(dir, "pack.json"), """
             { "name": "tiny", "checkpoint": "model.safetensors", "classes": "classes.txt",
               "plans": [ { "name": "full", "respacing": "8" }, { "name": "weak", "respacing": "8", "powerfulCondSteps": 4, "powerfulGuidanceSteps": 0, "weakGuidance": true },
-                         { "name": "half", "respacing": "4" }, { "name": "long", "respacing": "400" } ] }
+                         { "name": "half", "respacing": "4" }, { "name": "long", "respacing": "400" },
+                         { "name": "late-unguided", "respacing": "8", "unguidedLastSteps": 3 }, { "name": "unguided", "respacing": "8", "unguidedLastSteps": 8 },
+                         { "name": "no-guidance", "respacing": "8", "guidanceScale": 1 } ] }
             """);
         pack = ModelPack.Load(dir);
     }
@@ -42,6 +44,7 @@ public sealed class GenerationEngineTests : IDisposable
             new GenerationJob([0, 5], pack.Plan("full"), 11),
             new GenerationJob([7], pack.Plan("weak"), 12),
             new GenerationJob([39, 39, 2], pack.Plan("full"), 13),
+            new GenerationJob([8], pack.Plan("late-unguided"), 14),
         };
         using var engine = new GenerationEngine(pack);
         var alone = new List<GenerationResult>();
@@ -72,6 +75,23 @@ public sealed class GenerationEngineTests : IDisposable
         Assert.Equal(2 * fullPerImage, half.FullComputeFlops);
         Assert.Equal(fullPerImage, half.FlopsSaved);
         Assert.Equal(0, full.FlopsSaved);
+    }
+
+    [Fact]
+    public async Task Unguided_steps_skip_the_guidance_forward()
+    {
+        using var engine = new GenerationEngine(pack);
+        var unguided = await engine.GenerateAsync(new GenerationJob([3, 4], pack.Plan("unguided"), 5));
+        var noGuidance = await engine.GenerateAsync(new GenerationJob([3, 4], pack.Plan("no-guidance"), 5));
+        var late = await engine.GenerateAsync(new GenerationJob([3, 4], pack.Plan("late-unguided"), 5));
+        var full = await engine.GenerateAsync(new GenerationJob([3, 4], pack.Plan("full"), 5));
+
+        // Every step unguided is sampling without guidance, at half the cost of guided sampling.
+        Assert.True(torch.allclose(unguided.Samples, noGuidance.Samples, rtol: 1e-5, atol: 1e-5));
+        Assert.Equal(full.FullComputeFlops / 2, unguided.FlopsSpent);
+        // Three of eight steps unguided save three of sixteen forwards.
+        Assert.Equal(full.FullComputeFlops * 3 / 16, late.FlopsSaved);
+        Assert.False(torch.allclose(late.Samples, full.Samples, rtol: 1e-5, atol: 1e-5));
     }
 
     [Fact]
@@ -107,6 +127,6 @@ public sealed class GenerationEngineTests : IDisposable
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = engine.GenerateAsync(new GenerationJob([40], pack.Plan("full"), 1)); });
         Assert.Contains("0..39", e.Message);
         var p = Assert.Throws<ArgumentException>(() => pack.Plan("turbo"));
-        Assert.Contains("full, weak, half, long", p.Message);
+        Assert.Contains("full, weak, half, long, late-unguided", p.Message);
     }
 }

@@ -88,6 +88,7 @@ public sealed class TrainingTests : IDisposable
         {
             BaseCheckpoint = reference, BaseConfig = Path.Combine(TestPaths.ReferenceDirectory, "dit_tiny_a.json"), Output = output,
             WeakPatch = 4, LoraRank = 4, DataFree = true, BatchSize = 4, LearningRate = 3e-3, MaxSteps = 60, LogEvery = 20,
+            MinTimestep = 500,   // trajectories restart half-way, where the weak size is not trained
         };
         var result = new FlexiConverter(options, TextWriter.Null).Run();
         Assert.True(result.FinalLoss < result.FirstLoss, $"distillation loss {result.FirstLoss:F4} → {result.FinalLoss:F4}");
@@ -122,12 +123,12 @@ public sealed class TrainingTests : IDisposable
         var options = new ConvertOptions
         {
             BaseCheckpoint = basePath, Output = output, WeakPatch = 4, LoraRank = 4, Loss = ConversionLoss.Guided,
-            BatchSize = 4, LearningRate = 3e-3, MaxSteps = 40, LogEvery = 20,
+            BatchSize = 4, LearningRate = 3e-3, MaxSteps = 40, LogEvery = 20, MinTimestep = 300,
         };
         var result = new FlexiConverter(options, TextWriter.Null).Run();
         Assert.True(result.FinalLoss < 0.8 * result.FirstLoss, $"guided distillation loss {result.FirstLoss:F4} → {result.FinalLoss:F4}");
         Assert.Contains("after 40 steps at batch 4 in ", TrainingLog.LastEntry(output + ".log"));
-        Assert.Contains("(guided loss, lr 0.003), loss ", TrainingLog.LastEntry(output + ".log"));
+        Assert.Contains("(guided loss, lr 0.003, timesteps ≥ 300), loss ", TrainingLog.LastEntry(output + ".log"));
 
         AssertOriginalPatchSizeIsTheBase(basePath, null, output);
     }
@@ -144,6 +145,19 @@ public sealed class TrainingTests : IDisposable
         double expected = (0.4 * 0.4 / 2) + (0.1 * 0.1 / 2);
         Assert.Equal(expected, loss, precision: 5);
         Assert.Equal(0f, FlexiConverter.GuidedDistillationLoss(teacher, teacher, 4, 3).item<float>());
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1000)]
+    public void Conversion_refuses_a_minimum_timestep_outside_the_schedule(int minTimestep)
+    {
+        string basePath = Path.Combine(dir, "base-t.safetensors");
+        using (var model = new DiT(Tiny)) DiTCheckpoint.Save(model, basePath);
+        var options = new ConvertOptions { BaseCheckpoint = basePath, Output = Path.Combine(dir, "x.safetensors"), MaxSteps = 1, MinTimestep = minTimestep };
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new FlexiConverter(options, TextWriter.Null).Run());
+        Assert.Contains("--min-timestep must lie in [0, 999]", e.Message);
+        Assert.False(File.Exists(options.Output));
     }
 
     [Fact]
