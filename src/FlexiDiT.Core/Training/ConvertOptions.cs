@@ -38,7 +38,8 @@ public sealed record ConvertOptions
     public double GuidanceScale { get; init; } = 4.0;
     /// <summary>
     /// Train the weak patch size only at timesteps ≥ this (of 1000). Weak-first sampling runs the weak size only on the
-    /// noisiest steps (a 40-step plan with 70 % weak steps never uses it below t ≈ 300), so lower timesteps waste its capacity.
+    /// noisiest steps (a 40-step plan with 70 % weak steps never uses it below t ≈ 300). On the Shapes model, 300 gave no
+    /// gain over uniform timesteps (README, "What moved the numbers").
     /// </summary>
     public int MinTimestep { get; init; }
     /// <summary>Images per step.</summary>

@@ -24,6 +24,8 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
     /// <summary>Runs the conversion and writes the FlexiDiT checkpoint.</summary>
     public ConvertResult Run(CancellationToken cancellationToken = default)
     {
+        if (options.MinTimestep < 0 || options.MinTimestep >= GaussianDiffusion.TrainingTimesteps)
+            throw new ArgumentOutOfRangeException(nameof(options.MinTimestep), options.MinTimestep, $"--min-timestep must lie in [0, {GaussianDiffusion.TrainingTimesteps - 1}].");
         var log = new TrainingLog(options.LogPath ?? options.Output + ".log", console);
         // A DiT-XL/2 needs gigabytes; say so before loading rather than dying half-way. A step holds about three
         // forwards' activations (teacher, student, the student's saved for backward); the guided loss doubles the batch.
@@ -146,8 +148,6 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
     // model (e.g. a published DiT-XL/2) is fine-tuned data-free, on its own samples.
     private void CheckTrainingInputs(DiTConfig config)
     {
-        if (options.MinTimestep < 0 || options.MinTimestep >= GaussianDiffusion.TrainingTimesteps)
-            throw new ArgumentOutOfRangeException(nameof(options.MinTimestep), options.MinTimestep, $"--min-timestep must lie in [0, {GaussianDiffusion.TrainingTimesteps - 1}].");
         bool shapesShaped = config.InChannels == 3 && config.InputSize == ShapesDataset.ImageSize;
         if (options.Loss != ConversionLoss.Distill && options.DataFree)
             throw new ArgumentException($"Data-free conversion supports --loss distill only (not {options.Loss.ToString().ToLowerInvariant()}).");
