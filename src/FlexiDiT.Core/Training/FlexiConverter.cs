@@ -174,18 +174,20 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         private long[] labels = [];
         private long trajectories;
 
+        // The run counts respaced steps from the noisiest; the student trains on original (1000-step) timesteps.
+        private int CurrentTimestep(SamplingRun r) => timestepMap[r.Plan.Steps.Count - 1 - r.StepsDone];
+
         public (Tensor X, long[] Indices, Tensor Labels, Tensor Teacher) Next()
         {
             var config = model.Config;
-            if (run is null || run.IsDone || timestepMap[run.Plan.Steps.Count - 1 - run.StepsDone] < minTimestep)
+            if (run is null || run.IsDone || CurrentTimestep(run) < minTimestep)
             {
                 run?.Dispose();
                 labels = torch.randint(0, config.NumClasses, [batch], generator: generator).data<long>().ToArray();
                 var plan = ComputePlan.Full("teacher", Respacing, config.PatchSize, config.HasNullClass ? GuidanceScale : 1.0);
                 run = new SamplingRun(config, plan, labels, new SeededNoise((long)generator.initial_seed() * 7919 + trajectories++), CPU);
             }
-            // The student trains on the full 1000-step schedule, so return original timesteps.
-            long timestep = timestepMap[run.Plan.Steps.Count - 1 - run.StepsDone];
+            long timestep = CurrentTimestep(run);
             var x = run.Current.clone();
             Tensor[] outputs;
             using (torch.no_grad()) outputs = ForwardBatcher.Run(model, run.PendingForwards());
