@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using FlexiDiT.Checkpoints;
 using FlexiDiT.Data;
 using FlexiDiT.Diffusion;
@@ -23,6 +24,9 @@ public sealed record TrainResult(int Steps, double FinalLoss, double FirstLoss, 
 public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
 {
     private sealed record State(int Step, double TrainingSeconds, double FirstLoss, long? EmaUpdates = null);
+
+    // A run stopped before its first step (e.g. --steps 0, which just initialises the run) has no first loss yet.
+    private static readonly JsonSerializerOptions StateJson = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>Runs until the step or time limit; cancellation checkpoints and stops.</summary>
     public TrainResult Run(CancellationToken cancellationToken = default)
@@ -53,7 +57,7 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
         var ema = new Ema(emaModel, model, options.EmaDecay);
         if (File.Exists(statePath))
         {
-            state = JsonSerializer.Deserialize<State>(File.ReadAllText(statePath))!;
+            state = JsonSerializer.Deserialize<State>(File.ReadAllText(statePath), StateJson)!;
             DiTCheckpoint.LoadInto(model, StateDictReader.Read(modelPath), modelPath);
             // A run folder may travel without its optimizer and EMA (the repository keeps only the live
             // weights): AdamW then restarts its moments and the EMA restarts from the live weights.
@@ -76,7 +80,8 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
             log.Write($"new run: {options.Model.Depth} blocks, width {options.Model.HiddenSize}, {options.Model.Heads} heads, patch {options.Model.PatchSize}, " +
                 $"{model.parameters().Sum(p => p.numel()) / 1e6:F2} M parameters, batch {options.BatchSize}, lr {options.LearningRate}" +
                 $"{(options.MinSnrGamma is { } g ? $", Min-SNR γ {g}" : "")}{(options.GradientClip is { } c ? $", gradient clip {c}" : "")}" +
-                $"{(options.LabelInitStd is { } ls ? $", class-embedding init std {ls}" : "")}{(options.LabelLearningRateScale != 1 ? $", class-embedding lr ×{options.LabelLearningRateScale}" : "")}");
+                $"{(options.LabelInitStd is { } ls ? $", class-embedding init std {ls}" : "")}{(options.LabelLearningRateScale != 1 ? $", class-embedding lr ×{options.LabelLearningRateScale}" : "")}" +
+                $"{(options.BFloat16 ? ", bfloat16 forward/backward" : "")}");
         }
 
         var data = new ShapesDataset(options.Seed);
@@ -97,11 +102,12 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
             DiTCheckpoint.Save(model, modelPath);
             DiTCheckpoint.Save(emaModel, emaPath, new Dictionary<string, string> { ["flexidit.step"] = step.ToString() });
             optimizer.save_py(optimizerPath);
-            File.WriteAllText(statePath, JsonSerializer.Serialize(new State(step, Trained().TotalSeconds, firstLoss, ema.Updates)));
+            File.WriteAllText(statePath, JsonSerializer.Serialize(new State(step, Trained().TotalSeconds, firstLoss, ema.Updates), StateJson));
             sinceCheckpoint.Restart();
         }
 
         model.train();
+        using var replica = options.BFloat16 ? new BFloat16Replica(model) : null;
         while (!Finished() && !cancellationToken.IsCancellationRequested)
         {
             using (var scope = torch.NewDisposeScope())
@@ -113,10 +119,12 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
                 long[] indices = torch.randint(0, GaussianDiffusion.TrainingTimesteps, [options.BatchSize], generator: generator).data<long>().ToArray();
                 var noise = torch.randn(images.shape, generator: generator);
                 var xT = diffusion.QSample(images, indices, noise);
-                var output = model.Forward(xT, diffusion.ModelTimesteps(indices, xT.device), labels);
-                var loss = diffusion.TrainingLoss(output, images, xT, indices, noise, options.MinSnrGamma).mean();
+                var timesteps = diffusion.ModelTimesteps(indices, xT.device);
                 optimizer.zero_grad();
+                var output = replica is null ? model.Forward(xT, timesteps, labels) : replica.Forward(xT, timesteps, labels);
+                var loss = diffusion.TrainingLoss(output, images, xT, indices, noise, options.MinSnrGamma).mean();
                 loss.backward();
+                replica?.CopyGradientsToMaster();
                 if (options.GradientClip is { } maxNorm) torch.nn.utils.clip_grad_norm_(model.parameters(), maxNorm);
                 optimizer.step();
                 ema.Update();

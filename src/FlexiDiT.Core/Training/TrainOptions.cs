@@ -35,6 +35,11 @@ public sealed record TrainOptions
     public double? MinSnrGamma { get; init; }
     /// <summary>Clip the gradient's global norm to this (null: no clipping, as DiT).</summary>
     public double? GradientClip { get; init; }
+    /// <summary>
+    /// Run the forward and backward passes in bfloat16 on a copy of the model (the weights, optimizer and
+    /// checkpoints stay float32); see <see cref="BFloat16Replica"/>. Faster only on CPUs with AVX512-BF16.
+    /// </summary>
+    public bool BFloat16 { get; init; }
     /// <summary>Stop after this many steps in total (across resumes).</summary>
     public int? MaxSteps { get; init; }
     /// <summary>Stop after this much training time in total (across resumes).</summary>
