@@ -16,6 +16,7 @@ internal static class ConvertCommand
         var guidance = new Option<double>("--guidance") { DefaultValueFactory = _ => 4.0, Description = "Guidance scale of --loss guided (the scale the plans sample with)" };
         var cooldown = new Option<double>("--cooldown") { Description = "Decay the learning rate linearly to zero over this last fraction of the budget (e.g. 0.3)" };
         var loss = new Option<ConversionLoss>("--loss") { DefaultValueFactory = _ => ConversionLoss.Distill, Description = "distill, denoise, both, or guided (distils the classifier-free-guided output too)" };
+        var bf16 = new Option<bool>("--bf16") { Description = "Forwards and backward in bfloat16 on a copy of the model, float32 weights (faster only on CPUs with AVX512-BF16)" };
         var dataFree = new Option<bool>("--data-free") { Description = "Distil on the teacher's own sampling trajectories (no data set)" };
         var steps = new Option<int?>("--steps") { Description = "Fine-tuning steps (0: initialisation only)" };
         var minutes = new Option<double?>("--minutes") { Description = "Fine-tuning time limit" };
@@ -24,7 +25,7 @@ internal static class ConvertCommand
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 5e-4, Description = "AdamW learning rate" };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1, Description = "Seed" };
         var command = new Command("convert", "Convert a DiT into a FlexiDiT (PI-resize initialisation + distillation fine-tuning of the weak patch size)")
-        { from, config, weak, output, rank, loss, guidance, cooldown, dataFree, minTimestep, steps, minutes, batch, lr, seed };
+        { from, config, weak, output, rank, loss, guidance, cooldown, dataFree, minTimestep, steps, minutes, batch, lr, seed, bf16 };
         command.SetAction((parse, cancellationToken) =>
         {
             var options = new ConvertOptions
@@ -38,6 +39,7 @@ internal static class ConvertCommand
                 GuidanceScale = parse.GetValue(guidance),
                 CooldownFraction = parse.GetValue(cooldown),
                 DataFree = parse.GetValue(dataFree),
+                BFloat16 = parse.GetValue(bf16),
                 MaxSteps = parse.GetValue(steps),
                 MaxTime = parse.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : null,
                 MinTimestep = parse.GetValue(minTimestep),

@@ -358,7 +358,7 @@ public sealed class DiT : nn.Module
         else
         {
             var parts = WeakParts(p);
-            tokens = parts.Embedder.Forward(x) + WeakPositions(p, x.device) + parts.SizeEmbedding;
+            tokens = parts.Embedder.Forward(x) + WeakPositions(p, x.device, x.dtype) + parts.SizeEmbedding;
             deEmbedding = parts.DeEmbedding;
         }
         var c = t_embedder.Forward(t) + y_embedder.Forward(y);
@@ -367,14 +367,14 @@ public sealed class DiT : nn.Module
     }
 
     /// <summary>Position embeddings of a weak grid, in the original grid's coordinates.</summary>
-    private Tensor WeakPositions(int patchSize, Device device)
+    private Tensor WeakPositions(int patchSize, Device device, ScalarType dtype)
     {
         // Devices are compared by type and index: Device objects are not reused, so reference equality would
         // rebuild (and leak) the table on every forward.
-        if (!weakPositions.TryGetValue(patchSize, out var positions) || positions.device_type != device.type || positions.device_index != device.index)
+        if (!weakPositions.TryGetValue(patchSize, out var positions) || positions.device_type != device.type || positions.device_index != device.index || positions.dtype != dtype)
         {
             int grid = Config.InputSize / patchSize;
-            positions = PositionEmbedding.SinCos2D(Config.HiddenSize, grid, grid, (double)patchSize / Config.PatchSize).unsqueeze(0).to(device);
+            positions = PositionEmbedding.SinCos2D(Config.HiddenSize, grid, grid, (double)patchSize / Config.PatchSize).unsqueeze(0).to(dtype, device);
             // The cache outlives the caller's dispose scope (samplers open one per step).
             positions.DetachFromDisposeScope();
             if (weakPositions.TryGetValue(patchSize, out var stale)) stale.Dispose();

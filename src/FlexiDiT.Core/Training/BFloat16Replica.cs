@@ -25,15 +25,17 @@ public sealed class BFloat16Replica : IDisposable
         replica.train(master.training);
         var replicaParams = replica.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
         pairs = master.named_parameters().Select(p => ((Tensor)p.parameter, replicaParams[p.name])).ToArray();
+        // Frozen master weights (conversion trains only the weak patch size's parts) get no gradient here either.
+        foreach (var (m, copy) in pairs) copy.requires_grad = m.requires_grad;
     }
 
     /// <summary>Loads the master weights and runs the bfloat16 forward; the output is float32 for the loss.</summary>
-    public Tensor Forward(Tensor x, Tensor t, Tensor y)
+    public Tensor Forward(Tensor x, Tensor t, Tensor y, int? patchSize = null)
     {
         using (torch.no_grad())
             foreach (var (master, copy) in pairs) copy.copy_(master);
         replica.zero_grad();
-        return replica.Forward(x.to(ScalarType.BFloat16), t, y).to(ScalarType.Float32);
+        return replica.Forward(x.to(ScalarType.BFloat16), t, y, patchSize).to(ScalarType.Float32);
     }
 
     /// <summary>After <c>backward</c>: hands the replica's gradients to the master parameters as float32.</summary>

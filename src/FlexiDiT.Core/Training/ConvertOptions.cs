@@ -50,6 +50,12 @@ public sealed record ConvertOptions
     public double CooldownFraction { get; init; }
     /// <summary>Gradient-norm clip.</summary>
     public double GradClip { get; init; } = 1.0;
+    /// <summary>
+    /// Run the teacher and student forwards (and the backward) in bfloat16 on a copy of the model; the trained
+    /// weights and the output stay float32 (see <see cref="BFloat16Replica"/>). Faster only on CPUs with
+    /// AVX512-BF16. Data-free mode still samples the teacher's trajectories in float32.
+    /// </summary>
+    public bool BFloat16 { get; init; }
     /// <summary>Stop after this many steps.</summary>
     public int? MaxSteps { get; init; }
     /// <summary>Stop after this much time.</summary>

@@ -43,7 +43,8 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         foreach (var p in trainable) p.requires_grad = true;
         log.Write($"converting {options.BaseCheckpoint}: patch {config.PatchSize} + weak {options.WeakPatch}, LoRA rank {options.LoraRank}, " +
             $"{trainable.Sum(p => p.numel()) / 1e3:F0} k trainable parameters, loss {options.Loss}{(options.DataFree ? ", data-free" : "")}" +
-            $"{(options.MinTimestep > 0 ? $", timesteps {options.MinTimestep}–{GaussianDiffusion.TrainingTimesteps - 1}" : "")}");
+            $"{(options.MinTimestep > 0 ? $", timesteps {options.MinTimestep}–{GaussianDiffusion.TrainingTimesteps - 1}" : "")}" +
+            $"{(options.BFloat16 ? ", bfloat16 forwards/backward" : "")}");
 
         var optimizer = torch.optim.AdamW(trainable, lr: options.LearningRate, weight_decay: 0);
         var generator = new Generator((ulong)options.Seed);
@@ -59,6 +60,8 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         double Progress() => Math.Max(options.MaxSteps is { } s && s > 0 ? step / (double)s : 0, options.MaxTime is { } t ? watch.Elapsed / t : 0);
 
         model.train();
+        using var replica = options.BFloat16 ? new BFloat16Replica(model) : null;
+        Tensor Forward(Tensor x, Tensor t, Tensor y, int patchSize) => replica is null ? model.Forward(x, t, y, patchSize) : replica.Forward(x, t, y, patchSize);
         while (!Finished() && !cancellationToken.IsCancellationRequested)
         {
             using (var scope = torch.NewDisposeScope())
@@ -86,10 +89,10 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
                         t = cat([t, t]);
                         labels = cat([labels, torch.full_like(labels, config.NullClass)]);
                     }
-                    using (torch.no_grad()) teacher = model.Forward(xT, t, labels, config.PatchSize);
+                    using (torch.no_grad()) teacher = Forward(xT, t, labels, config.PatchSize);
                 }
                 optimizer.ParamGroups.First().LearningRate = options.LearningRate * LearningRateSchedule.FactorByProgress(Progress(), options.CooldownFraction);
-                var student = model.Forward(xT, t, labels, options.WeakPatch);
+                var student = Forward(xT, t, labels, options.WeakPatch);
                 var loss = options.Loss switch
                 {
                     ConversionLoss.Distill => (student - teacher).pow(2).mean(),
@@ -99,6 +102,7 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
                 };
                 optimizer.zero_grad();
                 loss.backward();
+                replica?.CopyGradientsToMaster();
                 torch.nn.utils.clip_grad_norm_(trainable, options.GradClip);
                 optimizer.step();
                 last = loss.item<float>();
@@ -128,7 +132,7 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         log.Write($"wrote {Path.GetRelativePath(Environment.CurrentDirectory, options.Output)} after {step} steps at batch {options.BatchSize} in {watch.Elapsed:hh\\:mm\\:ss} " +
             $"({options.Loss.ToString().ToLowerInvariant()} loss{(options.DataFree ? ", data-free" : "")}, lr {options.LearningRate:G3}" +
             $"{(options.CooldownFraction > 0 ? $" cooled down over the last {options.CooldownFraction:P0}" : "")}" +
-            $"{(options.MinTimestep > 0 ? $", timesteps ≥ {options.MinTimestep}" : "")}), loss {first:F4} → {recent:F4}");
+            $"{(options.MinTimestep > 0 ? $", timesteps ≥ {options.MinTimestep}" : "")}{(options.BFloat16 ? ", bfloat16" : "")}), loss {first:F4} → {recent:F4}");
         return new ConvertResult(step, first, last, watch.Elapsed, options.Output);
     }
 
