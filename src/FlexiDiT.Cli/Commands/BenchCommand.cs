@@ -30,11 +30,12 @@ internal static class BenchCommand
         var batching = new Option<bool>("--batching") { Description = "Instead: requests/s of the generator, one at a time vs concurrent callers (prints JSON)" };
         var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 4, Description = "With --batching: concurrent callers" };
         var requests = new Option<int>("--requests") { DefaultValueFactory = _ => 16, Description = "With --batching: requests for each way of calling" };
-        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 4, Description = "With --batching: alternating rounds the requests are split into" };
+        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 4, Description = "With --batching or --training: alternating rounds (with --training the first is warm-up)" };
+        var training = new Option<bool>("--training") { Description = "Instead: seconds per training step on Shapes (depth, width, heads, batch from the options; --repeats steps per round), float32 vs --bf16 (prints JSON)" };
         var model = new Option<string?>("--model") { Description = "With --batching: model pack (default: the shipped Shapes FlexiDiT)" };
         var mode = new Option<string?>("--mode") { Description = "With --batching: plan every request runs (default: the pack's default plan)" };
-        var command = new Command("bench", "Median forward time, FLOPs and GFLOP/s of a DiT config at each FlexiDiT patch size (random weights); --batching: generator throughput")
-        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, batching, concurrency, requests, rounds, model, mode };
+        var command = new Command("bench", "Median forward time, FLOPs and GFLOP/s of a DiT config at each FlexiDiT patch size (random weights); --batching: generator throughput; --training: float32 vs bfloat16 training steps")
+        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, batching, concurrency, requests, rounds, model, mode, training };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(batching))
@@ -42,6 +43,15 @@ internal static class BenchCommand
                 var report = await BatchingBenchmark.RunAsync(
                     parse.GetValue(model), parse.GetValue(mode), parse.GetValue(requests), parse.GetValue(concurrency), parse.GetValue(rounds), cancellationToken);
                 Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+                return 0;
+            }
+
+            if (parse.GetValue(training))
+            {
+                var timing = TrainingBenchmark.Run(parse.GetValue(depth), parse.GetValue(hidden), parse.GetValue(heads), parse.GetValue(batch),
+                    stepsPerRound: parse.GetValue(repeats), rounds: parse.GetValue(rounds));
+                Console.WriteLine(JsonSerializer.Serialize(new { threads = TorchSharp.torch.get_num_threads(), timing },
+                    new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
                 return 0;
             }
 

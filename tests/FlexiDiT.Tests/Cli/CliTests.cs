@@ -81,6 +81,19 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Bench_training_times_float32_and_bfloat16_steps_and_prints_json()
+    {
+        var r = FlexiditProcess.Run(dir, "bench", "--training", "--depth", "1", "--hidden", "32", "--heads", "2", "--batch", "4", "--repeats", "2", "--rounds", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var timing = doc.RootElement.GetProperty("timing");
+        double f32 = timing.GetProperty("float32SecondsPerStep").GetDouble(), bf16 = timing.GetProperty("bfloat16SecondsPerStep").GetDouble();
+        Assert.True(f32 > 0 && bf16 > 0, r.Stdout);
+        Assert.Equal(f32 / bf16, timing.GetProperty("speedup").GetDouble(), 1e-9);
+        Assert.Equal(4, timing.GetProperty("batch").GetInt32());
+    }
+
+    [Fact]
     public void Flops_of_dit_xl2_match_the_paper()
     {
         var r = FlexiditProcess.Run(dir, "flops", "--dit", "DiT-XL/2");
