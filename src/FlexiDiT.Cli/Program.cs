@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using FlexiDiT.Cli.Commands;
 
 var root = new RootCommand("flexidit: a variable-compute Diffusion Transformer (FlexiDiT) in TorchSharp")
@@ -17,9 +18,22 @@ var root = new RootCommand("flexidit: a variable-compute Diffusion Transformer (
     PackCommand.Create(),
     BudgetCommand.Create(),
 };
+// SIGTERM (a service manager, `kill`, a CI timeout) cancels the running command like Ctrl+C does: train and convert
+// finish their step and write a checkpoint. A second SIGTERM ends the process at once.
+using var terminated = new CancellationTokenSource();
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = !terminated.IsCancellationRequested;
+    terminated.Cancel();
+});
 try
 {
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration
+    {
+        EnableDefaultExceptionHandler = false,
+        // After Ctrl+C, the grace before the process is ended regardless: a checkpoint takes longer than the default 2 s.
+        ProcessTerminationTimeout = TimeSpan.FromMinutes(1),
+    }, terminated.Token);
 }
 catch (Exception e) when (e is InvalidDataException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException)
 {

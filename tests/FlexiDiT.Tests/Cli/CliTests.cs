@@ -69,6 +69,24 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Training_stopped_by_sigterm_writes_its_checkpoint_and_resumes_from_it()
+    {
+        string run = Path.Combine(dir, "run"), log = Path.Combine(run, "train.log");
+        string[] train = ["train", "--run", run, "--depth", "1", "--hidden", "32", "--heads", "2", "--batch", "4", "--steps", "100000", "--log-every", "5"];
+        var r = FlexiditProcess.RunAndTerminate(dir, () => File.Exists(log) && File.ReadAllText(log).Contains(" step 10 "), train);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        string summary = FlexiDiT.Training.TrainingLog.LastEntry(log);
+        Assert.StartsWith("stopped at step ", summary);
+        int stoppedAt = int.Parse(summary.Split(' ')[3]);
+        Assert.True(stoppedAt >= 10, summary);
+
+        var resumed = FlexiditProcess.Run(dir, [.. train[..^4], "--steps", (stoppedAt + 2).ToString(), "--log-every", "1"]);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr + resumed.Stdout);
+        Assert.Contains($"resumed at step {stoppedAt} ", File.ReadAllText(log));
+        Assert.StartsWith($"finished at step {stoppedAt + 2} ", FlexiDiT.Training.TrainingLog.LastEntry(log));
+    }
+
+    [Fact]
     public void Bench_prints_json_for_each_patch_size()
     {
         var r = FlexiditProcess.Run(dir, "bench", "--json", "--depth", "2", "--hidden", "64", "--repeats", "2");

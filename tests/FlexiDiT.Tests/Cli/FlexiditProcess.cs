@@ -9,17 +9,45 @@ internal static class FlexiditProcess
 
     public static Result Run(string workingDirectory, params string[] args)
     {
+        using var process = Start(workingDirectory, args, out var stdout, out var stderr);
+        WaitForExit(process, TimeSpan.FromMinutes(3), $"flexidit {string.Join(' ', args)} did not finish in 3 minutes");
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts the program, waits until <paramref name="ready"/> holds, then stops it with SIGTERM (as a service manager would).</summary>
+    public static Result RunAndTerminate(string workingDirectory, Func<bool> ready, params string[] args)
+    {
+        using var process = Start(workingDirectory, args, out var stdout, out var stderr);
+        var waited = Stopwatch.StartNew();
+        while (!ready())
+        {
+            if (process.HasExited || waited.Elapsed > TimeSpan.FromMinutes(2))
+            {
+                WaitForExit(process, TimeSpan.Zero, "");
+                throw new TimeoutException($"flexidit {string.Join(' ', args)} never got ready: {stderr.Result}");
+            }
+            Thread.Sleep(100);
+        }
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])) kill.WaitForExit();
+        WaitForExit(process, TimeSpan.FromMinutes(2), $"flexidit {string.Join(' ', args)} did not stop within 2 minutes of SIGTERM");
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private static Process Start(string workingDirectory, string[] args, out Task<string> stdout, out Task<string> stderr)
+    {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "flexidit.dll"));
         foreach (string a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"flexidit {string.Join(' ', args)} did not finish in 3 minutes");
-        }
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+        var process = Process.Start(start)!;
+        stdout = process.StandardOutput.ReadToEndAsync();
+        stderr = process.StandardError.ReadToEndAsync();
+        return process;
+    }
+
+    private static void WaitForExit(Process process, TimeSpan timeout, string timeoutMessage)
+    {
+        if (process.WaitForExit(timeout)) return;
+        process.Kill(entireProcessTree: true);
+        if (timeoutMessage.Length > 0) throw new TimeoutException(timeoutMessage);
     }
 }
