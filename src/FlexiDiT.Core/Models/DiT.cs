@@ -94,7 +94,7 @@ public sealed class TimestepEmbedder : nn.Module
     }
 
     /// <summary>Embeds timesteps of shape (N).</summary>
-    public Tensor Forward(Tensor t) => mlp.forward(TimestepEmbedding(t, FrequencySize).to(mlp.parameters().First().dtype));
+    public Tensor Forward(Tensor t) => mlp.forward(TimestepEmbedding(t, FrequencySize).to(((Linear)mlp[0]).weight!.dtype));
 }
 
 /// <summary>Class labels → vectors; the extra last row is the null class of classifier-free guidance.</summary>
