@@ -38,10 +38,7 @@ public sealed class TinyFlexiDiTPack : IDisposable
     public const string BrokeTenant = "broke";
 
     /// <summary>The model's architecture.</summary>
-    public static readonly DiTConfig ModelConfig = new()
-    {
-        InputSize = 32, PatchSize = 2, InChannels = 3, HiddenSize = 32, Depth = 1, NumHeads = 2, NumClasses = 40, LearnSigma = true, ClassDropoutProb = 0.1,
-    };
+    public static readonly DiTConfig ModelConfig = ShapesDataset.ModelConfig(depth: 1, hidden: 32, heads: 2);
 
     /// <summary>The pack's plans.</summary>
     public static readonly IReadOnlyList<PlanSpec> Plans =

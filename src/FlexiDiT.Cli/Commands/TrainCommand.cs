@@ -38,12 +38,7 @@ internal static class TrainCommand
             var options = new TrainOptions
             {
                 RunDirectory = parse.GetValue(run)!.FullName,
-                Model = new DiTConfig
-                {
-                    InputSize = ShapesDataset.ImageSize, PatchSize = 2, InChannels = 3, HiddenSize = parse.GetValue(hidden),
-                    Depth = parse.GetValue(depth), NumHeads = parse.GetValue(heads), NumClasses = ShapesDataset.NumClasses,
-                    LearnSigma = true, ClassDropoutProb = 0.1,
-                },
+                Model = ShapesDataset.ModelConfig(parse.GetValue(depth), parse.GetValue(hidden), parse.GetValue(heads)),
                 BatchSize = parse.GetValue(batch),
                 LearningRate = parse.GetValue(lr),
                 WarmupSteps = parse.GetValue(warmup),

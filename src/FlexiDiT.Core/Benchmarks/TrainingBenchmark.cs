@@ -25,11 +25,7 @@ public static class TrainingBenchmark
     {
         if (stepsPerRound < 2) throw new ArgumentException($"Time at least 2 steps per round (got {stepsPerRound}).", nameof(stepsPerRound));
         if (rounds < 1) throw new ArgumentException($"Run at least 1 round (got {rounds}).", nameof(rounds));
-        var model = new DiTConfig
-        {
-            InputSize = ShapesDataset.ImageSize, PatchSize = 2, InChannels = 3, HiddenSize = hidden, Depth = depth, NumHeads = heads,
-            NumClasses = ShapesDataset.NumClasses, LearnSigma = true, ClassDropoutProb = 0.1,
-        };
+        var model = ShapesDataset.ModelConfig(depth, hidden, heads);
         var scratch = Directory.CreateTempSubdirectory("flexidit-train-bench");
         try
         {

@@ -14,11 +14,7 @@ public sealed class TrainingTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    private static DiTConfig Tiny => new()
-    {
-        InputSize = 32, PatchSize = 2, InChannels = 3, HiddenSize = 32, Depth = 1, NumHeads = 2,
-        NumClasses = ShapesDataset.NumClasses, LearnSigma = true, ClassDropoutProb = 0.1,
-    };
+    private static DiTConfig Tiny => ShapesDataset.ModelConfig(depth: 1, hidden: 32, heads: 2);
 
     [Fact]
     public void Training_lowers_the_loss_and_resumes_where_it_stopped()
