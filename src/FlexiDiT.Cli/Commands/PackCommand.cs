@@ -52,9 +52,11 @@ internal static class PackCommand
             };
             File.WriteAllText(Path.Combine(dir.FullName, ModelPack.ManifestFileName), JsonSerializer.Serialize(manifest, ModelPack.JsonOptions));
 
+            var figures = CopyFigures(parse.GetValue(evaluation)!.Directory!, dir, table, defaultPlan.Name);
+
             using var model = DiTCheckpoint.Load(Path.Combine(dir.FullName, "model.safetensors"));
             var card = new ModelCard(manifest.Name, model.Config, model.parameters().Sum(p => p.numel()), ModelCard.Gflops(model.Config), ModelCard.DataRecipeText,
-                parse.GetValue(commands) is { } c ? File.ReadAllLines(c.FullName) : [], Summary(parse.GetValue(training)), Summary(parse.GetValue(conversion)), table, defaultPlan.Name);
+                parse.GetValue(commands) is { } c ? File.ReadAllLines(c.FullName) : [], Summary(parse.GetValue(training)), Summary(parse.GetValue(conversion)), table, defaultPlan.Name, figures);
             card.WriteJson(Path.Combine(dir.FullName, "card.json"));
             card.WriteMarkdown(Path.Combine(dir.FullName, "card.md"));
             ModelPack.Load(dir.FullName); // the pack must load as written
@@ -62,6 +64,27 @@ internal static class PackCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Copies the eval's plot and the sample grids of full compute, the default plan and the best cheap plan into the
+    /// pack, after removing the figures of an earlier pack so that none outlives the model it showed.
+    /// </summary>
+    private static IReadOnlyList<string> CopyFigures(DirectoryInfo evalDir, DirectoryInfo packDir, PlanTable table, string defaultPlan)
+    {
+        foreach (var stale in packDir.EnumerateFiles("grid-*.png").Append(new FileInfo(Path.Combine(packDir.FullName, "plot.png"))))
+            stale.Delete();
+        var targets = new QualityTargets();
+        string?[] shown = [QualityTargets.Full(table).Name, defaultPlan, targets.BestCheap(table, QualityTargets.Full(table))?.Name];
+        var figures = new List<string>();
+        foreach (string file in shown.OfType<string>().Distinct().Select(plan => $"grid-{plan}.png").Prepend("plot.png"))
+        {
+            string source = Path.Combine(evalDir.FullName, file);
+            if (!File.Exists(source)) continue;
+            File.Copy(source, Path.Combine(packDir.FullName, file), overwrite: true);
+            figures.Add(file);
+        }
+        return figures;
     }
 
     private static string Summary(FileInfo? log) => log is null ? "" : TrainingLog.LastEntry(log.FullName);

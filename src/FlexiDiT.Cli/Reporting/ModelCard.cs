@@ -18,7 +18,8 @@ internal sealed record ModelCard(
     string TrainingSummary,
     string ConversionSummary,
     PlanTable Evaluation,
-    string DefaultPlan)
+    string DefaultPlan,
+    IReadOnlyList<string> Figures)
 {
     public static string DataRecipeText =>
         $"Shapes (procedural, seed 0, generated on the fly): {ShapesDataset.ImageSize}×{ShapesDataset.ImageSize} RGB in [-1, 1], one shape " +
@@ -64,6 +65,16 @@ internal sealed record ModelCard(
         s.AppendLine();
         s.AppendLine("FD: Fréchet distance between generated and 4000 real Shapes images in the 32-d feature space of the shipped classifier (`classifier.safetensors`, trained by `flexidit train-classifier`). " +
             "Class/shape accuracy: the classifier's verdict; colour accuracy (detector): a hand-written colour detector (border-median background, foreground median, nearest palette colour).");
+        s.AppendLine();
+        if (Figures.Count > 0)
+        {
+            s.AppendLine("## Figures");
+            s.AppendLine("Quality against FLOPs, and samples per plan: the grids show the same classes and seeds in every plan, so they compare image for image.");
+            s.AppendLine();
+            foreach (string figure in Figures)
+                s.AppendLine($"![{Path.GetFileNameWithoutExtension(figure)}]({figure})");
+            s.AppendLine();
+        }
         File.WriteAllText(path, s.ToString());
     }
 

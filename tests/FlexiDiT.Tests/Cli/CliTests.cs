@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FlexiDiT.Packs;
 using SixLabors.ImageSharp;
 
 namespace FlexiDiT.Tests.Cli;
@@ -140,5 +141,40 @@ public sealed class CliTests : IDisposable
         Assert.Equal(["circle"], plans[0].GetProperty("classAccuracyByShape").EnumerateObject().Select(e => e.Name));
         foreach (string f in new[] { "plans.json", "plans.md", "plot.png", "grid-full.png", "grid-weak50-g0-wg.png" })
             Assert.True(File.Exists(Path.Combine(dir, "ev", f)), f);
+    }
+
+    [Fact]
+    public void Pack_turns_an_evaluated_checkpoint_into_a_pack_with_its_card_figures_and_measured_default()
+    {
+        var shipped = ModelPack.Find();
+        var eval = FlexiditProcess.Run(dir, "eval", "--images", "4", "--batch", "4", "--steps", "10", "--plan", "full", "weak30", "--out", "ev");
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        // Repacking into a folder must not keep a figure of the model it replaces.
+        Directory.CreateDirectory(Path.Combine(dir, "pk"));
+        File.WriteAllText(Path.Combine(dir, "pk", "grid-old-plan.png"), "a figure of the previous model");
+
+        var r = FlexiditProcess.Run(dir, "pack", "--checkpoint", shipped.Resolve(shipped.Manifest.Checkpoint),
+            "--classifier", shipped.Resolve(shipped.Manifest.Classifier!), "--eval", "ev/plans.json", "--out", "pk", "--name", "my-shapes");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+
+        var pack = ModelPack.Load(Path.Combine(dir, "pk"));
+        Assert.Equal("my-shapes", pack.Name);
+        Assert.Equal(["full", "weak30"], pack.Manifest.Plans.Select(p => p.Name));
+        Assert.Contains(pack.Manifest.Defaults.Plan, new[] { "full", "weak30" });
+        Assert.Contains($"default plan {pack.Manifest.Defaults.Plan}", r.Stdout);
+        Assert.False(File.Exists(Path.Combine(dir, "pk", "grid-old-plan.png")));
+        string card = File.ReadAllText(Path.Combine(dir, "pk", "card.md"));
+        Assert.Contains($"Default plan: `{pack.Manifest.Defaults.Plan}`", card);
+        Assert.Contains("| full |", card);
+        foreach (string figure in new[] { "plot.png", "grid-full.png" })
+        {
+            Assert.True(File.Exists(Path.Combine(dir, "pk", figure)), figure);
+            Assert.Contains($"]({figure})", card);
+        }
+
+        // The pack is usable as written.
+        var generated = FlexiditProcess.Run(dir, "generate", "a blue square", "--model", "pk", "--out", "sq.png");
+        Assert.True(generated.ExitCode == 0, generated.Stderr + generated.Stdout);
+        Assert.True(File.Exists(Path.Combine(dir, "sq.native.png")));
     }
 }
