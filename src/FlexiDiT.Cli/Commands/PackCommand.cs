@@ -74,8 +74,8 @@ internal static class PackCommand
     {
         foreach (var stale in packDir.EnumerateFiles("grid-*.png").Append(new FileInfo(Path.Combine(packDir.FullName, "plot.png"))))
             stale.Delete();
-        var targets = new QualityTargets();
-        string?[] shown = [QualityTargets.Full(table).Name, defaultPlan, targets.BestCheap(table, QualityTargets.Full(table))?.Name];
+        var full = QualityTargets.Full(table);
+        string?[] shown = [full.Name, defaultPlan, new QualityTargets().BestCheap(table, full)?.Name];
         var figures = new List<string>();
         foreach (string file in shown.OfType<string>().Distinct().Select(plan => $"grid-{plan}.png").Prepend("plot.png"))
         {
