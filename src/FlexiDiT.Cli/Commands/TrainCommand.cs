@@ -28,10 +28,11 @@ internal static class TrainCommand
         var clip = new Option<double?>("--grad-clip") { Description = "Clip the gradient norm to this (default: none, as DiT)" };
         var labelStd = new Option<double?>("--label-init-std") { Description = "Class-embedding init std (default: DiT's 0.02)" };
         var labelLr = new Option<double>("--label-lr-scale") { Description = "Learning-rate multiplier of the class embedding", DefaultValueFactory = _ => 1.0 };
+        var additive = new Option<bool>("--label-additive") { Description = "Keep the class embedding additive: shape vector + colour vector (classes share what a shape looks like)" };
         var bf16 = new Option<bool>("--bf16") { Description = "Forward and backward in bfloat16 on a copy of the model, float32 weights (faster only on CPUs with AVX512-BF16)" };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: all cores)", DefaultValueFactory = _ => 0 };
         var command = new Command("train", "Train a class-conditional DiT on the procedural Shapes data (patch 2, learned sigma, EMA, AdamW)")
-        { run, depth, hidden, heads, batch, lr, warmup, cooldown, ema, steps, minutes, seed, logEvery, threads, resetEma, minSnr, clip, labelStd, labelLr, bf16 };
+        { run, depth, hidden, heads, batch, lr, warmup, cooldown, ema, steps, minutes, seed, logEvery, threads, resetEma, minSnr, clip, labelStd, labelLr, additive, bf16 };
         command.SetAction((parse, cancellationToken) =>
         {
             if (parse.GetValue(threads) is > 0 and var n) TorchSharp.torch.set_num_threads(n);
@@ -53,6 +54,7 @@ internal static class TrainCommand
                 GradientClip = parse.GetValue(clip),
                 LabelInitStd = parse.GetValue(labelStd),
                 LabelLearningRateScale = parse.GetValue(labelLr),
+                AdditiveLabels = parse.GetValue(additive),
                 BFloat16 = parse.GetValue(bf16),
             };
             if (options.MaxSteps is null && options.MaxTime is null)

@@ -23,6 +23,8 @@ public sealed record TrainResult(int Steps, double FinalLoss, double FirstLoss, 
 /// </summary>
 public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
 {
+    private static readonly int Shapes = Enum.GetValues<ShapeKind>().Length, Colors = ShapeColor.Palette.Count;
+
     private sealed record State(int Step, double TrainingSeconds, double FirstLoss, long? EmaUpdates = null);
 
     // A run stopped before its first step (e.g. --steps 0, which just initialises the run) has no first loss yet.
@@ -74,13 +76,16 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
         else
         {
             OfficialInit.Apply(model, generator);
-            if (options.LabelInitStd is { } std)
+            if (options.AdditiveLabels)
+                AdditiveClassTable.Initialize(labelTable[0], Shapes, Colors, options.LabelInitStd ?? 0.02, generator);
+            else if (options.LabelInitStd is { } std)
                 using (torch.no_grad()) foreach (var p in labelTable) p.copy_(torch.randn(p.shape, generator: generator) * std);
             ema.Reset();
             log.Write($"new run: {options.Model.Depth} blocks, width {options.Model.HiddenSize}, {options.Model.Heads} heads, patch {options.Model.PatchSize}, " +
                 $"{model.parameters().Sum(p => p.numel()) / 1e6:F2} M parameters, batch {options.BatchSize}, lr {options.LearningRate}" +
                 $"{(options.MinSnrGamma is { } g ? $", Min-SNR γ {g}" : "")}{(options.GradientClip is { } c ? $", gradient clip {c}" : "")}" +
                 $"{(options.LabelInitStd is { } ls ? $", class-embedding init std {ls}" : "")}{(options.LabelLearningRateScale != 1 ? $", class-embedding lr ×{options.LabelLearningRateScale}" : "")}" +
+                $"{(options.AdditiveLabels ? ", additive class embedding (shape + colour)" : "")}" +
                 $"{(options.BFloat16 ? ", bfloat16 forward/backward" : "")}");
         }
 
@@ -127,6 +132,7 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
                 replica?.CopyGradientsToMaster();
                 if (options.GradientClip is { } maxNorm) torch.nn.utils.clip_grad_norm_(model.parameters(), maxNorm);
                 optimizer.step();
+                if (options.AdditiveLabels) AdditiveClassTable.Project(labelTable[0], Shapes, Colors);
                 ema.Update();
                 lastLoss = loss.item<float>();
             }

@@ -31,6 +31,11 @@ public sealed record TrainOptions
     public double? LabelInitStd { get; init; }
     /// <summary>Learning-rate multiplier for the class-embedding table (each row only sees its class's samples).</summary>
     public double LabelLearningRateScale { get; init; } = 1.0;
+    /// <summary>
+    /// Keep the class-embedding table additive in shape and colour (see <see cref="AdditiveClassTable"/>):
+    /// initialised so (std <see cref="LabelInitStd"/>) and projected back after every step. Give it again on resume.
+    /// </summary>
+    public bool AdditiveLabels { get; init; }
     /// <summary>Min-SNR-γ weighting of the ε-MSE (null: DiT's unweighted loss); see <see cref="Diffusion.GaussianDiffusion.TrainingLoss"/>.</summary>
     public double? MinSnrGamma { get; init; }
     /// <summary>Clip the gradient's global norm to this (null: no clipping, as DiT).</summary>

@@ -78,6 +78,26 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void An_additive_class_embedding_stays_additive_through_training_and_the_run_still_learns()
+    {
+        var options = new TrainOptions
+        {
+            RunDirectory = dir, Model = Tiny, BatchSize = 8, LearningRate = 2e-3, EmaDecay = 0.9, MaxSteps = 20, LogEvery = 10,
+            GradientClip = 1, LabelInitStd = 1, LabelLearningRateScale = 5, AdditiveLabels = true,
+        };
+        var result = new DiTTrainer(options, TextWriter.Null).Run();
+
+        Assert.True(result.FinalLoss < 0.6 * result.FirstLoss, $"loss {result.FirstLoss:F3} → {result.FinalLoss:F3}");
+        Assert.Contains("additive class embedding", File.ReadAllText(Path.Combine(dir, "train.log")));
+        foreach (string file in new[] { "model.safetensors", "ema.safetensors" })
+        {
+            using var model = DiTCheckpoint.Load(Path.Combine(dir, file));
+            var table = model.LabelEmbedder.parameters().Single().detach();
+            Assert.True(AdditiveClassTableTests.NonAdditivity(table) < 1e-4, $"{file}: non-additivity {AdditiveClassTableTests.NonAdditivity(table)}");
+        }
+    }
+
+    [Fact]
     public void A_missing_or_empty_log_has_no_summary_and_says_so()
     {
         string missing = Path.Combine(dir, "nothing.log"), empty = Path.Combine(dir, "empty.log");
