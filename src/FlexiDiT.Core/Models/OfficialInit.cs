@@ -6,6 +6,9 @@ namespace FlexiDiT.Models;
 /// <summary>DiT's <c>initialize_weights</c>: Xavier-uniform linears and patch embedding, N(0, 0.02) embeddings, adaLN-Zero.</summary>
 public static class OfficialInit
 {
+    /// <summary>Standard deviation of the official N(0, σ) initialisation of the class and timestep embeddings.</summary>
+    public const double EmbeddingStd = 0.02;
+
     /// <summary>Initialises <paramref name="model"/> as the official code does before training.</summary>
     public static void Apply(DiT model, Generator? generator = null)
     {
@@ -20,7 +23,7 @@ public static class OfficialInit
             }
             else if (name is "y_embedder.embedding_table.weight" || name.StartsWith("t_embedder.mlp", StringComparison.Ordinal))
             {
-                p.copy_(torch.randn(p.shape, generator: generator) * 0.02);
+                p.copy_(torch.randn(p.shape, generator: generator) * EmbeddingStd);
             }
             else
             {

@@ -77,7 +77,7 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
         {
             OfficialInit.Apply(model, generator);
             if (options.AdditiveLabels)
-                AdditiveClassTable.Initialize(labelTable[0], Shapes, Colors, options.LabelInitStd ?? 0.02, generator);
+                AdditiveClassTable.Initialize(labelTable[0], Shapes, Colors, options.LabelInitStd ?? OfficialInit.EmbeddingStd, generator);
             else if (options.LabelInitStd is { } std)
                 using (torch.no_grad()) foreach (var p in labelTable) p.copy_(torch.randn(p.shape, generator: generator) * std);
             ema.Reset();
