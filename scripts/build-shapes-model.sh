@@ -8,25 +8,26 @@ dotnet build src/FlexiDiT.Cli -c Release
 flexidit() { dotnet src/FlexiDiT.Cli/bin/Release/net10.0/flexidit.dll "$@"; }
 export OMP_WAIT_POLICY=PASSIVE   # TorchSharp's OpenMP threads must not spin when the machine is shared
 
-# 1. The base DiT (official architecture, patch 2, learned sigma, EMA, AdamW), resumable from runs/shapes-base.
-#    The short-budget recipe (DiT's own is tuned for 400k steps at batch 256; here there are ~13k at batch 32):
+# 1. The base DiT (official architecture, patch 2, learned sigma, EMA, AdamW), resumable from runs/shapes-base-b16.
+#    The short-budget recipe (DiT's own is tuned for 400k steps at batch 256; here there are ~20k at batch 16):
 #    class embedding initialised at std 1 (not 0.02) with 5x learning rate, so the class is a real part of the
-#    conditioning from the start; lr 1e-3 with gradient clipping; Min-SNR-5 loss weighting; the learning rate
-#    constant until step 8600, then linearly to zero by step 12800. --bf16 runs forward and backward on a bfloat16
-#    copy of the model (float32 weights): 1.6x the steps per second on CPUs with AVX512-BF16 (`lscpu | grep bf16`);
-#    drop it elsewhere, where bfloat16 is slower. The 2-hour budget stops it first on a slower machine.
-flexidit train --run runs/shapes-base --depth 6 --hidden 128 --heads 2 --batch 32 --lr 1e-3 --warmup 300 --ema 0.999 \
-  --min-snr 5 --grad-clip 1 --label-init-std 1 --label-lr-scale 5 --steps 12800 --cooldown 4200 --minutes 120 --log-every 100 --bf16
+#    conditioning from the start; lr 1e-3 with gradient clipping; Min-SNR-5 loss weighting; batch 16 (twice the
+#    steps of batch 32 in the same time, which kept the weak patch's plans closer to full compute, see README); the
+#    learning rate constant until step 13700, then linearly to zero by step 20500. --bf16 runs forward and backward
+#    on a bfloat16 copy of the model (float32 weights): 1.6x the steps per second on CPUs with AVX512-BF16
+#    (`lscpu | grep bf16`); drop it elsewhere, where bfloat16 is slower. The 2-hour budget stops it first on a slower machine.
+flexidit train --run runs/shapes-base-b16 --depth 6 --hidden 128 --heads 2 --batch 16 --lr 1e-3 --warmup 600 --ema 0.999 \
+  --min-snr 5 --grad-clip 1 --label-init-std 1 --label-lr-scale 5 --steps 20500 --cooldown 6800 --minutes 120 --log-every 200 --bf16
 # 2. The judge of the evaluation.
 flexidit train-classifier --out runs/classifier.safetensors --steps 1500
 # 3. DiT -> FlexiDiT: add patch 4, fine-tune its parts by distillation from the frozen base. The guided loss
 #    distils the classifier-free-guided output (what sampling uses) as well as both branches; at equal time it kept
 #    more class accuracy than plain distillation in the weak-first plans (see README).
-flexidit convert --from runs/shapes-base/ema.safetensors --weak-patch 4 --lora-rank 16 --loss guided --cooldown 0.3 --minutes 20 --bf16 \
-  --out runs/shapes-flexidit.safetensors
+flexidit convert --from runs/shapes-base-b16/ema.safetensors --weak-patch 4 --lora-rank 16 --loss guided --cooldown 0.3 --minutes 20 --bf16 \
+  --out runs/shapes-flexidit-b16.safetensors
 # 4. Quality vs compute of every plan, then the pack with its card.
-flexidit eval --checkpoint runs/shapes-flexidit.safetensors --classifier runs/classifier.safetensors --images 240 --batch 40 --steps 40 \
-  --plan full weak30 weak50 weak70 weak50-g0-wg weak70-g0-wg steps-half steps-half-weak30 steps-half-weak50 steps-half-weak50-g0-wg --out runs/eval
-flexidit pack --checkpoint runs/shapes-flexidit.safetensors --classifier runs/classifier.safetensors --eval runs/eval/plans.json \
+flexidit eval --checkpoint runs/shapes-flexidit-b16.safetensors --classifier runs/classifier.safetensors --images 240 --batch 40 --steps 40 \
+  --plan full weak30 weak50 weak70 weak50-g0-wg weak70-g0-wg steps-half steps-half-weak30 steps-half-weak50 steps-half-weak50-g0-wg --out runs/eval-b16
+flexidit pack --checkpoint runs/shapes-flexidit-b16.safetensors --classifier runs/classifier.safetensors --eval runs/eval-b16/plans.json \
   --out models/shapes-flexidit --commands scripts/build-shapes-model.sh \
-  --training-log runs/shapes-base/train.log --conversion-log runs/shapes-flexidit.safetensors.log
+  --training-log runs/shapes-base-b16/train.log --conversion-log runs/shapes-flexidit-b16.safetensors.log
