@@ -58,6 +58,7 @@ internal static class EvalCommand
                 ImagesPerPlan = parse.GetValue(images),
                 MeasuredOn = $"{Environment.ProcessorCount} CPU cores, {TorchSharp.torch.get_num_threads()} torch threads, {DateTime.UtcNow:yyyy-MM-dd}",
                 Plans = rows,
+                JudgeShapeAccuracyOnReal = evaluator.JudgeShapeAccuracyOnReal,
             }.WithClassVsFull();
             EvalReportWriter.WriteJson(table, Path.Combine(outDir.FullName, "plans.json"));
             string markdown = EvalReportWriter.Markdown(table);

@@ -41,6 +41,23 @@ internal static class EvalReportWriter
                 s.AppendLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {p.Name} | {string.Join(" | ", shapes.Select(k => p.ClassAccuracyByShape!.TryGetValue(k, out double a) ? a.ToString("P1", CultureInfo.InvariantCulture) : "–"))} |"));
         }
+        if ((table.Plans.FirstOrDefault(p => p.Name == "full") ?? table.Plans[0]) is { ShapesSeen: { } seen } reference)
+        {
+            var columns = seen.Values.SelectMany(row => row.Keys).Union(seen.Keys).Distinct().ToList();
+            s.AppendLine();
+            s.AppendLine($"What the classifier saw, `{reference.Name}` (rows: the shape asked for; columns: the shape it saw; images):");
+            s.AppendLine();
+            s.AppendLine($"| asked ↓ seen → | {string.Join(" | ", columns)} |");
+            s.AppendLine($"| --- |{string.Concat(columns.Select(_ => " ---: |"))}");
+            foreach (var (asked, row) in seen)
+                s.AppendLine($"| {asked} | {string.Join(" | ", columns.Select(c => row.TryGetValue(c, out int n) ? n.ToString(CultureInfo.InvariantCulture) : "0"))} |");
+        }
+        if (table.JudgeShapeAccuracyOnReal is { Count: > 0 } judge)
+        {
+            s.AppendLine();
+            s.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"The classifier on the real images of the Fréchet distance, shape accuracy: {string.Join(", ", judge.Select(j => $"{j.Key} {j.Value:P1}"))}."));
+        }
         return s.ToString();
     }
 

@@ -15,10 +15,14 @@ namespace FlexiDiT.Evaluation;
 public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int imagesPerPlan, int batchSize, long seed, TextWriter? log = null)
 {
     private (Tensor Mean, Tensor Covariance)? realStatistics;
+    private Dictionary<string, double>? judgeOnReal;
     private bool warmedUp;
 
     /// <summary>Images per plan.</summary>
     public int ImagesPerPlan => imagesPerPlan;
+
+    /// <summary>The classifier's shape accuracy on the real reference images, by shape (measured with the first plan).</summary>
+    public IReadOnlyDictionary<string, double>? JudgeShapeAccuracyOnReal => judgeOnReal;
 
     /// <summary>Evaluates one plan; also returns its samples (N, 3, 32, 32) for the grid.</summary>
     public (PlanResult Result, Tensor Samples) Evaluate(PlanSpec spec, long fullComputeFlopsPerImage)
@@ -61,6 +65,7 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
             ClassifierColorAccuracy = scores.ClassifierColor,
             ClassHits = PairedDifference.Encode(scores.ClassHits),
             ClassAccuracyByShape = ByShape(wanted, scores.ClassHits),
+            ShapesSeen = ShapesSeen(wanted, scores.Predicted),
             MsPerImage = watch.Elapsed.TotalMilliseconds / imagesPerPlan,
         };
         log?.WriteLine($"{spec.Name,-16} {row.FlopsFraction,6:P0} FLOPs  FD {row.FrechetDistance,7:F3}  class {row.ClassAccuracy,6:P1}  colour {row.ColorAccuracy,6:P1}  {row.MsPerImage,7:F0} ms/img");
@@ -69,9 +74,20 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
 
     private static Dictionary<string, double> ByShape(long[] wanted, bool[] hits) =>
         Enumerable.Range(0, wanted.Length)
-            .GroupBy(i => (ShapeKind)(wanted[i] / ShapeColor.Palette.Count))
+            .GroupBy(i => ShapeOf(wanted[i]))
             .OrderBy(g => g.Key)
-            .ToDictionary(g => g.Key.ToString().ToLowerInvariant(), g => g.Count(i => hits[i]) / (double)g.Count());
+            .ToDictionary(g => ShapeName(g.Key), g => g.Count(i => hits[i]) / (double)g.Count());
+
+    private static Dictionary<string, IReadOnlyDictionary<string, int>> ShapesSeen(long[] wanted, long[] predicted) =>
+        Enumerable.Range(0, wanted.Length)
+            .GroupBy(i => ShapeOf(wanted[i]))
+            .OrderBy(g => g.Key)
+            .ToDictionary(g => ShapeName(g.Key), g => (IReadOnlyDictionary<string, int>)g
+                .GroupBy(i => ShapeOf(predicted[i])).OrderBy(s => s.Key).ToDictionary(s => ShapeName(s.Key), s => s.Count()));
+
+    private static ShapeKind ShapeOf(long classIndex) => (ShapeKind)(classIndex / ShapeColor.Palette.Count);
+
+    private static string ShapeName(ShapeKind shape) => shape.ToString().ToLowerInvariant();
 
     // The first forwards at each patch size and batch pay one-off allocation and kernel selection costs;
     // run them untimed so the first plan's wall time is comparable with the others.
@@ -87,7 +103,7 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
     }
 
     /// <summary>Scores images against the classes they were asked for.</summary>
-    public (double Frechet, double Class, double Shape, double ClassifierColor, double DetectorColor, bool[] ClassHits) Score(Tensor samples, long[] wanted)
+    public (double Frechet, double Class, double Shape, double ClassifierColor, double DetectorColor, bool[] ClassHits, long[] Predicted) Score(Tensor samples, long[] wanted)
     {
         int palette = ShapeColor.Palette.Count;
         long[] predicted = classifier.Predict(samples);
@@ -107,7 +123,7 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
             if (predicted[i] % palette == wanted[i] % palette) colorOk++;
             if (ColorDetector.Detect(pixels[(i * stride)..((i + 1) * stride)], size) == wanted[i] % palette) detectorOk++;
         }
-        return (frechet, classHits.Count(h => h) / (double)n, shapeOk / (double)n, colorOk / (double)n, detectorOk / (double)n, classHits);
+        return (frechet, classHits.Count(h => h) / (double)n, shapeOk / (double)n, colorOk / (double)n, detectorOk / (double)n, classHits, predicted);
     }
 
     /// <summary>Feature statistics of real Shapes images (a held-out seed), computed once.</summary>
@@ -117,15 +133,19 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
         const int RealImages = 4000;
         var features = new List<Tensor>();
         var data = new ShapesDataset(seed + 777);
+        var (asked, seen) = (new List<long>(), new List<long>());
         using (torch.inference_mode())
         {
             for (int start = 0; start < RealImages; start += 500)
             {
-                var (images, _, _) = data.Batch(start, 500);
+                var (images, labels, _) = data.Batch(start, 500);
                 features.Add(classifier.Features(images));
+                asked.AddRange(labels.data<long>().ToArray());
+                seen.AddRange(classifier.Predict(images));
             }
         }
         realStatistics = FrechetDistance.Statistics(cat(features.ToArray(), 0));
+        judgeOnReal = ByShape([.. asked], asked.Select((a, i) => ShapeOf(a) == ShapeOf(seen[i])).ToArray());
         return realStatistics.Value;
     }
 }

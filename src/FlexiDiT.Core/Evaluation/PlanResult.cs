@@ -37,6 +37,11 @@ public sealed record PlanResult
     [JsonPropertyName("classifierColorAccuracy")] public double? ClassifierColorAccuracy { get; init; }
     /// <summary>Class accuracy (classifier) among the images asked for each shape ("circle" → 0.98, ...): where a model fails.</summary>
     [JsonPropertyName("classAccuracyByShape")] public IReadOnlyDictionary<string, double>? ClassAccuracyByShape { get; init; }
+    /// <summary>
+    /// For each shape asked, how many of its images the classifier saw as each shape ("cross" → {"cross": 29,
+    /// "ring": 8, ...}): what a failing shape is drawn as instead.
+    /// </summary>
+    [JsonPropertyName("shapesSeen")] public IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>>? ShapesSeen { get; init; }
     /// <summary>Per image, in sampling order, whether the classifier confirms the class ('1') or not ('0').</summary>
     [JsonPropertyName("classHits")] public string? ClassHits { get; init; }
     /// <summary>Class accuracy relative to full compute on the same images, with its 95 % interval (null: no full plan in the run).</summary>
@@ -54,6 +59,11 @@ public sealed record PlanTable
     [JsonPropertyName("imagesPerPlan")] public int ImagesPerPlan { get; init; }
     /// <summary>Where and when it was measured.</summary>
     [JsonPropertyName("measuredOn")] public string MeasuredOn { get; init; } = "";
+    /// <summary>
+    /// The classifier's shape accuracy on the real images the Fréchet distance compares with, by shape: how far
+    /// its verdicts on generated images can be trusted (null: not measured).
+    /// </summary>
+    [JsonPropertyName("judgeShapeAccuracyOnReal")] public IReadOnlyDictionary<string, double>? JudgeShapeAccuracyOnReal { get; init; }
     /// <summary>The rows.</summary>
     [JsonPropertyName("plans")] public required IReadOnlyList<PlanResult> Plans { get; init; }
 

@@ -139,6 +139,18 @@ public sealed class CliTests : IDisposable
         Assert.Contains("class vs full, paired (95 % CI)", File.ReadAllText(Path.Combine(dir, "ev", "plans.md")));
         // Four images ask for classes 0–3: circles in four colours, so the by-shape breakdown has circles only.
         Assert.Equal(["circle"], plans[0].GetProperty("classAccuracyByShape").EnumerateObject().Select(e => e.Name));
+        // What the four circles were seen as adds up to the four images, and the judge's own accuracy on the
+        // real images covers all five shapes.
+        var seen = plans[0].GetProperty("shapesSeen").GetProperty("circle").EnumerateObject().ToList();
+        Assert.Equal(4, seen.Sum(e => e.Value.GetInt32()));
+        int seenAsCircles = seen.Where(e => e.Name == "circle").Sum(e => e.Value.GetInt32());
+        Assert.Equal(plans[0].GetProperty("shapeAccuracy").GetDouble(), seenAsCircles / 4.0, 6);
+        var judge = doc.RootElement.GetProperty("judgeShapeAccuracyOnReal").EnumerateObject().ToList();
+        Assert.Equal(["circle", "square", "triangle", "cross", "ring"], judge.Select(e => e.Name));
+        Assert.All(judge, e => Assert.InRange(e.Value.GetDouble(), 0.9, 1.0));
+        var markdown = File.ReadAllText(Path.Combine(dir, "ev", "plans.md"));
+        Assert.Contains("What the classifier saw, `full`", markdown);
+        Assert.Contains("The classifier on the real images of the Fréchet distance, shape accuracy: circle ", markdown);
         foreach (string f in new[] { "plans.json", "plans.md", "plot.png", "grid-full.png", "grid-weak50-g0-wg.png" })
             Assert.True(File.Exists(Path.Combine(dir, "ev", f)), f);
     }
