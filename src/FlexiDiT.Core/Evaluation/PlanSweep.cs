@@ -1,3 +1,4 @@
+using FlexiDiT.Diffusion;
 using FlexiDiT.Sampling;
 
 namespace FlexiDiT.Evaluation;
@@ -16,8 +17,8 @@ public static class PlanSweep
     public static IReadOnlyList<PlanSpec> Default(int steps = 50, double guidance = 4.0, bool clipDenoised = true)
     {
         string n = steps.ToString(), half = (steps / 2).ToString();
-        PlanSpec P(string name, string respacing, int? x, int? y, bool weakGuidance = false, SolverKind solver = SolverKind.Ddpm, int unguidedLast = 0) =>
-            new() { Name = name, Respacing = respacing, PowerfulCondSteps = x, PowerfulGuidanceSteps = y, WeakGuidance = weakGuidance, Solver = solver, GuidanceScale = guidance, ClipDenoised = clipDenoised, UnguidedLastSteps = unguidedLast };
+        PlanSpec P(string name, string respacing, int? x, int? y, bool weakGuidance = false, SolverKind solver = SolverKind.Ddpm, int unguidedLast = 0, VarianceKind? variance = null) =>
+            new() { Name = name, Respacing = respacing, PowerfulCondSteps = x, PowerfulGuidanceSteps = y, WeakGuidance = weakGuidance, Solver = solver, GuidanceScale = guidance, ClipDenoised = clipDenoised, UnguidedLastSteps = unguidedLast, Variance = variance };
         int Pct(double fraction) => (int)Math.Round(steps * fraction);
         int HalfPct(double fraction) => (int)Math.Round(steps / 2 * fraction);
         return
@@ -34,6 +35,8 @@ public static class PlanSweep
             P("weak40-g10", n, Pct(0.6), Pct(0.1)),
             P("full-ug10", n, null, null, unguidedLast: Pct(0.1)),
             P("full-ug30", n, null, null, unguidedLast: Pct(0.3)),
+            P("full-fixed-small", n, null, null, variance: VarianceKind.FixedSmall),
+            P("full-fixed-large", n, null, null, variance: VarianceKind.FixedLarge),
             P("steps-half", half, null, null),
             P("ddim-half", half, null, null, solver: SolverKind.Ddim),
             P("steps-half-weak30", half, HalfPct(0.7), HalfPct(0.7)),

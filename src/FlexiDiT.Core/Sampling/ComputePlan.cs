@@ -39,6 +39,8 @@ public sealed record ComputePlan
     public bool GuideFirstThreeChannelsOnly { get; init; }
     /// <summary>Clamp the predicted x₀ to [-1, 1].</summary>
     public bool ClipDenoised { get; init; }
+    /// <summary>The reverse-step variance; null: the model's own (learned where it learns sigma, else fixed β).</summary>
+    public VarianceKind? Variance { get; init; }
     /// <summary>Per-step compute, in sampling order; its length equals the number of respaced steps.</summary>
     public required IReadOnlyList<StepCompute> Steps { get; init; }
 

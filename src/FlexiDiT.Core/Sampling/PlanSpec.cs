@@ -37,6 +37,11 @@ public sealed record PlanSpec
     /// (the official DiT samples latents without it).</summary>
     [JsonPropertyName("clipDenoised")] public bool ClipDenoised { get; init; }
 
+    /// <summary>The reverse-step variance (null: the model's own, learned where it learns sigma). A fixed one on a
+    /// learned-sigma model tests whether the variance head helps: improved-diffusion found learned variances matter
+    /// most with few steps.</summary>
+    [JsonPropertyName("variance")] [JsonConverter(typeof(JsonStringEnumConverter))] public VarianceKind? Variance { get; init; }
+
     /// <summary>Number of sampling steps.</summary>
     [JsonIgnore] public int Steps => Diffusion.Respacing.Timesteps(GaussianDiffusion.TrainingTimesteps, Respacing).Length;
 
@@ -45,7 +50,7 @@ public sealed record PlanSpec
 
     /// <summary>A one-line description.</summary>
     public string Describe() =>
-        $"{Steps} {Solver.ToString().ToUpperInvariant()} steps, powerful {Schedule}{(WeakGuidance ? " + weak-cond guidance" : "")}, cfg {GuidanceScale}{(UnguidedLastSteps > 0 ? $" (last {UnguidedLastSteps} unguided)" : "")}{(ClipDenoised ? ", x0 clipped" : "")}";
+        $"{Steps} {Solver.ToString().ToUpperInvariant()} steps, powerful {Schedule}{(WeakGuidance ? " + weak-cond guidance" : "")}, cfg {GuidanceScale}{(UnguidedLastSteps > 0 ? $" (last {UnguidedLastSteps} unguided)" : "")}{(ClipDenoised ? ", x0 clipped" : "")}{(Variance is { } v ? $", {v} variance" : "")}";
 
     /// <summary>The plan for a model (the weak patch is the model's first flexible size).</summary>
     public ComputePlan Build(DiTConfig config)
@@ -57,6 +62,6 @@ public sealed record PlanSpec
             throw new ArgumentException($"Plan '{Name}' runs weak steps, but the model is a plain DiT with only patch size {config.PatchSize}; convert it with 'flexidit convert' first.");
         int weak = needsWeak ? config.FlexiPatchSizes[0] : config.PatchSize;
         var plan = ComputePlan.WeakFirst(Name, Respacing, config.PatchSize, weak, x, y, GuidanceScale, WeakGuidance, Solver, unguidedLastSteps: UnguidedLastSteps);
-        return plan with { GuideFirstThreeChannelsOnly = GuideFirstThreeChannelsOnly, ClipDenoised = ClipDenoised };
+        return plan with { GuideFirstThreeChannelsOnly = GuideFirstThreeChannelsOnly, ClipDenoised = ClipDenoised, Variance = Variance };
     }
 }

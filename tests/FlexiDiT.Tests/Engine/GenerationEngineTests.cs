@@ -1,5 +1,6 @@
 using FlexiDiT.Checkpoints;
 using FlexiDiT.Data;
+using FlexiDiT.Diffusion;
 using FlexiDiT.Engine;
 using FlexiDiT.Models;
 using FlexiDiT.Packs;
@@ -29,12 +30,26 @@ public sealed class GenerationEngineTests : IDisposable
               "plans": [ { "name": "full", "respacing": "8" }, { "name": "weak", "respacing": "8", "powerfulCondSteps": 4, "powerfulGuidanceSteps": 0, "weakGuidance": true },
                          { "name": "half", "respacing": "4" }, { "name": "long", "respacing": "400" },
                          { "name": "late-unguided", "respacing": "8", "unguidedLastSteps": 3 }, { "name": "unguided", "respacing": "8", "unguidedLastSteps": 8 },
-                         { "name": "no-guidance", "respacing": "8", "guidanceScale": 1 } ] }
+                         { "name": "no-guidance", "respacing": "8", "guidanceScale": 1 },
+                         { "name": "fixed-small", "respacing": "8", "variance": "FixedSmall" } ] }
             """);
         pack = ModelPack.Load(dir);
     }
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    [Fact]
+    public async Task A_plan_can_replace_the_learned_variance_with_a_fixed_one_at_the_same_cost()
+    {
+        Assert.Null(pack.Plan("full").Variance);
+        Assert.Equal(VarianceKind.FixedSmall, pack.Plan("fixed-small").Variance);
+        Assert.Contains("FixedSmall variance", pack.Plan("fixed-small").Describe());
+        using var engine = new GenerationEngine(pack);
+        var learned = await engine.GenerateAsync(new GenerationJob([3], pack.Plan("full"), 21));
+        var fixedSmall = await engine.GenerateAsync(new GenerationJob([3], pack.Plan("fixed-small"), 21));
+        Assert.Equal(learned.FlopsSpent, fixedSmall.FlopsSpent);
+        Assert.False(torch.allclose(learned.Samples, fixedSmall.Samples, rtol: 1e-3, atol: 1e-3), "same noise, different variance: the images must differ");
+    }
 
     [Fact]
     public async Task Concurrent_jobs_are_batched_and_give_the_same_images_as_one_at_a_time()
