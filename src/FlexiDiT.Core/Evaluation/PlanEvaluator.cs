@@ -106,9 +106,9 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
     public (double Frechet, double Class, double Shape, double ClassifierColor, double DetectorColor, bool[] ClassHits, long[] Predicted) Score(Tensor samples, long[] wanted)
     {
         int palette = ShapeColor.Palette.Count;
-        long[] predicted = classifier.Predict(samples);
         Tensor features;
         using (torch.inference_mode()) features = classifier.Features(samples);
+        long[] predicted = classifier.PredictFromFeatures(features);
         var (mean, covariance) = RealStatistics();
         var (m, c) = FrechetDistance.Statistics(features);
         double frechet = FrechetDistance.Compute(m, c, mean, covariance);
@@ -139,9 +139,10 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
             for (int start = 0; start < RealImages; start += 500)
             {
                 var (images, labels, _) = data.Batch(start, 500);
-                features.Add(classifier.Features(images));
+                var batchFeatures = classifier.Features(images);
+                features.Add(batchFeatures);
                 asked.AddRange(labels.data<long>().ToArray());
-                seen.AddRange(classifier.Predict(images));
+                seen.AddRange(classifier.PredictFromFeatures(batchFeatures));
             }
         }
         realStatistics = FrechetDistance.Statistics(cat(features.ToArray(), 0));

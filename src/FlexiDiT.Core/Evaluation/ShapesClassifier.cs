@@ -43,7 +43,15 @@ public sealed class ShapesClassifier : nn.Module
     {
         using var _ = torch.inference_mode();
         using var scope = torch.NewDisposeScope();
-        return Logits(images).argmax(1).data<long>().ToArray();
+        return PredictFromFeatures(Features(images));
+    }
+
+    /// <summary>Predicted classes from <see cref="Features"/> already computed (the evaluation needs both).</summary>
+    public long[] PredictFromFeatures(Tensor features)
+    {
+        using var _ = torch.inference_mode();
+        using var scope = torch.NewDisposeScope();
+        return head.forward(features).argmax(1).data<long>().ToArray();
     }
 
     /// <summary>Trains on fresh Shapes samples (with small colour/noise jitter so generated images are judged fairly).</summary>

@@ -39,6 +39,8 @@ public sealed class SamplingRun : IDisposable
             if (!config.AllPatchSizes.Contains(p))
                 throw new ArgumentException($"Plan '{plan.Name}' uses patch size {p}, but the model runs only {string.Join(", ", config.AllPatchSizes)}.");
         }
+        if (plan.Variance == VarianceKind.LearnedRange && !config.LearnSigma)
+            throw new ArgumentException($"Plan '{plan.Name}' asks for the learned variance, but the model does not learn sigma; use FixedLarge or FixedSmall, or leave 'variance' out.");
         this.config = config;
         Plan = plan;
         this.noise = noise;

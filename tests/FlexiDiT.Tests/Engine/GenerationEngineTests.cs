@@ -52,6 +52,15 @@ public sealed class GenerationEngineTests : IDisposable
     }
 
     [Fact]
+    public void A_learned_variance_on_a_model_without_learned_sigma_is_a_clear_error()
+    {
+        var config = new DiTConfig { InputSize = 8, PatchSize = 2, InChannels = 3, HiddenSize = 16, Depth = 1, NumHeads = 2, NumClasses = 4, LearnSigma = false };
+        var plan = new PlanSpec { Name = "learned", Respacing = "4", Variance = VarianceKind.LearnedRange }.Build(config);
+        var error = Assert.Throws<ArgumentException>(() => new SamplingRun(config, plan, [1], new SeededNoise(1), CPU));
+        Assert.Contains("does not learn sigma", error.Message);
+    }
+
+    [Fact]
     public async Task Concurrent_jobs_are_batched_and_give_the_same_images_as_one_at_a_time()
     {
         var jobs = new[]
