@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FlexiDiT.Diffusion;
 
 namespace FlexiDiT.Models;
 
@@ -39,6 +40,8 @@ public sealed record DiTConfig
     [JsonIgnore] public int Heads => NumHeads ?? OfficialHeads(HiddenSize);
     /// <summary>Output channels: doubled when sigma is learned.</summary>
     [JsonIgnore] public int OutChannels => LearnSigma ? InChannels * 2 : InChannels;
+    /// <summary>The reverse-step variance the model was trained for: learned where it learns sigma, else fixed β (as DiT).</summary>
+    [JsonIgnore] public VarianceKind Variance => LearnSigma ? VarianceKind.LearnedRange : VarianceKind.FixedLarge;
     /// <summary>Whether the label table has a null class for classifier-free guidance.</summary>
     [JsonIgnore] public bool HasNullClass => ClassDropoutProb > 0;
     /// <summary>Index of the null class (valid only when <see cref="HasNullClass"/>).</summary>

@@ -44,7 +44,7 @@ public sealed class SamplingRun : IDisposable
         this.config = config;
         Plan = plan;
         this.noise = noise;
-        diffusion = new GaussianDiffusion(plan.Respacing, plan.Variance ?? (config.LearnSigma ? VarianceKind.LearnedRange : VarianceKind.FixedLarge));
+        diffusion = new GaussianDiffusion(plan.Respacing, plan.Variance ?? config.Variance);
         if (diffusion.NumSteps != plan.Steps.Count)
             throw new ArgumentException($"Plan '{plan.Name}' lists {plan.Steps.Count} steps but respacing '{plan.Respacing}' has {diffusion.NumSteps}.");
         Count = classLabels.Length;

@@ -90,7 +90,7 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
         }
 
         var data = new ShapesDataset(options.Seed);
-        var diffusion = new GaussianDiffusion(null, options.Model.LearnSigma ? VarianceKind.LearnedRange : VarianceKind.FixedLarge);
+        var diffusion = new GaussianDiffusion(null, options.Model.Variance);
         var dropout = options.Model.ClassDropoutProb;
         int step = state.Step;
         double firstLoss = state.FirstLoss, lossSum = 0, lastLoss = double.NaN, recentLoss = double.NaN;

@@ -48,7 +48,7 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
 
         var optimizer = torch.optim.AdamW(trainable, lr: options.LearningRate, weight_decay: 0);
         var generator = new Generator((ulong)options.Seed);
-        var diffusion = new GaussianDiffusion(null, config.LearnSigma ? VarianceKind.LearnedRange : VarianceKind.FixedLarge);
+        var diffusion = new GaussianDiffusion(null, config.Variance);
         var inputs = options.DataFree ? new TeacherTrajectories(model, options.BatchSize, generator, options.MinTimestep) : null;
         var data = new ShapesDataset(options.Seed + 1000);
         var watch = Stopwatch.StartNew();
