@@ -6,6 +6,7 @@ using FlexiDiT.Engine;
 using FlexiDiT.Extensions.AI;
 using FlexiDiT.Models;
 using FlexiDiT.Packs;
+using FlexiDiT.Training;
 using Microsoft.Extensions.AI;
 
 namespace FlexiDiT.Cli.Commands;
@@ -50,7 +51,7 @@ internal static class BenchCommand
             {
                 var timing = TrainingBenchmark.Run(parse.GetValue(depth), parse.GetValue(hidden), parse.GetValue(heads), parse.GetValue(batch),
                     stepsPerRound: parse.GetValue(repeats), rounds: parse.GetValue(rounds));
-                Console.WriteLine(JsonSerializer.Serialize(new { threads = TorchSharp.torch.get_num_threads(), timing },
+                Console.WriteLine(JsonSerializer.Serialize(new { threads = TorchSharp.torch.get_num_threads(), nativeBfloat16 = NativeBFloat16.OnThisCpu, timing },
                     new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
                 return 0;
             }

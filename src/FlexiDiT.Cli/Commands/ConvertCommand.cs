@@ -28,6 +28,7 @@ internal static class ConvertCommand
         { from, config, weak, output, rank, loss, guidance, cooldown, dataFree, minTimestep, steps, minutes, batch, lr, seed, bf16 };
         command.SetAction((parse, cancellationToken) =>
         {
+            if (parse.GetValue(bf16)) NativeBFloat16.EnsureWorthIt("--bf16");
             var options = new ConvertOptions
             {
                 BaseCheckpoint = parse.GetValue(from)!.FullName,

@@ -18,6 +18,7 @@ internal static class TrainCommand
         var lr = new Option<double>("--lr") { Description = "AdamW learning rate", DefaultValueFactory = _ => 5e-4 };
         var warmup = new Option<int>("--warmup") { Description = "Learning-rate warm-up steps", DefaultValueFactory = _ => 200 };
         var cooldown = new Option<int>("--cooldown") { Description = "Decay the learning rate linearly to zero over the last N steps before --steps" };
+        var cooldownFraction = new Option<double>("--cooldown-fraction") { Description = "Decay the learning rate linearly to zero over the last share of the budget (--steps or --minutes, whichever ends first), e.g. 0.33" };
         var ema = new Option<double>("--ema") { Description = "EMA decay", DefaultValueFactory = _ => 0.999 };
         var steps = new Option<int?>("--steps") { Description = "Stop after this many steps in total" };
         var minutes = new Option<double?>("--minutes") { Description = "Stop after this many minutes of training in total" };
@@ -29,13 +30,19 @@ internal static class TrainCommand
         var labelStd = new Option<double?>("--label-init-std") { Description = "Class-embedding init std (default: DiT's 0.02)" };
         var labelLr = new Option<double>("--label-lr-scale") { Description = "Learning-rate multiplier of the class embedding", DefaultValueFactory = _ => 1.0 };
         var additive = new Option<bool>("--label-additive") { Description = "Keep the class embedding additive: shape vector + colour vector (classes share what a shape looks like)" };
+        var shapeWeight = new Option<string[]>("--shape-weight")
+        {
+            Description = "Draw the labelled samples of a shape this many times as often, e.g. cross=2 (repeatable; other shapes weigh 1, dropped-label samples stay uniform)",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var bf16 = new Option<bool>("--bf16") { Description = "Forward and backward in bfloat16 on a copy of the model, float32 weights (faster only on CPUs with AVX512-BF16)" };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: all cores)", DefaultValueFactory = _ => 0 };
         var command = new Command("train", "Train a class-conditional DiT on the procedural Shapes data (patch 2, learned sigma, EMA, AdamW)")
-        { run, depth, hidden, heads, batch, lr, warmup, cooldown, ema, steps, minutes, seed, logEvery, threads, resetEma, minSnr, clip, labelStd, labelLr, additive, bf16 };
+        { run, depth, hidden, heads, batch, lr, warmup, cooldown, cooldownFraction, ema, steps, minutes, seed, logEvery, threads, resetEma, minSnr, clip, labelStd, labelLr, additive, shapeWeight, bf16 };
         command.SetAction((parse, cancellationToken) =>
         {
             if (parse.GetValue(threads) is > 0 and var n) TorchSharp.torch.set_num_threads(n);
+            if (parse.GetValue(bf16)) NativeBFloat16.EnsureWorthIt("--bf16");
             var options = new TrainOptions
             {
                 RunDirectory = parse.GetValue(run)!.FullName,
@@ -44,6 +51,7 @@ internal static class TrainCommand
                 LearningRate = parse.GetValue(lr),
                 WarmupSteps = parse.GetValue(warmup),
                 CooldownSteps = parse.GetValue(cooldown),
+                CooldownFraction = parse.GetValue(cooldownFraction),
                 EmaDecay = parse.GetValue(ema),
                 ResetEma = parse.GetValue(resetEma),
                 MaxSteps = parse.GetValue(steps),
@@ -56,6 +64,7 @@ internal static class TrainCommand
                 LabelLearningRateScale = parse.GetValue(labelLr),
                 AdditiveLabels = parse.GetValue(additive),
                 BFloat16 = parse.GetValue(bf16),
+                ShapeWeights = ParseShapeWeights(parse.GetValue(shapeWeight)),
             };
             if (options.MaxSteps is null && options.MaxTime is null)
                 throw new ArgumentException("Give --steps or --minutes so the run knows when to stop.");
@@ -64,5 +73,20 @@ internal static class TrainCommand
             return Task.FromResult(0);
         });
         return command;
+    }
+
+    private static Dictionary<ShapeKind, double>? ParseShapeWeights(string[]? values)
+    {
+        if (values is not { Length: > 0 }) return null;
+        var weights = new Dictionary<ShapeKind, double>();
+        foreach (string value in values)
+        {
+            var parts = value.Split('=', 2);
+            if (parts.Length != 2 || !Enum.TryParse<ShapeKind>(parts[0], ignoreCase: true, out var shape) || !Enum.IsDefined(shape)
+                || !double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double weight))
+                throw new ArgumentException($"--shape-weight takes SHAPE=WEIGHT with a shape of {string.Join(", ", Enum.GetNames<ShapeKind>().Select(n => n.ToLowerInvariant()))}, e.g. cross=2; got '{value}'.");
+            weights[shape] = weight;
+        }
+        return weights;
     }
 }

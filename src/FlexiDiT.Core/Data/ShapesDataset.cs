@@ -20,9 +20,12 @@ public sealed record ShapeAttributes(ShapeKind Shape, int ColorIndex, float Cent
 /// "Shapes": an unlimited, procedurally generated, class-conditional image set. Each 32×32 RGB image
 /// shows one shape (circle, square, triangle, cross, ring) in one of eight colours on a plain background
 /// that is always clearly distinct from the shape colour. Class = shape × colour (40 classes). Sample i of
-/// a seed is always the same image, whichever order samples are drawn in.
+/// a seed is always the same image, whichever order samples are drawn in. Classes are uniform unless
+/// shape weights say otherwise (training can oversample a shape it learns slowly; colours stay uniform).
 /// </summary>
-public sealed class ShapesDataset(long seed = 0)
+/// <param name="seed">The data set's seed.</param>
+/// <param name="shapeWeights">Relative frequency of each shape (a shape left out weighs 1); null: uniform.</param>
+public sealed class ShapesDataset(long seed = 0, IReadOnlyDictionary<ShapeKind, double>? shapeWeights = null)
 {
     /// <summary>Image side in pixels.</summary>
     public const int ImageSize = 32;
@@ -33,6 +36,8 @@ public sealed class ShapesDataset(long seed = 0)
 
     /// <summary>The data set's seed.</summary>
     public long Seed { get; } = seed;
+
+    private readonly double[]? shapeCumulative = Cumulative(shapeWeights);
 
     /// <summary>
     /// The DiT that Shapes trains: the official architecture at patch 2 on 32×32 RGB pixels (no VAE), learned
@@ -62,7 +67,7 @@ public sealed class ShapesDataset(long seed = 0)
     public ShapeAttributes Attributes(long index, int? classIndex = null)
     {
         var random = new Random(MixSeed(Seed, index));
-        int cls = classIndex ?? random.Next(NumClasses);
+        int cls = classIndex ?? (shapeCumulative is null ? random.Next(NumClasses) : DrawWeighted(random));
         var shape = (ShapeKind)(cls / ShapeColor.Palette.Count);
         int color = cls % ShapeColor.Palette.Count;
         float size = 5f + (float)random.NextDouble() * 6f;
@@ -79,6 +84,28 @@ public sealed class ShapesDataset(long seed = 0)
         }
         while (ShapeColor.Distance(background.R, background.G, background.B, c.R, c.G, c.B) < MinBackgroundDistance);
         return new ShapeAttributes(shape, color, cx, cy, size, background);
+    }
+
+    private int DrawWeighted(Random random)
+    {
+        double u = random.NextDouble() * shapeCumulative![^1];
+        int shape = Array.FindIndex(shapeCumulative, c => u < c);
+        return ClassOf((ShapeKind)(shape < 0 ? shapeCumulative.Length - 1 : shape), random.Next(ShapeColor.Palette.Count));
+    }
+
+    private static double[]? Cumulative(IReadOnlyDictionary<ShapeKind, double>? weights)
+    {
+        if (weights is null) return null;
+        foreach (var (shape, weight) in weights)
+        {
+            if (!Enum.IsDefined(shape)) throw new ArgumentOutOfRangeException(nameof(weights), shape, "Not a Shapes shape.");
+            if (!(weight >= 0) || double.IsInfinity(weight))
+                throw new ArgumentOutOfRangeException(nameof(weights), weight, $"The weight of {shape} must be a finite number ≥ 0.");
+        }
+        double sum = 0;
+        var cumulative = Enum.GetValues<ShapeKind>().Select(s => sum += weights.GetValueOrDefault(s, 1.0)).ToArray();
+        if (sum <= 0) throw new ArgumentException("At least one shape needs a weight above 0.", nameof(weights));
+        return cumulative;
     }
 
     private static float Mix(float grey, Random random) => 0.7f * grey + 0.3f * (float)random.NextDouble();

@@ -114,11 +114,15 @@ public sealed class LabelEmbedder : nn.Module
     }
 
     /// <summary>Replaces labels by the null class with the training dropout probability.</summary>
-    public Tensor DropLabels(Tensor labels, Generator? generator = null)
-    {
-        var drop = torch.rand(labels.shape[0], generator: generator, device: labels.device) < dropoutProb;
-        return torch.where(drop, torch.full_like(labels, numClasses), labels);
-    }
+    public Tensor DropLabels(Tensor labels, Generator? generator = null) =>
+        DropLabels(labels, DropMask(labels.shape[0], labels.device, generator));
+
+    /// <summary>Which of <paramref name="count"/> samples lose their label (true) with the training dropout probability.</summary>
+    public Tensor DropMask(long count, Device? device = null, Generator? generator = null) =>
+        torch.rand(count, generator: generator, device: device) < dropoutProb;
+
+    /// <summary>Replaces the labels where <paramref name="drop"/> is true by the null class.</summary>
+    public Tensor DropLabels(Tensor labels, Tensor drop) => torch.where(drop, torch.full_like(labels, numClasses), labels);
 
     /// <summary>Looks up the labels' embeddings.</summary>
     public Tensor Forward(Tensor labels) => embedding_table.forward(labels);

@@ -36,6 +36,12 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
         // Refuse before the run folder is touched, not at the first step.
         if (options.CooldownSteps > 0 && options.MaxSteps is null)
             throw new ArgumentException("A cool-down counts back from the last step: give the total steps (--steps) too.");
+        if (options.CooldownFraction is < 0 or > 1 || double.IsNaN(options.CooldownFraction))
+            throw new ArgumentOutOfRangeException(nameof(options), options.CooldownFraction, "The cool-down fraction is a share of the budget, from 0 to 1.");
+        if (options.CooldownFraction > 0 && options.CooldownSteps > 0)
+            throw new ArgumentException("Give the cool-down in steps (--cooldown) or as a share of the budget (--cooldown-fraction), not both.");
+        if (options.CooldownFraction > 0 && options.MaxSteps is null && options.MaxTime is null)
+            throw new ArgumentException("A cool-down fraction is a share of the budget: give --steps or --minutes too.");
         Directory.CreateDirectory(options.RunDirectory);
         var log = new TrainingLog(Path.Combine(options.RunDirectory, "train.log"), console);
         string modelPath = Path.Combine(options.RunDirectory, "model.safetensors");
@@ -83,15 +89,17 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
             ema.Reset();
             log.Write($"new run: {options.Model.Depth} blocks, width {options.Model.HiddenSize}, {options.Model.Heads} heads, patch {options.Model.PatchSize}, " +
                 $"{model.parameters().Sum(p => p.numel()) / 1e6:F2} M parameters, batch {options.BatchSize}, lr {options.LearningRate}" +
+                $"{(options.CooldownFraction > 0 ? $", cool-down over the last {options.CooldownFraction:P0} of the budget" : "")}" +
                 $"{(options.MinSnrGamma is { } g ? $", Min-SNR γ {g}" : "")}{(options.GradientClip is { } c ? $", gradient clip {c}" : "")}" +
                 $"{(options.LabelInitStd is { } ls ? $", class-embedding init std {ls}" : "")}{(options.LabelLearningRateScale != 1 ? $", class-embedding lr ×{options.LabelLearningRateScale}" : "")}" +
                 $"{(options.AdditiveLabels ? ", additive class embedding (shape + colour)" : "")}" +
+                $"{(options.ShapeWeights is { } w ? $", labelled samples drawn with shape weights {string.Join(" ", w.Select(kv => $"{kv.Key.ToString().ToLowerInvariant()}={kv.Value}"))}" : "")}" +
                 $"{(options.BFloat16 ? ", bfloat16 forward/backward" : "")}");
         }
 
         var data = new ShapesDataset(options.Seed);
+        var conditionalData = options.ShapeWeights is null ? null : new ShapesDataset(options.Seed, options.ShapeWeights);
         var diffusion = new GaussianDiffusion(null, options.Model.Variance);
-        var dropout = options.Model.ClassDropoutProb;
         int step = state.Step;
         double firstLoss = state.FirstLoss, lossSum = 0, lastLoss = double.NaN, recentLoss = double.NaN;
         int lossCount = 0;
@@ -118,9 +126,10 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
             using (var scope = torch.NewDisposeScope())
             {
                 double factor = LearningRateSchedule.Factor(step, options.WarmupSteps, options.CooldownSteps, options.MaxSteps);
+                if (options.CooldownFraction > 0)
+                    factor *= LearningRateSchedule.FactorByProgress(LearningRateSchedule.BudgetProgress(step, options.MaxSteps, Trained(), options.MaxTime), options.CooldownFraction);
                 foreach (var (g, rate) in optimizer.ParamGroups.Zip(baseRates)) g.LearningRate = rate * factor;
-                var (images, labels, _) = data.Batch((long)step * options.BatchSize, options.BatchSize);
-                if (dropout > 0) labels = model.LabelEmbedder.DropLabels(labels, generator);
+                var (images, labels) = TrainingBatch(data, conditionalData, model.LabelEmbedder, step, generator);
                 long[] indices = torch.randint(0, GaussianDiffusion.TrainingTimesteps, [options.BatchSize], generator: generator).data<long>().ToArray();
                 var noise = torch.randn(images.shape, generator: generator);
                 var xT = diffusion.QSample(images, indices, noise);
@@ -161,5 +170,28 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
             $"({step / Trained().TotalSeconds:F2} steps/s at batch {options.BatchSize}), loss {firstLoss:F3} → {recentLoss:F4}; EMA weights in " +
             Path.GetRelativePath(Environment.CurrentDirectory, emaPath));
         return new TrainResult(step, lastLoss, firstLoss, Trained(), emaPath);
+    }
+
+    /// <summary>
+    /// One batch with its labels, a dropped label replaced by the null class. With shape weights, the samples
+    /// that keep their label come from the weighted data and the dropped ones from the uniform data.
+    /// </summary>
+    private (Tensor Images, Tensor Labels) TrainingBatch(ShapesDataset data, ShapesDataset? conditionalData, LabelEmbedder labels, int step, Generator generator)
+    {
+        long start = (long)step * options.BatchSize;
+        if (options.Model.ClassDropoutProb <= 0)
+        {
+            var (all, allClasses, _) = (conditionalData ?? data).Batch(start, options.BatchSize);
+            return (all, allClasses);
+        }
+        var (images, classes, _) = data.Batch(start, options.BatchSize);
+        var drop = labels.DropMask(options.BatchSize, generator: generator);
+        if (conditionalData is not null)
+        {
+            var (weightedImages, weightedClasses, _) = conditionalData.Batch(start, options.BatchSize);
+            images = torch.where(drop.view(-1, 1, 1, 1), images, weightedImages);
+            classes = torch.where(drop, classes, weightedClasses);
+        }
+        return (images, labels.DropLabels(classes, drop));
     }
 }

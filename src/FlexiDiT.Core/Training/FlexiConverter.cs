@@ -56,8 +56,7 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         double first = double.NaN, last = double.NaN, recent = double.NaN, sum = 0;
         int count = 0;
         bool Finished() => (options.MaxSteps is { } s && step >= s) || (options.MaxTime is { } t && watch.Elapsed >= t);
-        // Progress through whichever budget ends first.
-        double Progress() => Math.Max(options.MaxSteps is { } s && s > 0 ? step / (double)s : 0, options.MaxTime is { } t ? watch.Elapsed / t : 0);
+        double Progress() => LearningRateSchedule.BudgetProgress(step, options.MaxSteps, watch.Elapsed, options.MaxTime);
 
         model.train();
         using var replica = options.BFloat16 ? new BFloat16Replica(model) : null;

@@ -26,6 +26,13 @@ public static class LearningRateSchedule
     }
 
     /// <summary>
+    /// How far a run is through its budget (0 → 1): the further of its steps and its time, so a run
+    /// stopped by whichever limit comes first on this machine still ends its cool-down at that limit.
+    /// </summary>
+    public static double BudgetProgress(int step, int? maxSteps, TimeSpan elapsed, TimeSpan? maxTime) =>
+        Math.Max(maxSteps is { } s && s > 0 ? step / (double)s : 0, maxTime is { } t && t > TimeSpan.Zero ? elapsed / t : 0);
+
+    /// <summary>
     /// The multiplier for a run measured by its progress through a budget (0 → 1, e.g. elapsed / time limit):
     /// constant, then linear to zero over the last <paramref name="cooldownFraction"/> of the budget.
     /// </summary>

@@ -1,3 +1,4 @@
+using FlexiDiT.Data;
 using FlexiDiT.Models;
 
 namespace FlexiDiT.Training;
@@ -19,6 +20,12 @@ public sealed record TrainOptions
     public int WarmupSteps { get; init; }
     /// <summary>Linear decay of the learning rate to zero over the last this many steps before <see cref="MaxSteps"/> (0: none).</summary>
     public int CooldownSteps { get; init; }
+    /// <summary>
+    /// Linear decay of the learning rate to zero over the last this fraction of the budget, whichever of
+    /// <see cref="MaxSteps"/> and <see cref="MaxTime"/> ends first (0: none). Unlike <see cref="CooldownSteps"/>
+    /// it ends at the limit on a slower machine too. Give one of the two.
+    /// </summary>
+    public double CooldownFraction { get; init; }
     /// <summary>EMA decay (DiT: 0.9999 over 400k steps).</summary>
     public double EmaDecay { get; init; } = 0.9999;
     /// <summary>On resume, restart the EMA from the live weights (e.g. after a too-slow fixed decay).</summary>
@@ -36,6 +43,12 @@ public sealed record TrainOptions
     /// initialised so (std <see cref="LabelInitStd"/>) and projected back after every step. Give it again on resume.
     /// </summary>
     public bool AdditiveLabels { get; init; }
+    /// <summary>
+    /// Relative frequency of each shape among the samples that keep their label (null: uniform, as the data
+    /// set). The samples whose label is dropped stay uniform, so the unconditional model, which guidance
+    /// pushes away from, still learns the data set's own distribution.
+    /// </summary>
+    public IReadOnlyDictionary<ShapeKind, double>? ShapeWeights { get; init; }
     /// <summary>Min-SNR-γ weighting of the ε-MSE (null: DiT's unweighted loss); see <see cref="Diffusion.GaussianDiffusion.TrainingLoss"/>.</summary>
     public double? MinSnrGamma { get; init; }
     /// <summary>Clip the gradient's global norm to this (null: no clipping, as DiT).</summary>

@@ -66,6 +66,34 @@ public class ShapesDatasetTests
     }
 
     [Fact]
+    public void Shape_weights_change_how_often_a_shape_is_drawn_and_nothing_else()
+    {
+        var weighted = new ShapesDataset(5, new Dictionary<ShapeKind, double> { [ShapeKind.Cross] = 3, [ShapeKind.Circle] = 0 });
+        var drawn = Enumerable.Range(0, 4000).Select(i => weighted.Attributes(i)).ToArray();
+        // Cross 3 / (0 + 1 + 1 + 3 + 1) = 1/2; the other three shapes 1/6 each; no circle.
+        Assert.DoesNotContain(drawn, a => a.Shape == ShapeKind.Circle);
+        Assert.InRange(drawn.Count(a => a.Shape == ShapeKind.Cross) / 4000.0, 0.47, 0.53);
+        foreach (var shape in new[] { ShapeKind.Square, ShapeKind.Triangle, ShapeKind.Ring })
+            Assert.InRange(drawn.Count(a => a.Shape == shape) / 4000.0, 0.14, 0.19);
+        // Colours stay uniform within a shape.
+        var crossColours = drawn.Where(a => a.Shape == ShapeKind.Cross).GroupBy(a => a.ColorIndex).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(8, crossColours.Count);
+        Assert.All(crossColours.Values, n => Assert.InRange(n, 180, 320));
+        // Deterministic, and a forced class still wins.
+        Assert.Equal(drawn[17], new ShapesDataset(5, new Dictionary<ShapeKind, double> { [ShapeKind.Cross] = 3, [ShapeKind.Circle] = 0 }).Attributes(17));
+        Assert.Equal(ShapeKind.Circle, weighted.Attributes(3, classIndex: ShapesDataset.ClassOf(ShapeKind.Circle, 2)).Shape);
+    }
+
+    [Fact]
+    public void Shape_weights_that_draw_nothing_are_refused_with_the_shape_named()
+    {
+        var negative = Assert.Throws<ArgumentOutOfRangeException>(() => new ShapesDataset(0, new Dictionary<ShapeKind, double> { [ShapeKind.Ring] = -1 }));
+        Assert.Contains("Ring", negative.Message);
+        var none = Enum.GetValues<ShapeKind>().ToDictionary(s => s, _ => 0.0);
+        Assert.Throws<ArgumentException>(() => new ShapesDataset(0, none));
+    }
+
+    [Fact]
     public void The_colour_detector_reads_real_images_correctly()
     {
         var (images, _, attributes) = new ShapesDataset(11).Batch(0, 400);

@@ -29,6 +29,20 @@ public sealed class LearningRateScheduleTests
     public void A_budgeted_run_cools_down_over_its_last_fraction(double progress, double expected) =>
         Assert.Equal(expected, LearningRateSchedule.FactorByProgress(progress, cooldownFraction: 0.3), precision: 12);
 
+    [Theory]
+    [InlineData(500, 10.0, 0.5)]    // steps lead: 500 of 1000, 10 of 60 minutes
+    [InlineData(100, 45.0, 0.75)]   // a slow machine: time leads
+    [InlineData(1000, 60.0, 1.0)]
+    public void Budget_progress_is_the_further_of_steps_and_time(int step, double minutes, double expected) =>
+        Assert.Equal(expected, LearningRateSchedule.BudgetProgress(step, 1000, TimeSpan.FromMinutes(minutes), TimeSpan.FromMinutes(60)), precision: 12);
+
+    [Fact]
+    public void Budget_progress_counts_only_the_limits_given()
+    {
+        Assert.Equal(0.25, LearningRateSchedule.BudgetProgress(250, 1000, TimeSpan.FromHours(5), null), precision: 12);
+        Assert.Equal(0.5, LearningRateSchedule.BudgetProgress(10_000, null, TimeSpan.FromMinutes(30), TimeSpan.FromHours(1)), precision: 12);
+    }
+
     [Fact]
     public void A_cooldown_without_a_total_step_count_is_refused()
     {

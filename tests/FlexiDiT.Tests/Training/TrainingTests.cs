@@ -98,6 +98,41 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void A_run_with_shape_weights_learns_and_its_log_says_how_it_drew_the_data()
+    {
+        var options = new TrainOptions
+        {
+            RunDirectory = dir, Model = Tiny, BatchSize = 8, LearningRate = 2e-3, EmaDecay = 0.9, MaxSteps = 20, LogEvery = 10,
+            ShapeWeights = new Dictionary<ShapeKind, double> { [ShapeKind.Cross] = 2 },
+        };
+        var result = new DiTTrainer(options, TextWriter.Null).Run();
+        Assert.True(result.FinalLoss < result.FirstLoss, $"loss {result.FirstLoss} → {result.FinalLoss}");
+        Assert.Contains("shape weights cross=2", File.ReadLines(Path.Combine(dir, "train.log")).First());
+    }
+
+    [Fact]
+    public void A_cooldown_fraction_ends_the_run_at_a_learning_rate_near_zero()
+    {
+        var options = new TrainOptions { RunDirectory = dir, Model = Tiny, BatchSize = 4, LearningRate = 2e-3, MaxSteps = 20, LogEvery = 10, CooldownFraction = 0.5 };
+        new DiTTrainer(options, TextWriter.Null).Run();
+        var log = File.ReadAllLines(Path.Combine(dir, "train.log"));
+        Assert.Contains("cool-down over the last 50", log[0]);
+        // Step 10 ran at progress 0.45 (full rate), step 20 at 0.95: a tenth of the rate.
+        Assert.Contains(" lr 0.002 ", log.Single(l => l.Contains(" step 10 loss ")));
+        Assert.Contains(" lr 0.0002 ", log.Single(l => l.Contains(" step 20 loss ")));
+    }
+
+    [Fact]
+    public void A_cooldown_in_steps_and_as_a_fraction_at_once_is_refused_before_the_run_folder_is_made()
+    {
+        string run = Path.Combine(dir, "never-made");
+        var options = new TrainOptions { RunDirectory = run, Model = Tiny, MaxSteps = 100, CooldownSteps = 10, CooldownFraction = 0.3 };
+        var error = Assert.Throws<ArgumentException>(() => new DiTTrainer(options, TextWriter.Null).Run());
+        Assert.Contains("--cooldown-fraction", error.Message);
+        Assert.False(Directory.Exists(run));
+    }
+
+    [Fact]
     public void A_missing_or_empty_log_has_no_summary_and_says_so()
     {
         string missing = Path.Combine(dir, "nothing.log"), empty = Path.Combine(dir, "empty.log");
