@@ -33,7 +33,6 @@ internal static class TrainCommand
         var shapeWeight = new Option<string[]>("--shape-weight")
         {
             Description = "Draw the labelled samples of a shape this many times as often, e.g. cross=2 (repeatable; other shapes weigh 1, dropped-label samples stay uniform)",
-            AllowMultipleArgumentsPerToken = false,
         };
         var bf16 = new Option<bool>("--bf16") { Description = "Forward and backward in bfloat16 on a copy of the model, float32 weights (faster only on CPUs with AVX512-BF16)" };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0: all cores)", DefaultValueFactory = _ => 0 };

@@ -42,6 +42,7 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
             throw new ArgumentException("Give the cool-down in steps (--cooldown) or as a share of the budget (--cooldown-fraction), not both.");
         if (options.CooldownFraction > 0 && options.MaxSteps is null && options.MaxTime is null)
             throw new ArgumentException("A cool-down fraction is a share of the budget: give --steps or --minutes too.");
+        var conditionalData = options.ShapeWeights is null ? null : new ShapesDataset(options.Seed, options.ShapeWeights);
         Directory.CreateDirectory(options.RunDirectory);
         var log = new TrainingLog(Path.Combine(options.RunDirectory, "train.log"), console);
         string modelPath = Path.Combine(options.RunDirectory, "model.safetensors");
@@ -98,7 +99,6 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
         }
 
         var data = new ShapesDataset(options.Seed);
-        var conditionalData = options.ShapeWeights is null ? null : new ShapesDataset(options.Seed, options.ShapeWeights);
         var diffusion = new GaussianDiffusion(null, options.Model.Variance);
         int step = state.Step;
         double firstLoss = state.FirstLoss, lossSum = 0, lastLoss = double.NaN, recentLoss = double.NaN;

@@ -99,6 +99,17 @@ public sealed class CliTests : IDisposable
         Assert.True(results[0].GetProperty("flops").GetInt64() > 3 * results[1].GetProperty("flops").GetInt64());
     }
 
+    [Theory]
+    [InlineData("star=2", "circle, square, triangle, cross, ring")]
+    [InlineData("cross=-1", "must be a finite number ≥ 0")]
+    public void A_bad_shape_weight_is_refused_before_the_run_folder_is_made(string weight, string expected)
+    {
+        var r = FlexiditProcess.Run(dir, "train", "--run", "run", "--depth", "1", "--hidden", "32", "--heads", "2", "--steps", "1", "--shape-weight", weight);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains(expected, r.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(dir, "run")));
+    }
+
     [Fact]
     public void Bench_training_times_float32_and_bfloat16_steps_and_prints_json()
     {
