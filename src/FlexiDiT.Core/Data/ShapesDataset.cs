@@ -159,13 +159,19 @@ public sealed class ShapesDataset(long seed = 0, IReadOnlyDictionary<ShapeKind, 
     public (Tensor Images, Tensor Labels, ShapeAttributes[] Attributes) Batch(long start, int count, int? classIndex = null)
     {
         var attributes = new ShapeAttributes[count];
+        for (int i = 0; i < count; i++) attributes[i] = Attributes(start + i, classIndex);
+        var (images, labels) = RenderBatch(attributes);
+        return (images, labels, attributes);
+    }
+
+    /// <summary>Renders attributes to a batch: images (N, 3, 32, 32) in [-1, 1] and their class labels (N).</summary>
+    public static (Tensor Images, Tensor Labels) RenderBatch(IReadOnlyList<ShapeAttributes> attributes)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        int count = attributes.Count;
         var data = new float[count * 3 * ImageSize * ImageSize];
-        Parallel.For(0, count, i =>
-        {
-            attributes[i] = Attributes(start + i, classIndex);
-            Render(attributes[i]).CopyTo(data, i * 3 * ImageSize * ImageSize);
-        });
-        return (tensor(data, [count, 3, ImageSize, ImageSize]), tensor(attributes.Select(a => (long)a.ClassIndex).ToArray()), attributes);
+        Parallel.For(0, count, i => Render(attributes[i]).CopyTo(data, i * 3 * ImageSize * ImageSize));
+        return (tensor(data, [count, 3, ImageSize, ImageSize]), tensor(attributes.Select(a => (long)a.ClassIndex).ToArray()));
     }
 
     // SplitMix64 of (seed, index), folded to the 32-bit seed System.Random takes; stable across runs and platforms.

@@ -179,19 +179,11 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
     private (Tensor Images, Tensor Labels) TrainingBatch(ShapesDataset data, ShapesDataset? conditionalData, LabelEmbedder labels, int step, Generator generator)
     {
         long start = (long)step * options.BatchSize;
-        if (options.Model.ClassDropoutProb <= 0)
-        {
-            var (all, allClasses, _) = (conditionalData ?? data).Batch(start, options.BatchSize);
-            return (all, allClasses);
-        }
-        var (images, classes, _) = data.Batch(start, options.BatchSize);
-        var drop = labels.DropMask(options.BatchSize, generator: generator);
-        if (conditionalData is not null)
-        {
-            var (weightedImages, weightedClasses, _) = conditionalData.Batch(start, options.BatchSize);
-            images = torch.where(drop.view(-1, 1, 1, 1), images, weightedImages);
-            classes = torch.where(drop, classes, weightedClasses);
-        }
-        return (images, labels.DropLabels(classes, drop));
+        var drop = options.Model.ClassDropoutProb > 0 ? labels.DropMask(options.BatchSize, generator: generator) : null;
+        bool[] dropped = drop is null ? new bool[options.BatchSize] : drop.data<bool>().ToArray();
+        var attributes = Enumerable.Range(0, options.BatchSize)
+            .Select(i => (dropped[i] ? data : conditionalData ?? data).Attributes(start + i)).ToArray();
+        var (images, classes) = ShapesDataset.RenderBatch(attributes);
+        return (images, drop is null ? classes : labels.DropLabels(classes, drop));
     }
 }
