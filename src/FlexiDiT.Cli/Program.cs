@@ -14,6 +14,7 @@ var root = new RootCommand("flexidit: a variable-compute Diffusion Transformer (
     CalibrateCommand.Create(),
     FlopsCommand.Create(),
     GenerateCommand.Create(),
+    TraceCommand.Create(),
     ModelsCommand.Create(),
     PackCommand.Create(),
     BudgetCommand.Create(),

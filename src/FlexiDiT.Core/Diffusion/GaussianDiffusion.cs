@@ -128,15 +128,15 @@ public sealed class GaussianDiffusion
     }
 
     /// <summary>One ancestral (DDPM) step: mean + exp(½ log σ²)·noise, without noise at index 0.</summary>
-    public Tensor DdpmStep(Tensor modelOutput, Tensor x, long[] indices, bool clipDenoised, Tensor noise)
+    public SolverStep DdpmStep(Tensor modelOutput, Tensor x, long[] indices, bool clipDenoised, Tensor noise)
     {
-        var (mean, logVariance, _) = PMeanVariance(modelOutput, x, indices, clipDenoised);
+        var (mean, logVariance, predXStart) = PMeanVariance(modelOutput, x, indices, clipDenoised);
         var nonzero = NonZeroMask(indices, x);
-        return mean + nonzero * torch.exp(0.5 * logVariance) * noise;
+        return new SolverStep(mean + nonzero * torch.exp(0.5 * logVariance) * noise, predXStart);
     }
 
     /// <summary>One DDIM step with stochasticity <paramref name="eta"/> (0: deterministic).</summary>
-    public Tensor DdimStep(Tensor modelOutput, Tensor x, long[] indices, bool clipDenoised, double eta, Tensor? noise)
+    public SolverStep DdimStep(Tensor modelOutput, Tensor x, long[] indices, bool clipDenoised, double eta, Tensor? noise)
     {
         var (_, _, predXStart) = PMeanVariance(modelOutput, x, indices, clipDenoised);
         var eps = (Extract(sqrtRecipAc, indices, x) * x - predXStart) / Extract(sqrtRecipm1Ac, indices, x);
@@ -144,8 +144,8 @@ public sealed class GaussianDiffusion
         var alphaBarPrev = Extract(alphasCumprodPrev, indices, x);
         var sigma = eta * torch.sqrt((1 - alphaBarPrev) / (1 - alphaBar)) * torch.sqrt(1 - alphaBar / alphaBarPrev);
         var meanPred = predXStart * torch.sqrt(alphaBarPrev) + torch.sqrt(1 - alphaBarPrev - sigma * sigma) * eps;
-        if (eta == 0 || noise is null) return meanPred;
-        return meanPred + NonZeroMask(indices, x) * sigma * noise;
+        if (eta == 0 || noise is null) return new SolverStep(meanPred, predXStart);
+        return new SolverStep(meanPred + NonZeroMask(indices, x) * sigma * noise, predXStart);
     }
 
     private static Tensor NonZeroMask(long[] indices, Tensor x) =>

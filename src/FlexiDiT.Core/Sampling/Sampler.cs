@@ -19,7 +19,28 @@ public sealed class Sampler(DiT model)
     public DiT Model { get; } = model;
 
     /// <summary>Samples images of <paramref name="classLabels"/> with <paramref name="plan"/>; cancellation is checked every step.</summary>
-    public SampleResult Sample(ComputePlan plan, long[] classLabels, INoiseSource noise, CancellationToken cancellationToken = default, IProgress<int>? progress = null)
+    public SampleResult Sample(ComputePlan plan, long[] classLabels, INoiseSource noise, CancellationToken cancellationToken = default, IProgress<int>? progress = null) =>
+        Run(plan, classLabels, noise, ModelFrame.Upright, run => progress?.Report(run.StepsDone), cancellationToken);
+
+    /// <summary>
+    /// Samples like <see cref="Sample"/> and keeps the clean images that every <paramref name="every"/>-th step
+    /// predicted (steps 1, 1 + every, ... and the last): how the images take shape, and where an artifact appears.
+    /// </summary>
+    public SamplingTrace Trace(ComputePlan plan, long[] classLabels, INoiseSource noise, int every, ModelFrame frame = ModelFrame.Upright, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (every < 1) throw new ArgumentOutOfRangeException(nameof(every), every, "Record every N-th step with N ≥ 1.");
+        var frames = new List<TraceFrame>();
+        var result = Run(plan, classLabels, noise, frame, run =>
+        {
+            if ((run.StepsDone - 1) % every != 0 && !run.IsDone) return;
+            var predicted = run.PredictedStart!.cpu().detach().clone();
+            frames.Add(new TraceFrame(run.StepsDone, run.LastTimestep, plan.Steps[run.StepsDone - 1].CondPatch, predicted.MoveToOuterDisposeScope()));
+        }, cancellationToken);
+        return new SamplingTrace(frames, result);
+    }
+
+    private SampleResult Run(ComputePlan plan, long[] classLabels, INoiseSource noise, ModelFrame frame, Action<SamplingRun> afterStep, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var device = Model.PatchEmbedder.Proj.weight!.device;
@@ -29,9 +50,13 @@ public sealed class Sampler(DiT model)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
-            run.Complete(ForwardBatcher.Run(Model, run.PendingForwards()));
-            progress?.Report(run.StepsDone);
+            run.Complete(frame == ModelFrame.Upright ? ForwardBatcher.Run(Model, run.PendingForwards()) : Transposed(run.PendingForwards()));
+            afterStep(run);
         }
         return new SampleResult(run.Current.cpu().detach().clone(), run.FlopsSpent, run.FullComputeFlops, watch.Elapsed);
     }
+
+    private Tensor[] Transposed(IReadOnlyList<ForwardRequest> requests) =>
+        ForwardBatcher.Run(Model, requests.Select(r => r with { X = r.X.transpose(2, 3) }).ToList())
+            .Select(output => output.transpose(2, 3)).ToArray();
 }

@@ -69,6 +69,13 @@ public sealed class SamplingRun : IDisposable
     public Tensor Current => x;
     /// <summary>FLOPs spent by this run's forwards so far (2 per multiply-add).</summary>
     public long FlopsSpent { get; private set; }
+    /// <summary>
+    /// The clean image x₀ that the last completed step predicted (null before the first step): where the run is
+    /// heading, which is what a trace of the sampling shows. It belongs to the caller's dispose scope of that step.
+    /// </summary>
+    public Tensor? PredictedStart { get; private set; }
+    /// <summary>The original (1000-step) timestep of the last completed step.</summary>
+    public long LastTimestep { get; private set; }
     /// <summary>Patch size of the current step's conditional branch.</summary>
     public int CurrentCondPatch => Plan.Steps[StepsDone].CondPatch;
 
@@ -96,7 +103,7 @@ public sealed class SamplingRun : IDisposable
             output = Guidance.Combine(outputs[0], outputs[1], Plan.GuidanceScale, Plan.GuideFirstThreeChannelsOnly ? 3 : config.InChannels);
         }
         var shape = x.shape;
-        Tensor next = Plan.Solver switch
+        var (next, predictedStart) = Plan.Solver switch
         {
             SolverKind.Ddpm => diffusion.DdpmStep(output, x, Indices, Plan.ClipDenoised, noise.Step(StepsDone, shape, x.device)),
             _ => diffusion.DdimStep(output, x, Indices, Plan.ClipDenoised, Plan.Eta, Plan.Eta > 0 ? noise.Step(StepsDone, shape, x.device) : null),
@@ -104,6 +111,8 @@ public sealed class SamplingRun : IDisposable
         next.DetachFromDisposeScope();
         x.Dispose();
         x = next;
+        LastTimestep = diffusion.TimestepMap[Plan.Steps.Count - 1 - StepsDone];
+        PredictedStart = predictedStart;
         StepsDone++;
     }
 

@@ -29,6 +29,22 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Trace_draws_one_row_per_recorded_step_and_says_which_step_each_row_is()
+    {
+        var r = FlexiditProcess.Run(dir, "trace", "a red cross", "--mode", "steps-half-weak30", "--count", "2", "--every", "10", "--out", "trace.png");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        using var grid = Image.Load(Path.Combine(dir, "trace.png"));
+        // Steps 1, 11 and 20 of 20; 64-pixel cells with a 2-pixel gap.
+        Assert.Equal((2 * 66 + 2, 3 * 66 + 2), (grid.Width, grid.Height));
+        Assert.Contains("row 1: x0 predicted at step 1/20 (t = 999, patch 4)", r.Stdout);
+        Assert.Contains("row 3: x0 predicted at step 20/20 (t = 0, patch 2)", r.Stdout);
+
+        var bad = FlexiditProcess.Run(dir, "trace", "a red cross", "--count", "40", "--out", "t.png");
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("--count must be between 1 and 16", bad.Stderr);
+    }
+
+    [Fact]
     public void An_unknown_class_is_a_clear_error_listing_the_known_ones()
     {
         var r = FlexiditProcess.Run(dir, "generate", "a pink hexagon", "--out", "x.png");
