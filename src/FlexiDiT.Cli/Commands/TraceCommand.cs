@@ -20,11 +20,12 @@ internal static class TraceCommand
         var count = new Option<int>("--count") { DefaultValueFactory = _ => 4, Description = "Number of images (columns)" };
         var every = new Option<int?>("--every") { Description = "Record every N-th step (default: about ten rows)" };
         var size = new Option<int>("--size") { DefaultValueFactory = _ => 64, Description = "Pixel size of each cell (a whole multiple of the native size)" };
+        var guidance = new Option<double?>("--guidance") { Description = "Guidance scale instead of the plan's (1: unguided)" };
         var transposed = new Option<bool>("--transposed") { Description = "Show the model the transposed image and transpose its output back: an artifact that turns with it was learned by the model" };
         var device = new Option<string?>("--device") { Description = "Where the model runs: cpu (default), cuda, cuda:N (needs the CUDA build)" };
         var command = new Command("trace", "Show the clean image each sampling step predicts, to see how images take shape and where artifacts start")
         {
-            prompt, output, model, mode, seed, count, every, size, transposed, device,
+            prompt, output, model, mode, seed, count, every, size, guidance, transposed, device,
         };
         // Synchronous on purpose: TorchSharp's dispose scopes belong to a thread, and an await could move the rest elsewhere.
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(parse, cancellationToken)));
@@ -37,6 +38,11 @@ internal static class TraceCommand
             var pack = ModelPack.Find(parse.GetValue(model));
             var match = pack.Matcher.Match(parse.GetValue(prompt)!);
             var spec = parse.GetValue(mode) is { } m ? pack.Plan(m) : pack.DefaultPlan;
+            if (parse.GetValue(guidance) is { } scale)
+            {
+                if (!(scale >= 1) || double.IsInfinity(scale)) throw new ArgumentException($"--guidance must be a finite scale ≥ 1 (got {scale}).");
+                spec = spec with { GuidanceScale = scale };
+            }
             var file = parse.GetValue(output)!;
             string mediaType = ImageExport.MediaTypeOf(file.FullName);
             int stride = parse.GetValue(every) ?? Math.Max(1, (int)Math.Ceiling(spec.Steps / 10.0));

@@ -42,6 +42,9 @@ public sealed class CliTests : IDisposable
         var bad = FlexiditProcess.Run(dir, "trace", "a red cross", "--count", "40", "--out", "t.png");
         Assert.NotEqual(0, bad.ExitCode);
         Assert.Contains("--count must be between 1 and 16", bad.Stderr);
+        var guidance = FlexiditProcess.Run(dir, "trace", "a red cross", "--guidance", "0.5", "--out", "t.png");
+        Assert.NotEqual(0, guidance.ExitCode);
+        Assert.Contains("--guidance must be a finite scale ≥ 1", guidance.Stderr);
     }
 
     [Fact]
