@@ -12,26 +12,21 @@ internal static class GenerateCommand
 {
     public static Command Create()
     {
-        var prompt = new Argument<string>("prompt") { Description = "What to draw, naming one of the model's classes (e.g. \"a red circle\")" };
+        var sampling = new PromptSamplingOptions();
         var output = new Option<FileInfo>("--out") { Description = "Image file (.png, .jpg, .webp); several images get -1, -2, ... suffixes", Required = true };
-        var model = new Option<string?>("--model") { Description = "Model pack name or folder (default: the shipped Shapes FlexiDiT)" };
-        var mode = new Option<string?>("--mode") { Description = "Compute plan (see 'flexidit models'); default: the pack's default" };
-        var seed = new Option<long?>("--seed") { Description = "Seed (same seed, same images)" };
         var count = new Option<int>("--count") { DefaultValueFactory = _ => 1, Description = "Number of images" };
         var size = new Option<int?>("--size") { Description = "Pixel size of the viewing copy (a whole multiple of the native size; default: the pack's)" };
-        var device = new Option<string?>("--device") { Description = "Where the model runs: cpu (default), cuda, cuda:N (needs the CUDA build)" };
-        var command = new Command("generate", "Generate images of a class from a prompt, reporting FLOPs spent and saved") { prompt, output, model, mode, seed, count, size, device };
+        var command = new Command("generate", "Generate images of a class from a prompt, reporting FLOPs spent and saved") { output, count, size };
+        sampling.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             int n = parse.GetValue(count);
             if (n < 1 || n > 64) throw new ArgumentException($"--count must be between 1 and 64 (got {n}).");
-            var pack = ModelPack.Find(parse.GetValue(model));
-            var match = pack.Matcher.Match(parse.GetValue(prompt)!);
-            var plan = parse.GetValue(mode) is { } m ? pack.Plan(m) : pack.DefaultPlan;
+            var (pack, match, plan) = sampling.Resolve(parse);
             var file = parse.GetValue(output)!;
             string mediaType = ImageExport.MediaTypeOf(file.FullName);
-            using var engine = new GenerationEngine(pack, EngineDevice.Parse(parse.GetValue(device)));
-            var job = new GenerationJob(Enumerable.Repeat((long)match.ClassIndex, n).ToArray(), plan, parse.GetValue(seed) ?? pack.Manifest.Defaults.Seed);
+            using var engine = new GenerationEngine(pack, EngineDevice.Parse(parse.GetValue(sampling.Device)));
+            var job = new GenerationJob(Enumerable.Repeat((long)match.ClassIndex, n).ToArray(), plan, sampling.SeedOf(parse, pack));
             var result = await engine.GenerateAsync(job, cancellationToken);
 
             var images = ImageExport.ToImages(result.Samples);

@@ -12,21 +12,18 @@ internal static class TraceCommand
 {
     public static Command Create()
     {
-        var prompt = new Argument<string>("prompt") { Description = "What to draw, naming one of the model's classes (e.g. \"a red cross\")" };
+        var sampling = new PromptSamplingOptions();
         var output = new Option<FileInfo>("--out") { Description = "Grid image (.png, .jpg, .webp): one column per image, one row per recorded step; the last step's prediction is the final sample", Required = true };
-        var model = new Option<string?>("--model") { Description = "Model pack name or folder (default: the shipped Shapes FlexiDiT)" };
-        var mode = new Option<string?>("--mode") { Description = "Compute plan (see 'flexidit models'); default: the pack's default" };
-        var seed = new Option<long?>("--seed") { Description = "Seed (the same as 'generate' gives the same images)" };
         var count = new Option<int>("--count") { DefaultValueFactory = _ => 4, Description = "Number of images (columns)" };
         var every = new Option<int?>("--every") { Description = "Record every N-th step (default: about ten rows)" };
         var size = new Option<int>("--size") { DefaultValueFactory = _ => 64, Description = "Pixel size of each cell (a whole multiple of the native size)" };
         var guidance = new Option<double?>("--guidance") { Description = "Guidance scale instead of the plan's (1: unguided)" };
         var transposed = new Option<bool>("--transposed") { Description = "Show the model the transposed image and transpose its output back: an artifact that turns with it was learned by the model" };
-        var device = new Option<string?>("--device") { Description = "Where the model runs: cpu (default), cuda, cuda:N (needs the CUDA build)" };
         var command = new Command("trace", "Show the clean image each sampling step predicts, to see how images take shape and where artifacts start")
         {
-            prompt, output, model, mode, seed, count, every, size, guidance, transposed, device,
+            output, count, every, size, guidance, transposed,
         };
+        sampling.AddTo(command);
         // Synchronous on purpose: TorchSharp's dispose scopes belong to a thread, and an await could move the rest elsewhere.
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(parse, cancellationToken)));
         return command;
@@ -35,9 +32,7 @@ internal static class TraceCommand
         {
             int n = parse.GetValue(count);
             if (n < 1 || n > 16) throw new ArgumentException($"--count must be between 1 and 16 (got {n}).");
-            var pack = ModelPack.Find(parse.GetValue(model));
-            var match = pack.Matcher.Match(parse.GetValue(prompt)!);
-            var spec = parse.GetValue(mode) is { } m ? pack.Plan(m) : pack.DefaultPlan;
+            var (pack, match, spec) = sampling.Resolve(parse);
             if (parse.GetValue(guidance) is { } scale)
             {
                 if (!(scale >= 1) || double.IsInfinity(scale)) throw new ArgumentException($"--guidance must be a finite scale ≥ 1 (got {scale}).");
@@ -49,10 +44,10 @@ internal static class TraceCommand
             if (stride < 1) throw new ArgumentException($"--every must be at least 1 (got {stride}).");
 
             using var scope = NewDisposeScope();
-            using var dit = pack.LoadModel(EngineDevice.Parse(parse.GetValue(device)));
+            using var dit = pack.LoadModel(EngineDevice.Parse(parse.GetValue(sampling.Device)));
             var plan = spec.Build(dit.Config);
             var frame = parse.GetValue(transposed) ? ModelFrame.Transposed : ModelFrame.Upright;
-            var trace = new Sampler(dit).Trace(plan, Enumerable.Repeat((long)match.ClassIndex, n).ToArray(), new SeededNoise(parse.GetValue(seed) ?? pack.Manifest.Defaults.Seed), stride, frame, cancellationToken);
+            var trace = new Sampler(dit).Trace(plan, Enumerable.Repeat((long)match.ClassIndex, n).ToArray(), new SeededNoise(sampling.SeedOf(parse, pack)), stride, frame, cancellationToken);
 
             var cells = ImageExport.ToImages(cat(trace.Frames.Select(f => f.PredictedStart).ToArray(), 0)).Select(image => ImageExport.Upscale(image, parse.GetValue(size))).ToList();
             using var grid = ImageExport.Grid(cells, n);
