@@ -16,11 +16,12 @@ public static class PlanSweep
     /// </summary>
     public static IReadOnlyList<PlanSpec> Default(int steps = 50, double guidance = 4.0, bool clipDenoised = true)
     {
-        string n = steps.ToString(), half = (steps / 2).ToString();
+        string n = steps.ToString(), half = (steps / 2).ToString(), third = (steps / 3).ToString();
         PlanSpec P(string name, string respacing, int? x, int? y, bool weakGuidance = false, SolverKind solver = SolverKind.Ddpm, int unguidedLast = 0, VarianceKind? variance = null) =>
             new() { Name = name, Respacing = respacing, PowerfulCondSteps = x, PowerfulGuidanceSteps = y, WeakGuidance = weakGuidance, Solver = solver, GuidanceScale = guidance, ClipDenoised = clipDenoised, UnguidedLastSteps = unguidedLast, Variance = variance };
         int Pct(double fraction) => (int)Math.Round(steps * fraction);
         int HalfPct(double fraction) => (int)Math.Round(steps / 2 * fraction);
+        int ThirdPct(double fraction) => (int)Math.Round(steps / 3 * fraction);
         return
         [
             P("full", n, null, null),
@@ -40,7 +41,10 @@ public static class PlanSweep
             P("steps-half", half, null, null),
             P("ddim-half", half, null, null, solver: SolverKind.Ddim),
             P("steps-half-weak30", half, HalfPct(0.7), HalfPct(0.7)),
+            P("steps-half-weak40", half, HalfPct(0.6), HalfPct(0.6)),
             P("steps-half-weak50", half, HalfPct(0.5), HalfPct(0.5)),
+            P("steps-third", third, null, null),
+            P("steps-third-weak30", third, ThirdPct(0.7), ThirdPct(0.7)),
             P("steps-half-weak50-g0-wg", half, HalfPct(0.5), 0, weakGuidance: true),
             P("ddim-half-weak50-g0-wg", half, HalfPct(0.5), 0, weakGuidance: true, solver: SolverKind.Ddim),
         ];
