@@ -2,7 +2,6 @@ using System.CommandLine;
 using FlexiDiT.Engine;
 using FlexiDiT.Flops;
 using FlexiDiT.Imaging;
-using FlexiDiT.Packs;
 using SixLabors.ImageSharp;
 
 namespace FlexiDiT.Cli.Commands;

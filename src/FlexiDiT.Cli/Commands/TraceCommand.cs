@@ -1,7 +1,6 @@
 using System.CommandLine;
 using FlexiDiT.Engine;
 using FlexiDiT.Imaging;
-using FlexiDiT.Packs;
 using FlexiDiT.Sampling;
 using static TorchSharp.torch;
 
