@@ -36,6 +36,15 @@ public sealed class FlexiDiTOptions
     public string? LedgerPath { get; set; }
 
     /// <summary>
+    /// Gets or sets where the budget ledger lives when several processes must share it: an Npgsql connection string
+    /// (e.g. <c>Host=db;Database=flexidit;Username=flexidit;Password=...</c>) puts it in PostgreSQL, so replicas behind
+    /// a load balancer spend one budget. A plain path is a SQLite file, as <see cref="LedgerPath"/>. <see langword="null"/>
+    /// means <see cref="LedgerPath"/>. Configuration key <c>FlexiDiT:LedgerConnectionString</c> (environment
+    /// <c>FlexiDiT__LedgerConnectionString</c>). See <see cref="Governance.Ledger.BudgetStoreFactory"/>.
+    /// </summary>
+    public string? LedgerConnectionString { get; set; }
+
+    /// <summary>
     /// Gets or sets the latency model (JSON written by <c>flexidit calibrate</c>) of the default pack.
     /// <see langword="null"/> means <c>latency-&lt;pack&gt;.json</c> next to the ledger
     /// (<see cref="FlexiDiTPaths.LatencyModelPath"/>); other packs always use that default.

@@ -143,9 +143,9 @@ public sealed class FlexiDiTRuntime : IDisposable
 
     private BudgetLedger OpenLedger()
     {
-        var store = new SqliteBudgetStore(new SqliteBudgetStoreOptions { DatabasePath = LedgerPath });
+        var store = BudgetStoreFactory.Create(Options.LedgerConnectionString ?? LedgerPath);
 
-        // SqliteBudgetStore completes synchronously (Microsoft.Data.Sqlite has no asynchronous I/O), so this does not block on I/O threads.
+        // Opening runs once, on first use; SQLite completes synchronously and PostgreSQL's pool has its own I/O threads.
         return BudgetLedger.OpenAsync(store, Policies, timeProvider: Options.TimeProvider, logger: LoggerFactory.CreateLogger<BudgetLedger>())
             .GetAwaiter().GetResult();
     }

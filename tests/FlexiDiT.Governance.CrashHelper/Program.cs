@@ -19,7 +19,7 @@ var policies = new PolicySet(
     new PricingPolicy { CreditsPerTflop = 1 });
 
 var clock = new FixedClock(DateTimeOffset.Parse(options["now"], CultureInfo.InvariantCulture));
-var store = new SqliteBudgetStore(new SqliteBudgetStoreOptions { DatabasePath = options["db"] });
+var store = BudgetStoreFactory.Create(options["db"]); // a SQLite file or a PostgreSQL connection string
 var ledger = await BudgetLedger.OpenAsync(store, policies, timeProvider: clock);
 var reservation = await ledger.ReserveAsync(
     tenant.Id,

@@ -9,7 +9,7 @@ namespace FlexiDiT.Governance.Tests;
 public sealed class ComputeGovernorTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private readonly LedgerFactory _factory = new();
+    private readonly LedgerFactory _factory = new(new SqliteLedgerDatabase());
     private GenerationResiliencePipeline<string>? _pipeline;
 
     public void Dispose()

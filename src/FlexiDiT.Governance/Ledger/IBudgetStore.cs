@@ -13,9 +13,8 @@ namespace FlexiDiT.Governance.Ledger;
 /// and tests control time.
 /// </para>
 /// <para>
-/// A PostgreSQL implementation would run each method in a transaction that locks the affected usage rows
-/// (<c>INSERT ... ON CONFLICT DO NOTHING</c> then <c>SELECT ... FOR UPDATE</c>), or at SERIALIZABLE isolation
-/// with a retry on serialization failure.
+/// <see cref="SqliteBudgetStore"/> serves one machine; <see cref="PostgresBudgetStore"/> serves replicas on many.
+/// <see cref="BudgetStoreFactory"/> picks one from a setting.
 /// </para>
 /// </remarks>
 public interface IBudgetStore
@@ -37,7 +36,9 @@ public interface IBudgetStore
 
     /// <summary>
     /// Atomically turns a held reservation into spend: charges <paramref name="actualMicros"/> (at most the reserved
-    /// amount) and releases the rest. A reservation that is no longer held is left alone.
+    /// amount) and releases the rest. A reservation that expired (was reclaimed) is still charged when the tenant's
+    /// and user's budgets, as judged when it was made (or their overrides now), have room for the charge, since the
+    /// work it paid for is done; a released or committed one is left alone.
     /// </summary>
     /// <param name="reservationId">The reservation.</param>
     /// <param name="actualMicros">The amount to charge.</param>

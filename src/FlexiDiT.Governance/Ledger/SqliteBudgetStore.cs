@@ -69,6 +69,11 @@ public sealed class SqliteBudgetStore : IBudgetStore
                 $"{DatabasePath} has ledger schema {version}, newer than this version understands ({SqliteLedgerSchema.Version})");
         }
 
+        if (version == 1)
+        {
+            Execute(connection, tx, SqliteLedgerSchema.MigrateFrom1);
+        }
+
         Execute(connection, tx, SqliteLedgerSchema.Create);
         Execute(connection, tx, $"PRAGMA user_version = {SqliteLedgerSchema.Version};");
         tx.Commit();
@@ -94,10 +99,7 @@ public sealed class SqliteBudgetStore : IBudgetStore
             userLimit = user.LimitOverrideMicros ?? command.UserLimitMicros;
         }
 
-        BudgetScope? deniedBy =
-            !Fits(tenant, command.AmountMicros, tenantLimit) ? BudgetScope.Tenant
-            : user is not null && userLimit is { } ul && !Fits(user, command.AmountMicros, ul) ? BudgetScope.User
-            : null;
+        var deniedBy = LedgerRules.DeniedBy(tenant, tenantLimit, user, userLimit, command.AmountMicros);
         if (deniedBy is not null)
         {
             // Nothing was written; rolling back just ends the transaction.
@@ -114,8 +116,8 @@ public sealed class SqliteBudgetStore : IBudgetStore
             connection,
             tx,
             """
-            INSERT INTO reservations (id, tenant_id, user_id, period_key, amount_micros, created_at_ms, expires_at_ms, state)
-            VALUES ($id, $tenant, $user, $period, $amount, $created, $expires, 'held');
+            INSERT INTO reservations (id, tenant_id, user_id, period_key, amount_micros, created_at_ms, expires_at_ms, state, tenant_limit_micros, user_limit_micros)
+            VALUES ($id, $tenant, $user, $period, $amount, $created, $expires, 'held', $tenantLimit, $userLimit);
             """,
             ("$id", Key(command.ReservationId)),
             ("$tenant", command.TenantId),
@@ -123,7 +125,9 @@ public sealed class SqliteBudgetStore : IBudgetStore
             ("$period", command.PeriodKey),
             ("$amount", command.AmountMicros),
             ("$created", command.CreatedAt.ToUnixTimeMilliseconds()),
-            ("$expires", command.ExpiresAt.ToUnixTimeMilliseconds()));
+            ("$expires", command.ExpiresAt.ToUnixTimeMilliseconds()),
+            ("$tenantLimit", command.TenantLimitMicros),
+            ("$userLimit", command.UserLimitMicros is { } limit ? limit : DBNull.Value));
         tx.Commit();
 
         return Task.FromResult(new StoreReserveOutcome(
@@ -284,7 +288,8 @@ public sealed class SqliteBudgetStore : IBudgetStore
             return new SettlementOutcome(SettlementStatus.NotFound, null, null, null);
         }
 
-        if (reservation.State != ReservationState.Held)
+        if (reservation.State is not (ReservationState.Held or ReservationState.Expired)
+            || (reservation.State == ReservationState.Expired && target != ReservationState.Committed))
         {
             return new SettlementOutcome(SettlementStatus.NotHeld, reservation, null, null);
         }
@@ -294,7 +299,18 @@ public sealed class SqliteBudgetStore : IBudgetStore
             return new SettlementOutcome(SettlementStatus.ExceedsReservation, reservation, null, null);
         }
 
-        Release(connection, tx, reservation, actualMicros, target, now);
+        if (reservation.State == ReservationState.Expired)
+        {
+            if (!TryChargeLate(connection, tx, reservation, actualMicros, now))
+            {
+                return new SettlementOutcome(SettlementStatus.NotHeld, reservation, null, null);
+            }
+        }
+        else
+        {
+            Release(connection, tx, reservation, actualMicros, target, now);
+        }
+
         var tenant = ReadUsage(connection, tx, reservation.TenantId, NoUser, reservation.PeriodKey);
         var user = reservation.UserId is { } u ? ReadUsage(connection, tx, reservation.TenantId, u, reservation.PeriodKey) : null;
         tx.Commit();
@@ -306,6 +322,47 @@ public sealed class SqliteBudgetStore : IBudgetStore
             SettledAt = now,
         };
         return new SettlementOutcome(SettlementStatus.Settled, settled, tenant, user);
+    }
+
+    // A commit after the hold was reclaimed: the work is done, so charge it when the budget (as judged at reservation
+    // time, or the override now) still has room, as if it had been reserved again just now.
+    private static bool TryChargeLate(SqliteConnection connection, SqliteTransaction tx, ReservationRecord r, long actualMicros, DateTimeOffset now)
+    {
+        using var limits = Command(
+            connection,
+            tx,
+            "SELECT tenant_limit_micros, user_limit_micros FROM reservations WHERE id = $id;",
+            ("$id", Key(r.Id)));
+        using var reader = limits.ExecuteReader();
+        reader.Read();
+        if (reader.IsDBNull(0))
+        {
+            // Reserved before the ledger remembered limits: there is nothing to judge a late charge against.
+            return false;
+        }
+
+        long? policyUserLimit = reader.IsDBNull(1) ? null : reader.GetInt64(1);
+        var tenant = ReadUsage(connection, tx, r.TenantId, NoUser, r.PeriodKey);
+        var user = r.UserId is { } u ? ReadUsage(connection, tx, r.TenantId, u, r.PeriodKey) : null;
+        if (LedgerRules.DeniedBy(tenant, tenant.LimitOverrideMicros ?? reader.GetInt64(0), user, user?.LimitOverrideMicros ?? policyUserLimit, actualMicros) is not null)
+        {
+            return false;
+        }
+
+        SettleUsage(connection, tx, r.TenantId, NoUser, r.PeriodKey, 0, actualMicros);
+        if (r.UserId is not null)
+        {
+            SettleUsage(connection, tx, r.TenantId, r.UserId, r.PeriodKey, 0, actualMicros);
+        }
+
+        Execute(
+            connection,
+            tx,
+            "UPDATE reservations SET state = 'committed', actual_micros = $actual, settled_at_ms = $now WHERE id = $id AND state = 'expired';",
+            ("$actual", actualMicros),
+            ("$now", now.ToUnixTimeMilliseconds()),
+            ("$id", Key(r.Id)));
+        return true;
     }
 
     // Moves a held reservation's amount out of "reserved", charging actualMicros of it, and records the new state.
@@ -321,14 +378,11 @@ public sealed class SqliteBudgetStore : IBudgetStore
             connection,
             tx,
             "UPDATE reservations SET state = $state, actual_micros = $actual, settled_at_ms = $now WHERE id = $id AND state = 'held';",
-            ("$state", StateName(target)),
+            ("$state", ReservationStateNames.Name(target)),
             ("$actual", target == ReservationState.Committed ? actualMicros : DBNull.Value),
             ("$now", now.ToUnixTimeMilliseconds()),
             ("$id", Key(r.Id)));
     }
-
-    private static bool Fits(AccountUsage usage, long amount, long limit) =>
-        usage.CommittedMicros + usage.ReservedMicros + amount <= limit;
 
     // A plain UPDATE, not an upsert: SQLite checks CHECK constraints on an upsert's candidate row before it resolves
     // the conflict, so a negative delta would be refused. The row exists: the reservation created it.
@@ -412,7 +466,7 @@ public sealed class SqliteBudgetStore : IBudgetStore
                 reader.GetInt64(reader.GetOrdinal("amount_micros")),
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(reader.GetOrdinal("created_at_ms"))),
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(reader.GetOrdinal("expires_at_ms"))),
-                ParseState(reader.GetString(reader.GetOrdinal("state"))),
+                ReservationStateNames.Parse(reader.GetString(reader.GetOrdinal("state"))),
                 reader.IsDBNull(actual) ? null : reader.GetInt64(actual),
                 reader.IsDBNull(settled) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(settled))));
         }
@@ -471,22 +525,4 @@ public sealed class SqliteBudgetStore : IBudgetStore
     }
 
     private static string Key(Guid id) => id.ToString("D");
-
-    private static string StateName(ReservationState state) => state switch
-    {
-        ReservationState.Held => "held",
-        ReservationState.Committed => "committed",
-        ReservationState.Released => "released",
-        ReservationState.Expired => "expired",
-        _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
-    };
-
-    private static ReservationState ParseState(string state) => state switch
-    {
-        "held" => ReservationState.Held,
-        "committed" => ReservationState.Committed,
-        "released" => ReservationState.Released,
-        "expired" => ReservationState.Expired,
-        _ => throw new InvalidOperationException($"unknown reservation state '{state}' in the ledger database"),
-    };
 }

@@ -3,7 +3,7 @@ namespace FlexiDiT.Governance.Ledger;
 /// <summary>The SQLite ledger's tables. Amounts are integer micro-credits, times Unix milliseconds (UTC).</summary>
 internal static class SqliteLedgerSchema
 {
-    public const int Version = 1;
+    public const int Version = 2;
 
     // user_id is '' for the tenant-wide row (and for reservations without a user): SQLite treats NULLs as distinct
     // in primary keys, which would let two tenant-wide rows coexist.
@@ -27,7 +27,9 @@ internal static class SqliteLedgerSchema
             expires_at_ms INTEGER NOT NULL,
             state         TEXT    NOT NULL CHECK (state IN ('held', 'committed', 'released', 'expired')),
             actual_micros INTEGER,
-            settled_at_ms INTEGER
+            settled_at_ms INTEGER,
+            tenant_limit_micros INTEGER,
+            user_limit_micros   INTEGER
         );
 
         CREATE INDEX IF NOT EXISTS reservations_held_by_expiry ON reservations (expires_at_ms) WHERE state = 'held';
@@ -47,5 +49,12 @@ internal static class SqliteLedgerSchema
             fired_at_ms   INTEGER NOT NULL,
             PRIMARY KEY (tenant_id, user_id, period_key, threshold_ppm)
         ) WITHOUT ROWID;
+        """;
+
+    // Version 2 remembers the policy limits a reservation was judged against, so a commit that arrives after the
+    // hold expired can be charged if those limits still allow it.
+    public const string MigrateFrom1 = """
+        ALTER TABLE reservations ADD COLUMN tenant_limit_micros INTEGER;
+        ALTER TABLE reservations ADD COLUMN user_limit_micros INTEGER;
         """;
 }

@@ -5,18 +5,19 @@ using FlexiDiT.Governance.Tests.Support;
 
 namespace FlexiDiT.Governance.Tests.Ledger;
 
-public sealed class ConcurrentReservationTests
+/// <summary>Many "processes" racing for one budget, on each kind of store.</summary>
+public abstract class ConcurrentReservationTests(Func<LedgerDatabase> database)
 {
     private const int Threads = 50;
 
-    [Fact]
+    [SkippableFact]
     public async Task FiftyThreadsWithTheirOwnConnectionsGetExactlyTheTenThatFit()
     {
         var policies = new PolicySet(
             [new TaskPolicy { Name = "draft", DefaultSlaMs = 1000, MayDegrade = true, MaxCount = 1 }],
             [new TenantPolicy { Id = "race", Budget = 10m, Period = BudgetPeriod.Daily, AllowedTaskTypes = new HashSet<string> { "*" } }],
             new PricingPolicy { CreditsPerTflop = 1m });
-        using var factory = new LedgerFactory(policies);
+        using var factory = new LedgerFactory(database(), policies);
         await factory.OpenAsync(); // the schema exists before the race, as it would after the first start
 
         var results = new ReservationResult?[Threads];
@@ -24,12 +25,11 @@ public sealed class ConcurrentReservationTests
         using var start = new Barrier(Threads);
         var threads = Enumerable.Range(0, Threads).Select(i => new Thread(() =>
         {
-            // Each thread is its own "process": its own store, unpooled connections, its own ledger.
+            // Each thread is its own "process": its own store and connections, its own ledger.
             BudgetLedger? ledger = null;
             try
             {
-                var store = new SqliteBudgetStore(new SqliteBudgetStoreOptions { DatabasePath = factory.DatabasePath, Pooling = false });
-                ledger = BudgetLedger.OpenAsync(store, policies, timeProvider: factory.Clock).GetAwaiter().GetResult();
+                ledger = BudgetLedger.OpenAsync(factory.Store(), policies, timeProvider: factory.Clock).GetAwaiter().GetResult();
             }
             catch (Exception ex)
             {
@@ -67,4 +67,10 @@ public sealed class ConcurrentReservationTests
         var status = await ledgerAfter.GetStatusAsync("race");
         Assert.Equal(new AccountBalance(10m, 0m, 10m), status.Tenant);
     }
+
+    /// <summary>On a SQLite file.</summary>
+    public sealed class OnSqlite() : ConcurrentReservationTests(() => new SqliteLedgerDatabase());
+
+    /// <summary>On PostgreSQL; skipped without a server.</summary>
+    public sealed class OnPostgres() : ConcurrentReservationTests(() => new PostgresLedgerDatabase());
 }

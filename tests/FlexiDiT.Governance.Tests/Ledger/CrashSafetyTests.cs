@@ -12,19 +12,19 @@ namespace FlexiDiT.Governance.Tests.Ledger;
 /// A process that reserves and then dies mid-generation must not leave the credits held forever: once the
 /// reservation's TTL has passed, the next ledger to open reclaims it.
 /// </summary>
-public sealed class CrashSafetyTests
+public abstract class CrashSafetyTests(Func<LedgerDatabase> database)
 {
     private static readonly DateTimeOffset CrashTime = new(2025, 3, 14, 9, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan ChildTimeout = TimeSpan.FromSeconds(60);
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("failfast")]       // the child aborts itself: no finally blocks, no disposal
     [InlineData("wait-for-kill")]  // the test kills the child (SIGKILL) while it "generates"
     public async Task AReservationHeldByADeadProcessIsReclaimedAfterItsTtl(string mode)
     {
-        using var dir = new TempDirectory();
-        var db = dir.File("ledger.db");
+        using var ledgerDatabase = database();
+        var db = ledgerDatabase.Setting;
 
         var reservationId = await RunChildThatDiesAsync(db, mode);
 
@@ -101,7 +101,7 @@ public sealed class CrashSafetyTests
         [new TenantPolicy { Id = "crash", Budget = 10m, Period = BudgetPeriod.Daily, AllowedTaskTypes = new HashSet<string> { TenantPolicy.AnyTaskType } }],
         new PricingPolicy { CreditsPerTflop = 1m });
 
-    private static SqliteBudgetStore Store(string db) => new(new SqliteBudgetStoreOptions { DatabasePath = db });
+    private static IBudgetStore Store(string db) => BudgetStoreFactory.Create(db);
 
     // The host that runs these tests: dotnet test exports it; otherwise derive it from the runtime's location.
     private static string DotnetHost()
@@ -120,4 +120,10 @@ public sealed class CrashSafetyTests
         var candidate = Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
         return File.Exists(candidate) ? candidate : "dotnet";
     }
+
+    /// <summary>On a SQLite file.</summary>
+    public sealed class OnSqlite() : CrashSafetyTests(() => new SqliteLedgerDatabase());
+
+    /// <summary>On PostgreSQL; skipped without a server.</summary>
+    public sealed class OnPostgres() : CrashSafetyTests(() => new PostgresLedgerDatabase());
 }
