@@ -36,6 +36,7 @@ public static partial class FlexiDiTServer
             sp.GetRequiredService<IOptions<ServerOptions>>().Value.ImageFolder
             ?? Path.Combine(sp.GetRequiredService<FlexiDiTRuntime>().OutputFolder, "server")));
         builder.Services.AddSingleton<ApiKeyFilter>();
+        builder.Services.AddHostedService<ExpiredHoldSweeper>();
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -54,13 +55,9 @@ public static partial class FlexiDiTServer
         ArgumentNullException.ThrowIfNull(builder);
         var app = builder.Build();
 
-        // Fail at start, not at the first request, when a key names a tenant the policies do not have.
-        var keys = app.Services.GetRequiredService<ApiKeyRegistry>();
+        // Fail at start, not at the first request, when there is no key or a key names a tenant the policies do not have.
+        app.Services.GetRequiredService<ApiKeyRegistry>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FlexiDiT.Server");
-        if (keys.Count == 0)
-        {
-            LogNoKeys(logger);
-        }
 
         var metrics = app.Services.GetRequiredService<ServerMetrics>();
         app.Services.GetRequiredService<BudgetLedger>().ThresholdCrossed += (_, alert) =>
@@ -77,9 +74,6 @@ public static partial class FlexiDiTServer
         OperationsEndpoints.Map(app);
         return app;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No API keys are configured (Server:ApiKeys): every generation request will get 401")]
-    private static partial void LogNoKeys(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Budget alert: {TenantId}/{UserId} crossed {Threshold:P0} ({Spent} of {Limit} credits)")]
     private static partial void LogAlert(ILogger logger, string tenantId, string? userId, double threshold, decimal spent, decimal limit);

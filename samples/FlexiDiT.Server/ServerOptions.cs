@@ -14,6 +14,11 @@ public sealed class ServerOptions
     /// <summary>Gets or sets the longest prompt accepted.</summary>
     public int MaxPromptLength { get; set; } = 1000;
 
+    /// <summary>
+    /// Gets or sets how often expired budget holds (of crashed replicas) are reclaimed; see <see cref="ExpiredHoldSweeper"/>.
+    /// </summary>
+    public TimeSpan ReclaimInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Gets or sets the folder images of <c>response_format: url</c> are kept in; <see langword="null"/> for a temp folder.</summary>
     public string? ImageFolder { get; set; }
 }

@@ -97,7 +97,10 @@ public sealed class BudgetAndOperationsTests(ServerFixture server)
         using var generation = await client.PostGenerationAsync(new { prompt = "a red circle" });
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
-        Assert.Equal("unhealthy", (await health.ReadNodeAsync())["status"]!.GetValue<string>());
+        var healthBody = await health.Content.ReadAsStringAsync();
+        Assert.Equal("unhealthy", System.Text.Json.Nodes.JsonNode.Parse(healthBody)!["status"]!.GetValue<string>());
+        Assert.DoesNotContain(server.Pack.Root, healthBody);
+        Assert.DoesNotContain("no-such-pack", healthBody);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, generation.StatusCode);
         Assert.Equal("model_unavailable", (await generation.ReadNodeAsync())["error"]!["code"]!.GetValue<string>());
         await app.StopAsync();

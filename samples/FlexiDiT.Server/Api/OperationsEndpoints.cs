@@ -4,11 +4,11 @@ using FlexiDiT.Server.Metrics;
 namespace FlexiDiT.Server;
 
 /// <summary><c>GET /health</c> and <c>GET /metrics</c>, open without a key: they show no tenant's figures.</summary>
-internal static class OperationsEndpoints
+internal static partial class OperationsEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", (FlexiDiTRuntime runtime) =>
+        app.MapGet("/health", (FlexiDiTRuntime runtime, ILoggerFactory loggers) =>
         {
             try
             {
@@ -17,11 +17,17 @@ internal static class OperationsEndpoints
                 _ = runtime.Ledger;
                 return Results.Ok(new { Status = "ok", Model = runtime.DefaultModel.Pack.Name });
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or Governance.Policies.PolicyLoadException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or Governance.Policies.PolicyLoadException
+                or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException)
             {
-                return Results.Json(new { Status = "unhealthy", Error = e.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+                // The cause goes to the log only: the endpoint is open, and messages name files, hosts and users.
+                LogUnhealthy(loggers.CreateLogger("FlexiDiT.Server.Health"), e);
+                return Results.Json(new { Status = "unhealthy" }, statusCode: StatusCodes.Status503ServiceUnavailable);
             }
         });
         app.MapGet("/metrics", (ServerMetrics metrics) => Results.Ok(metrics.Snapshot()));
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Health check failed")]
+    private static partial void LogUnhealthy(ILogger logger, Exception exception);
 }

@@ -12,7 +12,9 @@ public sealed class ApiKeyRegistry
     /// <summary>Initializes a new instance of the <see cref="ApiKeyRegistry"/> class.</summary>
     /// <param name="entries">The configured keys.</param>
     /// <param name="policies">The policies; every key's tenant (and user) must be valid in them.</param>
-    /// <exception cref="InvalidOperationException">A key is empty or duplicated, or names an unknown tenant.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// There is no key, or a key is short, malformed or duplicated, or names a tenant (or a user) the policies do not allow.
+    /// </exception>
     public ApiKeyRegistry(IEnumerable<ApiKeyEntry> entries, PolicySet policies)
     {
         ArgumentNullException.ThrowIfNull(entries);
@@ -22,9 +24,9 @@ public sealed class ApiKeyRegistry
         foreach (var entry in entries)
         {
             var where = $"Server:ApiKeys:{index++} ('{entry.Name}')";
-            if (entry.Key.Length < 16)
+            var hash = HashOf(entry, where, problems);
+            if (hash is null)
             {
-                problems.Add($"{where}: the key must be at least 16 characters");
                 continue;
             }
 
@@ -34,7 +36,12 @@ public sealed class ApiKeyRegistry
                 continue;
             }
 
-            var hash = Hash(entry.Key);
+            if (!string.IsNullOrWhiteSpace(entry.User) && !TenantPolicy.IsValidAccountId(entry.User))
+            {
+                problems.Add($"{where}: user '{entry.User}' is not a valid user id (letters, digits and . _ @ + -)");
+                continue;
+            }
+
             if (_keys.Any(k => CryptographicOperations.FixedTimeEquals(k.Hash, hash)))
             {
                 problems.Add($"{where}: the same key is configured twice");
@@ -42,6 +49,14 @@ public sealed class ApiKeyRegistry
             }
 
             _keys.Add((hash, new TenantIdentity(entry.Name.Length > 0 ? entry.Name : $"key {index}", entry.Tenant, string.IsNullOrWhiteSpace(entry.User) ? null : entry.User)));
+        }
+
+        if (index == 0)
+        {
+            problems.Add(
+                "no API keys are configured, so no request could be served. Add one under Server:ApiKeys with a Name, a Tenant "
+                + "from the policies, an optional User, and its Key (16+ characters) or KeySha256, e.g. in environment variables: "
+                + "Server__ApiKeys__0__Name=me Server__ApiKeys__0__Tenant=local Server__ApiKeys__0__Key=<secret>");
         }
 
         if (problems.Count > 0)
@@ -78,4 +93,36 @@ public sealed class ApiKeyRegistry
     }
 
     private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+
+    // The entry's hash from its Key or its KeySha256, or null after adding what is wrong with it.
+    private static byte[]? HashOf(ApiKeyEntry entry, string where, List<string> problems)
+    {
+        var hasKey = !string.IsNullOrEmpty(entry.Key);
+        var hasHash = !string.IsNullOrEmpty(entry.KeySha256);
+        if (hasKey == hasHash)
+        {
+            problems.Add($"{where}: give exactly one of Key and KeySha256");
+            return null;
+        }
+
+        if (hasKey)
+        {
+            if (entry.Key!.Length < 16)
+            {
+                problems.Add($"{where}: the key must be at least 16 characters");
+                return null;
+            }
+
+            return Hash(entry.Key);
+        }
+
+        var hex = entry.KeySha256!.Trim();
+        if (hex.Length != 64 || !hex.All(Uri.IsHexDigit))
+        {
+            problems.Add($"{where}: KeySha256 must be 64 hex digits (the SHA-256 of the key's UTF-8 bytes)");
+            return null;
+        }
+
+        return Convert.FromHexString(hex);
+    }
 }

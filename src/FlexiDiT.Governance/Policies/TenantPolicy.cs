@@ -32,6 +32,11 @@ public sealed record TenantPolicy
     public bool Allows(string taskType) =>
         AllowedTaskTypes.Contains(AnyTaskType) || AllowedTaskTypes.Contains(taskType);
 
+    /// <summary>Tells whether a string may be a tenant or user id (letters, digits and <c>. _ @ + -</c>, starting with a letter or digit).</summary>
+    /// <param name="id">The id.</param>
+    /// <returns><see langword="true"/> when the ledger accepts it.</returns>
+    public static bool IsValidAccountId(string? id) => id is not null && PolicyNames.AccountId().IsMatch(id);
+
     /// <summary>Gets a user's own budget per period, if the policy gives the user one.</summary>
     /// <param name="userId">The user, or <see langword="null"/>.</param>
     /// <returns>The user's budget, or <see langword="null"/> when the user has none of their own.</returns>
