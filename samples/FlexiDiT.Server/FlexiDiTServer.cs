@@ -5,6 +5,7 @@ using FlexiDiT.Governance.Ledger;
 using FlexiDiT.Governance.Policies;
 using FlexiDiT.Server.Auth;
 using FlexiDiT.Server.Metrics;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 
@@ -29,6 +30,8 @@ public static partial class FlexiDiTServer
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
         builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection(ServerOptions.Section));
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerOptions>>(
+            (kestrel, server) => kestrel.Limits.MaxRequestBodySize = server.Value.MaxRequestBodyBytes);
         builder.Services.AddFlexiDiT(options => builder.Configuration.GetSection("FlexiDiT").Bind(options));
         builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddSingleton(sp => new ApiKeyRegistry(sp.GetRequiredService<IOptions<ServerOptions>>().Value.ApiKeys, sp.GetRequiredService<PolicySet>()));

@@ -15,6 +15,12 @@ public sealed class ServerOptions
     public int MaxPromptLength { get; set; } = 1000;
 
     /// <summary>
+    /// Gets or sets the largest request body accepted, in bytes (larger ones get 413): a generation request is a
+    /// prompt and a few fields, so there is no reason to read megabytes from anyone.
+    /// </summary>
+    public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
     /// Gets or sets how often expired budget holds (of crashed replicas) are reclaimed; see <see cref="ExpiredHoldSweeper"/>.
     /// </summary>
     public TimeSpan ReclaimInterval { get; set; } = TimeSpan.FromSeconds(15);

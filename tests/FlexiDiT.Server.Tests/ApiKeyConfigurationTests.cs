@@ -9,7 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FlexiDiT.Server.Tests;
 
 /// <summary>The shipped server has no working key; keys come from configuration (environment included), kept as hashes.</summary>
-public sealed class ApiKeyConfigurationTests(ServerFixture server) : IClassFixture<ServerFixture>
+[Collection(ServerCollection.Name)]
+public sealed class ApiKeyConfigurationTests(ServerFixture server)
 {
     [Fact]
     public void The_shipped_configuration_has_no_key_and_the_server_refuses_to_start_saying_how_to_add_one()

@@ -124,6 +124,7 @@ public sealed class GenerationApiTests(ServerFixture server)
     [InlineData("{\"prompt\":\"a red circle\",\"size\":\"big\"}", "size")]
     [InlineData("{\"prompt\":\"a red circle\",\"response_format\":\"png\"}", "response_format")]
     [InlineData("{\"prompt\":\"a red circle\",\"deadline\":-1}", "deadline")]
+    [InlineData("{\"prompt\":\"a red circle\",\"deadline\":86400}", "deadline")] // longer than the ledger's longest hold
     public async Task Malformed_requests_are_400_naming_the_field(string json, string field)
     {
         using var client = server.Client(ServerFixture.TenantKey);
@@ -143,6 +144,19 @@ public sealed class GenerationApiTests(ServerFixture server)
         using var response = await client.PostGenerationAsync(new { prompt = "a spaceship over Paris" });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(before, await client.TenantSpentAsync());
+    }
+
+    [Fact]
+    public async Task A_body_over_the_size_limit_is_413_and_free()
+    {
+        using var client = server.Client(ServerFixture.TenantKey);
+        var before = await client.TenantSpentAsync();
+        var huge = "{\"prompt\":\"a red circle\",\"user\":\"" + new string('x', 100 * 1024) + "\"}";
+
+        using var response = await client.PostAsync("/v1/images/generations", new StringContent(huge, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal(before, await client.TenantSpentAsync());
     }
 }

@@ -31,13 +31,14 @@ internal static partial class ImageEndpoints
         ImageStore store,
         ServerMetrics metrics,
         IOptions<ServerOptions> options,
+        FlexiDiTRuntime runtime,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
         var identity = ApiKeyFilter.IdentityOf(http);
         var logger = loggers.CreateLogger("FlexiDiT.Server.Images");
         metrics.Request();
-        if (Validate(body, options.Value) is { } invalid)
+        if (Validate(body, options.Value, MaxDeadline(runtime.Options)) is { } invalid)
         {
             metrics.Refused("invalid_request");
             return invalid;
@@ -138,7 +139,11 @@ internal static partial class ImageEndpoints
         return Results.Ok(new ImageGenerationResult(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data, summary));
     }
 
-    private static IResult? Validate(ImageGenerationBody? body, ServerOptions options)
+    // A deadline becomes a budget hold of deadline + margin, which the ledger caps: a longer deadline would be
+    // accepted here and then fail at reservation time.
+    internal static TimeSpan MaxDeadline(FlexiDiTOptions options) => new BudgetLedgerOptions().MaxReservationTtl - options.ReservationMargin;
+
+    private static IResult? Validate(ImageGenerationBody? body, ServerOptions options, TimeSpan maxDeadline)
     {
         if (body is null)
         {
@@ -170,9 +175,11 @@ internal static partial class ImageEndpoints
             return ApiErrors.BadRequest("'response_format' must be 'b64_json' or 'url'.", "response_format");
         }
 
-        if (body.Deadline is { } deadline && !(deadline > 0 && deadline <= 86_400))
+        if (body.Deadline is { } deadline && !(deadline > 0 && deadline <= maxDeadline.TotalSeconds))
         {
-            return ApiErrors.BadRequest("'deadline' must be a number of seconds between 0 and 86400.", "deadline");
+            return ApiErrors.BadRequest(
+                string.Create(CultureInfo.InvariantCulture, $"'deadline' must be a number of seconds above 0 and at most {maxDeadline.TotalSeconds:0} (the budget hold's limit)."),
+                "deadline");
         }
 
         return null;

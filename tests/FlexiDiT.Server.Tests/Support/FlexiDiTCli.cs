@@ -25,7 +25,8 @@ internal static class FlexiDiTCli
     /// <summary>The repository's policies folder.</summary>
     public static string PoliciesFolder => Path.Combine(RepositoryRoot, "policies");
 
-    private static string RepositoryRoot
+    /// <summary>The repository checkout the tests were built in.</summary>
+    public static string RepositoryRoot
     {
         get
         {
