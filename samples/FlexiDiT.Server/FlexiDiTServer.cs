@@ -35,11 +35,10 @@ public static partial class FlexiDiTServer
         builder.Services.AddFlexiDiT(options => builder.Configuration.GetSection("FlexiDiT").Bind(options));
         builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddSingleton(sp => new ApiKeyRegistry(sp.GetRequiredService<IOptions<ServerOptions>>().Value.ApiKeys, sp.GetRequiredService<PolicySet>()));
-        builder.Services.AddSingleton(sp => new ImageStore(
-            sp.GetRequiredService<IOptions<ServerOptions>>().Value.ImageFolder
-            ?? Path.Combine(sp.GetRequiredService<FlexiDiTRuntime>().OutputFolder, "server")));
+        builder.Services.AddSingleton(sp => CreateImageStore(sp.GetRequiredService<IOptions<ServerOptions>>().Value, sp.GetRequiredService<FlexiDiTRuntime>()));
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.Services.AddHostedService<ExpiredHoldSweeper>();
+        builder.Services.AddHostedService<ExpiredImageCleaner>();
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -76,6 +75,17 @@ public static partial class FlexiDiTServer
         BudgetEndpoints.Map(app);
         OperationsEndpoints.Map(app);
         return app;
+    }
+
+    private static ImageStore CreateImageStore(ServerOptions options, FlexiDiTRuntime runtime)
+    {
+        if (options.UrlSigningKey is { Length: < 32 })
+        {
+            throw new InvalidOperationException("Server:UrlSigningKey must be at least 32 characters (or unset for a random key per process)");
+        }
+
+        var key = options.UrlSigningKey is { } configured ? System.Text.Encoding.UTF8.GetBytes(configured) : System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        return new ImageStore(options.ImageFolder ?? Path.Combine(runtime.OutputFolder, "server"), options.ImageUrlLifetime, key, TimeProvider.System);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Budget alert: {TenantId}/{UserId} crossed {Threshold:P0} ({Spent} of {Limit} credits)")]

@@ -25,6 +25,16 @@ public sealed class ServerOptions
     /// </summary>
     public TimeSpan ReclaimInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Gets or sets how long a <c>response_format: url</c> link works; the file is deleted after it.</summary>
+    public TimeSpan ImageUrlLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Gets or sets the key (32+ characters) that signs image URLs. <see langword="null"/> means a random key per
+    /// process, which is right while each replica keeps its own image folder (links are served by the replica that
+    /// made them); replicas sharing a folder behind a load balancer need one shared key.
+    /// </summary>
+    public string? UrlSigningKey { get; set; }
+
     /// <summary>Gets or sets the folder images of <c>response_format: url</c> are kept in; <see langword="null"/> for a temp folder.</summary>
     public string? ImageFolder { get; set; }
 }

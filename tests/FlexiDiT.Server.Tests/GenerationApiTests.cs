@@ -56,6 +56,12 @@ public sealed class GenerationApiTests(ServerFixture server)
         using var image = Image.Load(await file.Content.ReadAsByteArrayAsync());
         Assert.Equal((64, 64), (image.Width, image.Height));
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync("/v1/images/files/..%2Fledger.db")).StatusCode);
+
+        // The link is signed: without its signature, or with its expiry pushed back, it serves nothing.
+        Assert.Matches("^/v1/images/files/[0-9a-f]{32}\\.png\\?expires=[0-9]+&sig=[0-9a-f]{64}$", url.PathAndQuery);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(url.AbsolutePath)).StatusCode);
+        var later = System.Text.RegularExpressions.Regex.Replace(url.PathAndQuery, "expires=([0-9]+)", m => "expires=" + (long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + 3600));
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(later)).StatusCode);
     }
 
     [Fact]

@@ -19,8 +19,8 @@ internal static partial class ImageEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/images/generations", GenerateAsync).AddEndpointFilter<ApiKeyFilter>();
-        app.MapGet("/v1/images/files/{name}", (string name, ImageStore store) =>
-            store.Find(name) is { } path ? Results.File(path, "image/png") : Results.NotFound());
+        app.MapGet(ImageStore.RoutePrefix + "{name}", (string name, string? expires, string? sig, ImageStore store) =>
+            store.Find(name, expires, sig) is { } path ? Results.File(path, "image/png") : Results.NotFound());
     }
 
     private static async Task<IResult> GenerateAsync(
@@ -109,8 +109,8 @@ internal static partial class ImageEndpoints
         {
             if (request.ResponseFormat == "url")
             {
-                var name = await store.SaveAsync(image.Data, cancellationToken);
-                data.Add(new ImageItem(null, $"{http.Request.Scheme}://{http.Request.Host}/v1/images/files/{name}", report?.ClassName));
+                var signed = await store.SaveAsync(image.Data, cancellationToken);
+                data.Add(new ImageItem(null, $"{http.Request.Scheme}://{http.Request.Host}{signed}", report?.ClassName));
             }
             else
             {
