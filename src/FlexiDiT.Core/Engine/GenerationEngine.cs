@@ -28,6 +28,7 @@ public sealed class GenerationEngine : IDisposable
 
     private readonly Channel<(GenerationJob Job, TaskCompletionSource<GenerationResult> Completion, CancellationToken Token)> queue =
         Channel.CreateUnbounded<(GenerationJob, TaskCompletionSource<GenerationResult>, CancellationToken)>();
+    private readonly CancellationTokenSource stopping = new();
     private readonly DiT model;
     private readonly LatentDecoder? decoder;
     private readonly Device device;
@@ -81,7 +82,7 @@ public sealed class GenerationEngine : IDisposable
     {
         var active = new List<Active>();
         using var inference = torch.inference_mode();
-        while (true)
+        while (!stopping.IsCancellationRequested)
         {
             // Admit new jobs between steps; block only when idle.
             while (queue.Reader.TryRead(out var item)) Admit(item, active);
@@ -101,17 +102,42 @@ public sealed class GenerationEngine : IDisposable
             {
                 Step(active);
             }
+            catch (Exception) when (active.Count > 1)
+            {
+                // The batch failed: step each job on its own, so only the job that fails alone fails.
+                foreach (var a in active.ToList())
+                {
+                    var alone = new List<Active> { a };
+                    try
+                    {
+                        Step(alone);
+                        if (alone.Count == 0) active.Remove(a);
+                    }
+                    catch (Exception e)
+                    {
+                        Fail(a, e, active);
+                    }
+                }
+            }
             catch (Exception e)
             {
-                foreach (var a in active)
-                {
-                    a.Completion.TrySetException(e);
-                    a.Run.Dispose();
-                }
-                active.Clear();
+                Fail(active[0], e, active);
             }
         }
-        foreach (var a in active) a.Completion.TrySetCanceled();
+        // Disposed: what is still running or queued is cancelled, not run to the end.
+        foreach (var a in active)
+        {
+            a.Completion.TrySetCanceled();
+            a.Run.Dispose();
+        }
+        while (queue.Reader.TryRead(out var left)) left.Completion.TrySetCanceled();
+    }
+
+    private static void Fail(Active a, Exception e, List<Active> active)
+    {
+        a.Completion.TrySetException(e);
+        a.Run.Dispose();
+        active.Remove(a);
     }
 
     private void Admit((GenerationJob Job, TaskCompletionSource<GenerationResult> Completion, CancellationToken Token) item, List<Active> active)
@@ -193,11 +219,13 @@ public sealed class GenerationEngine : IDisposable
         }
     }
 
-    /// <summary>Stops the worker (queued jobs are cancelled) and frees the model.</summary>
+    /// <summary>Stops the worker (queued and running jobs are cancelled within a step) and frees the model.</summary>
     public void Dispose()
     {
-        queue.Writer.TryComplete();
+        if (!queue.Writer.TryComplete()) return;
+        stopping.Cancel();
         worker.Join();
+        stopping.Dispose();
         model.Dispose();
         decoder?.Dispose();
     }

@@ -153,4 +153,73 @@ public sealed class GenerationEngineTests : IDisposable
         var p = Assert.Throws<ArgumentException>(() => pack.Plan("turbo"));
         Assert.Contains("full, weak, half, long, late-unguided", p.Message);
     }
+
+    [Fact]
+    public async Task A_job_that_fails_its_batch_fails_alone_and_the_others_finish()
+    {
+        using var engine = new GenerationEngine(pack);
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        int? limit = null;
+        bool hold = false, batchFailed = false;
+        engine.ForwardCompleted += o =>
+        {
+            if (hold)
+            {
+                // Keep the worker in the small job's first step until the big job is queued, so they share the next.
+                hold = false;
+                entered.Set();
+                release.Wait();
+            }
+            if (limit is { } l && o.Batch > l)
+            {
+                batchFailed |= o.Batch > 2 * l;
+                throw new InvalidOperationException("simulated out of memory");
+            }
+        };
+        var small = new GenerationJob([3], pack.Plan("full"), 5);
+        var reference = await engine.GenerateAsync(small);
+        limit = engine.LargestBatch; // the small job fits; the big one (4 images) does not, alone or batched
+
+        hold = true;
+        var smallAgain = engine.GenerateAsync(small);
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(30)));
+        var big = engine.GenerateAsync(new GenerationJob([1, 2, 3, 4], pack.Plan("full"), 6));
+        release.Set();
+
+        var survived = await smallAgain;
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => big);
+        Assert.True(batchFailed, "the two jobs never shared a batch");
+        Assert.Equal("simulated out of memory", failed.Message);
+        Assert.True(torch.allclose(reference.Samples, survived.Samples, rtol: 1e-4, atol: 1e-4));
+    }
+
+    [Fact]
+    public async Task Dispose_cancels_running_and_queued_jobs_instead_of_finishing_them()
+    {
+        var engine = new GenerationEngine(pack);
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        int forwards = 0;
+        engine.ForwardCompleted += _ =>
+        {
+            if (Interlocked.Increment(ref forwards) == 1)
+            {
+                entered.Set();
+                release.Wait();
+            }
+        };
+        var running = engine.GenerateAsync(new GenerationJob([1], pack.Plan("long"), 1));
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(30)));
+        var queued = engine.GenerateAsync(new GenerationJob([2], pack.Plan("long"), 2));
+
+        var disposing = Task.Run(engine.Dispose);
+        release.Set();
+        await disposing.WaitAsync(TimeSpan.FromSeconds(60));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued);
+        Assert.True(Volatile.Read(ref forwards) < 400, "the running job was run to the end"); // "long" has 400 steps
+        Assert.Throws<ObjectDisposedException>(() => { _ = engine.GenerateAsync(new GenerationJob([1], pack.Plan("full"), 1)); });
+    }
 }
