@@ -143,7 +143,7 @@ public sealed class FlexiDiTRuntime : IDisposable
 
     private BudgetLedger OpenLedger()
     {
-        var store = BudgetStoreFactory.Create(Options.LedgerConnectionString ?? LedgerPath);
+        var store = BudgetStoreFactory.Create(string.IsNullOrWhiteSpace(Options.LedgerConnectionString) ? LedgerPath : Options.LedgerConnectionString);
 
         // Opening runs once, on first use; SQLite completes synchronously and PostgreSQL's pool has its own I/O threads.
         return BudgetLedger.OpenAsync(store, Policies, timeProvider: Options.TimeProvider, logger: LoggerFactory.CreateLogger<BudgetLedger>())
