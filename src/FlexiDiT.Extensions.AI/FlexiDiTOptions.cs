@@ -24,8 +24,8 @@ public sealed class FlexiDiTOptions
 
     /// <summary>
     /// Gets or sets the folder of policy files (<c>*.yaml</c>). <see langword="null"/> means the <c>policies</c> folder
-    /// next to the program (the build copies the shipped ones there), else the first <c>policies</c> folder found
-    /// walking up from the current directory. See <see cref="FlexiDiTPaths.FindPoliciesFolder"/>.
+    /// next to the program, else the first <c>policies</c> folder found walking up from the current directory, else the
+    /// built-in defaults (the shipped policies, embedded). See <see cref="FlexiDiTPolicies.Load"/>.
     /// </summary>
     public string? PoliciesPath { get; set; }
 

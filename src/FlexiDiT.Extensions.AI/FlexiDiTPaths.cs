@@ -14,22 +14,18 @@ public static class FlexiDiTPaths
     /// </summary>
     /// <returns>The folder's full path.</returns>
     /// <exception cref="DirectoryNotFoundException">No candidate holds policy files; the message lists where it looked.</exception>
-    public static string FindPoliciesFolder()
-    {
-        var looked = new List<string>();
-        foreach (var candidate in PolicyFolderCandidates())
-        {
-            looked.Add(candidate);
-            if (HasPolicyFiles(candidate))
-            {
-                return Path.GetFullPath(candidate);
-            }
-        }
-
-        throw new DirectoryNotFoundException(
-            $"No policies folder with *.yaml files found; looked in: {string.Join(", ", looked)}. " +
+    public static string FindPoliciesFolder() =>
+        TryFindPoliciesFolder() ?? throw new DirectoryNotFoundException(
+            $"No policies folder with *.yaml files found; looked in: {string.Join(", ", PolicyFolderCandidates())}. " +
             "Set FlexiDiTOptions.PoliciesPath (see policies/README.md for the schema).");
-    }
+
+    /// <summary>
+    /// Looks for a policies folder where <see cref="FindPoliciesFolder"/> does, without failing: an app without one runs
+    /// with the built-in defaults (<see cref="FlexiDiTPolicies.LoadBuiltIn"/>).
+    /// </summary>
+    /// <returns>The folder's full path, or <see langword="null"/> when no candidate holds policy files.</returns>
+    public static string? TryFindPoliciesFolder() =>
+        PolicyFolderCandidates().FirstOrDefault(HasPolicyFiles) is { } folder ? Path.GetFullPath(folder) : null;
 
     /// <summary>
     /// The latency model file of a pack next to a ledger: <c>&lt;ledger folder&gt;/latency-&lt;pack&gt;.json</c>. The

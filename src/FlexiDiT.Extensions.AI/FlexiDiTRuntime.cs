@@ -33,7 +33,7 @@ public sealed class FlexiDiTRuntime : IDisposable
         LedgerPath = Path.GetFullPath(Options.LedgerPath ?? LedgerPaths.DefaultDatabasePath());
         PoliciesPath = Options.PoliciesPath is { } configured ? Path.GetFullPath(configured) : null;
         OutputFolder = Path.GetFullPath(Options.OutputFolder ?? FlexiDiTPaths.ImagesFolder(LedgerPath));
-        _policies = new(() => PolicySet.LoadDirectory(PoliciesPath ?? FlexiDiTPaths.FindPoliciesFolder()));
+        _policies = new(() => FlexiDiTPolicies.Load(PoliciesPath));
         _ledger = new(OpenLedger);
         _models =
         [
@@ -48,7 +48,10 @@ public sealed class FlexiDiTRuntime : IDisposable
     /// <summary>Gets the full path of the ledger database.</summary>
     public string LedgerPath { get; }
 
-    /// <summary>Gets the configured policies folder, or <see langword="null"/> when it is found on first use.</summary>
+    /// <summary>
+    /// Gets the configured policies folder, or <see langword="null"/> when one is looked for on first use (see
+    /// <see cref="FlexiDiTPolicies.Load"/>: a <c>policies</c> folder near the program, else the built-in defaults).
+    /// </summary>
     public string? PoliciesPath { get; }
 
     /// <summary>Gets the folder <see cref="Microsoft.Extensions.AI.ImageGenerationResponseFormat.Uri"/> responses are written to.</summary>

@@ -14,9 +14,10 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class FlexiDiTServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers FlexiDiT with the defaults: the shipped pack (<c>ModelPack.Find()</c>), the shipped policies (the
-    /// <c>policies</c> folder next to the program, else above the current directory), and the SQLite ledger in the
-    /// user's data folder.
+    /// Registers FlexiDiT with the defaults: the shipped pack (<c>ModelPack.Find()</c>: a <c>FlexiDiT.Models.*</c> package
+    /// puts it next to the program), the policies (a <c>policies</c> folder next to the program or above the current
+    /// directory, else the built-in defaults), and the SQLite ledger in the user's data folder
+    /// (<c>LocalApplicationData/FlexiDiT</c>).
     /// </summary>
     /// <param name="services">The services.</param>
     /// <returns>The image generator builder, to chain <c>.UseLogging()</c>, <c>.UseOpenTelemetry()</c> and the like.</returns>

@@ -142,7 +142,7 @@ internal static class BudgetCommand
 
         public Option<FileInfo?> Ledger { get; } = new("--ledger") { Description = "Ledger database (default: the per-user ledger the generator uses)" };
 
-        public Option<DirectoryInfo?> Policies { get; } = new("--policies") { Description = "Policy folder (default: the policies folder next to the program or above the working directory)" };
+        public Option<DirectoryInfo?> Policies { get; } = new("--policies") { Description = "Policy folder (default: the policies folder next to the program or above the working directory, else the built-in ones)" };
 
         public Command AddTo(Command command)
         {
@@ -157,7 +157,7 @@ internal static class BudgetCommand
 
         public async Task<(BudgetLedger Ledger, PolicySet Policies)> OpenAsync(ParseResult parse, CancellationToken cancellationToken)
         {
-            var policies = PolicySet.LoadDirectory(parse.GetValue(Policies)?.FullName ?? FlexiDiTPaths.FindPoliciesFolder());
+            var policies = FlexiDiTPolicies.Load(parse.GetValue(Policies)?.FullName);
             var store = new SqliteBudgetStore(new SqliteBudgetStoreOptions { DatabasePath = LedgerPath(parse) });
             return (await BudgetLedger.OpenAsync(store, policies, cancellationToken: cancellationToken), policies);
         }

@@ -9,6 +9,8 @@ public static class EngineDevice
     /// <summary>The device named by <paramref name="name"/> (null or empty: the CPU); a clear error when CUDA is not there.</summary>
     public static Device Parse(string? name)
     {
+        // Every engine starts here: fail with one clear line if TorchSharp's native library cannot load on this host.
+        TorchNativeLibrary.EnsureLoaded();
         if (string.IsNullOrWhiteSpace(name) || name.Equals("cpu", StringComparison.OrdinalIgnoreCase)) return CPU;
         if (!name.StartsWith("cuda", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"Unknown device '{name}'; use cpu, cuda or cuda:N.", nameof(name));
