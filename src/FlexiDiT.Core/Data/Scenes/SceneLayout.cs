@@ -2,8 +2,8 @@ namespace FlexiDiT.Data.Scenes;
 
 /// <summary>
 /// Turns scene attributes into a drawing (<see cref="ShapeAttributes"/>, rendered by <see cref="ShapesDataset.Render"/>).
-/// Sizes and positions are chosen so a viewer cannot confuse them: radius ranges with gaps between sizes (after scaling
-/// each shape to the same extent, the largest small object covers fewer pixels than the smallest medium one), object
+/// Sizes and positions are chosen so a viewer cannot confuse them: radius ranges with gaps between sizes (whatever the
+/// shape, the largest small object covers fewer pixels than the smallest medium one), object
 /// centres jittered by at most <see cref="Jitter"/> pixels around the middle of their grid cell, and a background that
 /// is always at least <see cref="MinContrast"/> away from the object's colour.
 /// </summary>
@@ -56,14 +56,10 @@ public static class SceneLayout
         return new ShapeAttributes(scene.Shape, scene.ColorIndex, cx, cy, radius, Background(scene.Background, ShapeColor.Palette[scene.ColorIndex], random));
     }
 
-    // Squares and triangles are drawn smaller than their radius; scaling them to the circle's extent keeps one size
-    // looking like one size whatever the shape.
-    private static float ExtentScale(ShapeKind shape) => shape switch
-    {
-        ShapeKind.Square => 1 / 0.85f,
-        ShapeKind.Triangle => 2 / 1.75f,
-        _ => 1f,
-    };
+    // ShapesDataset's triangle is 1.75 r tall and covers half a circle's area; scaled to the circle's height it covers
+    // 2.2 r², like the cross and the ring, against 2.9 r² (square) and 3.1 r² (circle). Within that 1.45× spread the
+    // radius ranges keep every small object below every medium one in area, and every medium one below every large one.
+    private static float ExtentScale(ShapeKind shape) => shape == ShapeKind.Triangle ? 2 / 1.75f : 1f;
 
     private static (float R, float G, float B) Background(SceneBackground brightness, ShapeColor color, Random random)
     {

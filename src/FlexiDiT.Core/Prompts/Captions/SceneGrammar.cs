@@ -69,7 +69,7 @@ public static class SceneGrammar
             phrases.AddRange(heldOut.Select(t => new CaptionPhrase(attribute, index, t, H)));
         }
 
-        Add(SceneAttribute.Shape, ShapeKind.Circle, ["circle", "disc", "dot"], ["disk", "round shape"]);
+        Add(SceneAttribute.Shape, ShapeKind.Circle, ["circle", "disc", "ball"], ["disk", "round shape"]);
         Add(SceneAttribute.Shape, ShapeKind.Square, ["square", "box"], ["square box", "block"]);
         Add(SceneAttribute.Shape, ShapeKind.Triangle, ["triangle", "triangular shape"], ["three sided shape", "wedge"]);
         Add(SceneAttribute.Shape, ShapeKind.Cross, ["cross", "plus", "plus shape"], ["plus sign", "plus symbol"]);
