@@ -49,7 +49,7 @@ internal static class TrainSceneClassifierCommand
         return $"""
             # Scene attribute classifier
 
-            The judge of the text-to-image Shapes scene model: one small CNN (4 conv layers, a 64-wide feature layer) with a head
+            The judge of the text-to-image Shapes scene model: one small CNN (3 conv layers, a 64-wide feature layer) with a head
             per attribute: shape (5), colour (8), size (3), position (3×3 grid, 9) and background (light/dark, 2). It is trained
             on rendered scenes (`SceneDataset`, seed {seed}) with a little pixel noise, and measured on {testCount} scenes of
             another seed ({seed + TestSeedOffset}) that training never saw.
