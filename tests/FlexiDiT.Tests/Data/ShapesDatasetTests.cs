@@ -107,4 +107,24 @@ public class ShapesDatasetTests
     {
         Assert.Equal(-1, ColorDetector.Detect(Enumerable.Repeat(0.2f, 3072).ToArray(), 32));
     }
+    [Fact]
+    public void Rendering_only_near_the_shape_gives_the_image_every_sub_sample_would()
+    {
+        // Render skips pixels outside the shape's box; the images must be those of testing all 16 sub-samples everywhere.
+        var data = new ShapesDataset(9);
+        for (int n = 0; n < 40; n++)
+        {
+            var a = data.Attributes(n);
+            float[] rendered = ShapesDataset.Render(a);
+            var color = ShapeColor.Palette[a.ColorIndex];
+            for (int p = 0; p < 1024; p++)
+            {
+                int hits = 0;
+                for (int sy = 0; sy < 4; sy++)
+                    for (int sx = 0; sx < 4; sx++)
+                        if (ShapesDataset.Inside(a, p % 32 + (sx + 0.5f) / 4, p / 32 + (sy + 0.5f) / 4)) hits++;
+                Assert.Equal(2 * (a.Background.R + hits / 16f * (color.R - a.Background.R)) - 1, rendered[p]);
+            }
+        }
+    }
 }
