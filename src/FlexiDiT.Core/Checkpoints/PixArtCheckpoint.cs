@@ -114,7 +114,8 @@ public static partial class PixArtCheckpoint
             InChannels = channels,
             HiddenSize = hidden,
             Depth = depth,
-            NumHeads = declared?.NumHeads ?? (hidden % 72 == 0 ? hidden / 72 : Math.Max(1, hidden / 64)),
+            NumHeads = declared?.NumHeads ?? (hidden == 1152 ? 16
+                : throw new InvalidDataException($"Checkpoint {source}: num_heads cannot be read from the weights of width {hidden} (only PixArt-XL's 1152 → 16 is known); give the model config.")),
             MlpRatio = mlpRatio,
             ClassDropoutProb = declared?.ClassDropoutProb ?? 0.1,
             PredSigma = predSigma,

@@ -109,10 +109,12 @@ public class PixArtReferenceTests
     }
 
     [Fact]
-    public void Config_is_inferred_from_the_official_weights()
+    public void Config_is_inferred_from_the_official_weights_and_heads_are_asked_for()
     {
-        using var model = PixArtCheckpoint.Load(R("pixart_tiny_a.pth"));
-        var c = model.Config;
+        var weights = Checkpoints.StateDictReader.Read(R("pixart_tiny_a.pth"));
+        var c = PixArtCheckpoint.Reconcile(weights, new PixArtConfig { NumHeads = 6, InputSize = 16, PatchSize = 2, HiddenSize = 96, Depth = 3, CaptionChannels = 32, ModelMaxLength = 8 }, "pth");
         Assert.Equal((16, 2, 4, 96, 3, 32, 8, true, 4.0), (c.InputSize, c.PatchSize, c.InChannels, c.HiddenSize, c.Depth, c.CaptionChannels, c.ModelMaxLength, c.PredSigma, c.MlpRatio));
+        var e = Assert.Throws<InvalidDataException>(() => PixArtCheckpoint.Load(R("pixart_tiny_a.pth")));
+        Assert.Contains("num_heads cannot be read from the weights of width 96", e.Message);
     }
 }
