@@ -62,9 +62,9 @@ public sealed class DpmSolverSamplingTests : IDisposable
     {
         using var scope = NewDisposeScope();
         var sampler = new Sampler(model);
-        var first = sampler.Sample(Spec().Build(model.Config), [1, 2], new SeededNoise(4));
-        var second = sampler.Sample(Spec().Build(model.Config), [1, 2], new SeededNoise(4));
-        var ddim = sampler.Sample(new PlanSpec { Name = "ddim", Respacing = "ddim10", Solver = SolverKind.Ddim, GuidanceScale = 4 }.Build(model.Config), [1, 2], new SeededNoise(4));
+        var first = sampler.Sample(Spec("5").Build(model.Config), [1], new SeededNoise(4));
+        var second = sampler.Sample(Spec("5").Build(model.Config), [1], new SeededNoise(4));
+        var ddim = sampler.Sample(new PlanSpec { Name = "ddim", Respacing = "ddim5", Solver = SolverKind.Ddim, GuidanceScale = 4 }.Build(model.Config), [1], new SeededNoise(4));
         Assert.True(torch.equal(first.Samples, second.Samples).all().item<bool>());
         Assert.True(torch.isfinite(first.Samples).all().item<bool>());
         Assert.False(torch.allclose(first.Samples, ddim.Samples, rtol: 1e-2, atol: 1e-2), "DPM-Solver++ and DDIM take different paths");
@@ -81,6 +81,28 @@ public sealed class DpmSolverSamplingTests : IDisposable
         Assert.Equal([999L, 899, 799, 699, 599, 500, 400, 300, 200, 100], trace.Frames.Select(f => f.Timestep));
         Assert.True(trace.Result.FlopsSpent < trace.Result.FullComputeFlops, "weak steps must cost less");
         Assert.True(torch.isfinite(trace.Result.Samples).all().item<bool>());
+    }
+
+    [Fact]
+    public void A_dpm_run_and_a_ddpm_run_batched_into_one_forward_sample_what_they_sample_alone()
+    {
+        // The engine batches the forwards of concurrent requests: integer and fractional times share a batch.
+        using var scope = NewDisposeScope();
+        using var inference = inference_mode();
+        var ddpmPlan = new PlanSpec { Name = "ddpm", Respacing = "4", GuidanceScale = 4 }.Build(model.Config);
+        var dpmPlan = Spec("4").Build(model.Config);
+        using var ddpm = new SamplingRun(model.Config, ddpmPlan, [1], new SeededNoise(8), CPU);
+        using var dpm = new SamplingRun(model.Config, dpmPlan, [2], new SeededNoise(9), CPU);
+        while (!dpm.IsDone)
+        {
+            var requests = ddpm.PendingForwards().Concat(dpm.PendingForwards()).ToList();
+            var outputs = ForwardBatcher.Run(model, requests);
+            ddpm.Complete(outputs[..2]);
+            dpm.Complete(outputs[2..]);
+        }
+        var sampler = new Sampler(model);
+        Assert.True(torch.allclose(ddpm.Current, sampler.Sample(ddpmPlan, [1], new SeededNoise(8)).Samples, rtol: 1e-4, atol: 1e-4));
+        Assert.True(torch.allclose(dpm.Current, sampler.Sample(dpmPlan, [2], new SeededNoise(9)).Samples, rtol: 1e-4, atol: 1e-4));
     }
 
     [Theory]
