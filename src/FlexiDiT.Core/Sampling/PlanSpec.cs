@@ -50,7 +50,7 @@ public sealed record PlanSpec
 
     /// <summary>A one-line description.</summary>
     public string Describe() =>
-        $"{Steps} {Solver.ToString().ToUpperInvariant()} steps, powerful {Schedule}{(WeakGuidance ? " + weak-cond guidance" : "")}, cfg {GuidanceScale}{(UnguidedLastSteps > 0 ? $" (last {UnguidedLastSteps} unguided)" : "")}{(ClipDenoised ? ", x0 clipped" : "")}{(Variance is { } v ? $", {v} variance" : "")}";
+        $"{Steps} {(Solver == SolverKind.DpmSolverPlusPlus ? "DPM-Solver++" : Solver.ToString().ToUpperInvariant())} steps, powerful {Schedule}{(WeakGuidance ? " + weak-cond guidance" : "")}, cfg {GuidanceScale}{(UnguidedLastSteps > 0 ? $" (last {UnguidedLastSteps} unguided)" : "")}{(ClipDenoised ? ", x0 clipped" : "")}{(Variance is { } v ? $", {v} variance" : "")}";
 
     /// <summary>The plan for a model (the weak patch is the model's first flexible size).</summary>
     public ComputePlan Build(IDenoiserGeometry config)

@@ -18,6 +18,7 @@ public sealed class SamplingRun : IDisposable
 {
     private readonly IDenoiserGeometry config;
     private readonly GaussianDiffusion diffusion;
+    private readonly DpmSolverPlusPlus? dpmSolver;
     private readonly INoiseSource noise;
     private readonly ModelCondition condition;
     private readonly ModelCondition? guidanceCondition;
@@ -57,6 +58,12 @@ public sealed class SamplingRun : IDisposable
         diffusion = new GaussianDiffusion(plan.Respacing, plan.Variance ?? config.Variance);
         if (diffusion.NumSteps != plan.Steps.Count)
             throw new ArgumentException($"Plan '{plan.Name}' lists {plan.Steps.Count} steps but respacing '{plan.Respacing}' has {diffusion.NumSteps}.");
+        if (plan.Solver == SolverKind.DpmSolverPlusPlus)
+        {
+            if (!int.TryParse(plan.Respacing.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+                throw new ArgumentException($"Plan '{plan.Name}' runs DPM-Solver++, whose respacing is its number of steps (like \"20\"); got '{plan.Respacing}'.");
+            dpmSolver = new DpmSolverPlusPlus(NoiseScheduleVP.Linear(), plan.Steps.Count);
+        }
         Count = (int)condition.Count;
         this.condition = condition;
         this.guidanceCondition = guidanceCondition;
@@ -109,7 +116,7 @@ public sealed class SamplingRun : IDisposable
     /// heading, which is what a trace of the sampling shows. It belongs to the caller's dispose scope of that step.
     /// </summary>
     public Tensor? PredictedStart { get; private set; }
-    /// <summary>The original (1000-step) timestep of the last completed step.</summary>
+    /// <summary>The original (1000-step) timestep of the last completed step (DPM-Solver++'s fractional one, rounded).</summary>
     public long LastTimestep { get; private set; }
     /// <summary>Patch size of the current step's conditional branch.</summary>
     public int CurrentCondPatch => Plan.Steps[StepsDone].CondPatch;
@@ -121,7 +128,7 @@ public sealed class SamplingRun : IDisposable
     {
         if (IsDone) throw new InvalidOperationException("The run is finished.");
         var step = Plan.Steps[StepsDone];
-        var t = diffusion.ModelTimesteps(Indices, x.device);
+        var t = dpmSolver?.ModelTimesteps(StepsDone, Count, x.device) ?? diffusion.ModelTimesteps(Indices, x.device);
         var cond = new ForwardRequest(x, t, condition, step.CondPatch);
         if (!Plan.IsGuided(step)) return [cond];
         return [cond, new ForwardRequest(x, t, step.GuidanceIsWeakConditional ? condition : guidanceCondition!, step.GuidancePatch)];
@@ -141,12 +148,13 @@ public sealed class SamplingRun : IDisposable
         var (next, predictedStart) = Plan.Solver switch
         {
             SolverKind.Ddpm => diffusion.DdpmStep(output, x, Indices, Plan.ClipDenoised, noise.Step(StepsDone, shape, x.device)),
+            SolverKind.DpmSolverPlusPlus => dpmSolver!.Step(StepsDone, output, x, Plan.ClipDenoised),
             _ => diffusion.DdimStep(output, x, Indices, Plan.ClipDenoised, Plan.Eta, Plan.Eta > 0 ? noise.Step(StepsDone, shape, x.device) : null),
         };
         next.DetachFromDisposeScope();
         x.Dispose();
         x = next;
-        LastTimestep = diffusion.TimestepMap[Plan.Steps.Count - 1 - StepsDone];
+        LastTimestep = dpmSolver is null ? diffusion.TimestepMap[Plan.Steps.Count - 1 - StepsDone] : (long)Math.Round(dpmSolver.ModelTimes[StepsDone]);
         PredictedStart = predictedStart;
         StepsDone++;
     }
@@ -163,6 +171,7 @@ public sealed class SamplingRun : IDisposable
     public void Dispose()
     {
         x.Dispose();
+        dpmSolver?.Dispose();
         condition.Dispose();
         guidanceCondition?.Dispose();
     }

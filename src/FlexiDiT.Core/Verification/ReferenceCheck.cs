@@ -102,7 +102,21 @@ public static class ReferenceCheck
             }
             else if (group.StartsWith("dpms", StringComparison.Ordinal))
             {
-                results.Add(GroupError.Skipped(group, "not runnable: this build has no DPM-Solver++"));
+                // scripts/inference.py's DPM-Solver++: guidance on every ε channel with the null caption, fractional model time.
+                bool guided = model.Config.ClassDropoutProb > 0;
+                if (guided && model.NullCaption is null)
+                {
+                    results.Add(GroupError.Skipped(group, noNullCaption));
+                    continue;
+                }
+                var modelTimes = V("model_t");
+                int steps = (int)modelTimes.shape[0];
+                using (var solver = new DpmSolverPlusPlus(NoiseScheduleVP.Linear(), steps))
+                    results.Add(Compare(group + ".model_t", tensor(solver.ModelTimes.ToArray()), modelTimes, ForwardTolerance));
+                var plan = ComputePlan.Full(group, steps.ToString(System.Globalization.CultureInfo.InvariantCulture), model.Config.PatchSize, guided ? cfgScale : 1.0, SolverKind.DpmSolverPlusPlus);
+                using var captions = new CaptionCondition(V("y").squeeze(1), V("mask"));
+                var result = new Sampler(model).Sample(plan, captions, new ReplayedNoise(V("z"), null));
+                results.Add(Compare(group, result.Samples, V("sample"), SamplingTolerance));
             }
         }
         return results;
