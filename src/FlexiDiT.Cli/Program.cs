@@ -8,6 +8,8 @@ var root = new RootCommand("flexidit: a variable-compute Diffusion Transformer (
     TrainCommand.Create(),
     VaeCheckCommand.Create(),
     TrainClassifierCommand.Create(),
+    TrainSceneClassifierCommand.Create(),
+    ScenesCommand.Create(),
     ConvertCommand.Create(),
     EvalCommand.Create(),
     BenchCommand.Create(),

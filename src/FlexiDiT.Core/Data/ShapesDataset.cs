@@ -120,7 +120,10 @@ public sealed class ShapesDataset(long seed = 0, IReadOnlyDictionary<ShapeKind, 
             for (int x = 0; x < ImageSize; x++)
             {
                 int hits = 0;
-                for (int sy = 0; sy < Supersampling; sy++)
+                // Every shape lies within Size of its centre on both axes: pixels beyond that box are background
+                // without testing their 16 sub-samples (the same image, about 4× faster for mid-sized shapes).
+                bool nearShape = x + 1 >= a.CenterX - a.Size && x <= a.CenterX + a.Size && y + 1 >= a.CenterY - a.Size && y <= a.CenterY + a.Size;
+                for (int sy = 0; nearShape && sy < Supersampling; sy++)
                     for (int sx = 0; sx < Supersampling; sx++)
                         if (Inside(a, x + (sx + 0.5f) / Supersampling, y + (sy + 0.5f) / Supersampling)) hits++;
                 float coverage = hits / (float)(Supersampling * Supersampling);
@@ -168,14 +171,21 @@ public sealed class ShapesDataset(long seed = 0, IReadOnlyDictionary<ShapeKind, 
     public static (Tensor Images, Tensor Labels) RenderBatch(IReadOnlyList<ShapeAttributes> attributes)
     {
         ArgumentNullException.ThrowIfNull(attributes);
+        return (RenderImages(attributes), tensor(attributes.Select(a => (long)a.ClassIndex).ToArray()));
+    }
+
+    /// <summary>Renders attributes to images (N, 3, 32, 32) in [-1, 1], one image per worker thread at a time.</summary>
+    public static Tensor RenderImages(IReadOnlyList<ShapeAttributes> attributes)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
         int count = attributes.Count;
         var data = new float[count * 3 * ImageSize * ImageSize];
         Parallel.For(0, count, i => Render(attributes[i]).CopyTo(data, i * 3 * ImageSize * ImageSize));
-        return (tensor(data, [count, 3, ImageSize, ImageSize]), tensor(attributes.Select(a => (long)a.ClassIndex).ToArray()));
+        return tensor(data, [count, 3, ImageSize, ImageSize]);
     }
 
     // SplitMix64 of (seed, index), folded to the 32-bit seed System.Random takes; stable across runs and platforms.
-    private static int MixSeed(long seed, long index)
+    internal static int MixSeed(long seed, long index)
     {
         ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)index + 0x632BE59BD9B4E019UL);
         z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
