@@ -92,10 +92,9 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
         {
             foreach (var (g, rate) in optimizer.ParamGroups.Zip(baseRates)) g.LearningRate = rate * factor;
             var (images, labels) = TrainingBatch(data, conditionalData, model.LabelEmbedder, step, generator);
-            double loss = loop.Step(images, diffusion, generator, optimizer, model.parameters(), ema,
-                (xT, t) => replica is null ? model.Forward(xT, t, labels) : replica.Forward(xT, t, labels), replica);
-            if (options.AdditiveLabels) AdditiveClassTable.Project(labelTable[0], Shapes, Colors);
-            return loss;
+            return loop.Step(images, diffusion, generator, optimizer, model.parameters(), ema,
+                (xT, t) => replica is null ? model.Forward(xT, t, labels) : replica.Forward(xT, t, labels), replica,
+                options.AdditiveLabels ? () => AdditiveClassTable.Project(labelTable[0], Shapes, Colors) : null);
         }
         void Checkpoint(TrainingState now)
         {

@@ -41,10 +41,11 @@ public sealed class TrainingLoop(DiffusionTrainOptions options, TrainingLog log)
     /// <summary>
     /// One optimisation step on <paramref name="images"/>: noise at random timesteps, <paramref name="forward"/>
     /// (noisy images, model timesteps → model output, possibly through a bfloat16 replica), loss, backward,
-    /// gradient clip, AdamW, EMA. Returns the loss.
+    /// gradient clip, AdamW, <paramref name="afterOptimizerStep"/> (e.g. a projection of the weights, which the EMA
+    /// must see), EMA. Returns the loss.
     /// </summary>
     public double Step(Tensor images, GaussianDiffusion diffusion, Generator generator, AdamW optimizer,
-        IEnumerable<Parameter> parameters, Ema ema, Func<Tensor, Tensor, Tensor> forward, BFloat16Replica? replica)
+        IEnumerable<Parameter> parameters, Ema ema, Func<Tensor, Tensor, Tensor> forward, BFloat16Replica? replica, Action? afterOptimizerStep = null)
     {
         long[] indices = torch.randint(0, GaussianDiffusion.TrainingTimesteps, [images.shape[0]], generator: generator).data<long>().ToArray();
         var noise = torch.randn(images.shape, generator: generator);
@@ -57,6 +58,7 @@ public sealed class TrainingLoop(DiffusionTrainOptions options, TrainingLog log)
         replica?.CopyGradientsToMaster();
         if (options.GradientClip is { } maxNorm) torch.nn.utils.clip_grad_norm_(parameters, maxNorm);
         optimizer.step();
+        afterOptimizerStep?.Invoke();
         ema.Update();
         return loss.item<float>();
     }
