@@ -6,6 +6,8 @@ var root = new RootCommand("flexidit: a variable-compute Diffusion Transformer (
 {
     ReferenceCheckCommand.Create(),
     TrainCommand.Create(),
+    TrainTextToImageCommand.Create(),
+    SampleTextToImageCommand.Create(),
     VaeCheckCommand.Create(),
     TrainClassifierCommand.Create(),
     TrainSceneClassifierCommand.Create(),

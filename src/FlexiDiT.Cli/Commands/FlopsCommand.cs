@@ -13,12 +13,14 @@ internal static class FlopsCommand
     {
         var model = new Option<string?>("--model") { Description = "Model pack (default: the shipped Shapes FlexiDiT)" };
         var name = new Option<string?>("--dit") { Description = "An official config instead of a pack, e.g. DiT-XL/2" };
-        var inputSize = new Option<int>("--input-size") { DefaultValueFactory = _ => 32, Description = "Latent side for --dit (256² images: 32)" };
+        var pixart = new Option<string?>("--pixart") { Description = "An official PixArt-α config instead of a pack: PixArt-XL/2 (caption of model_max_length tokens; the T5-XXL text encoder is reported separately)" };
+        var inputSize = new Option<int>("--input-size") { DefaultValueFactory = _ => 32, Description = "Latent side for --dit / --pixart (256² images: 32)" };
         var plan = new Option<string[]>("--plan") { Description = "Plans to count (default: all of the pack's)", AllowMultipleArgumentsPerToken = true };
         var command = new Command("flops", "FLOPs per forward at each patch size and per image of each plan (2 FLOPs per multiply-add; DiT's convention in brackets)")
-        { model, name, inputSize, plan };
+        { model, name, pixart, inputSize, plan };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(pixart) is { } pixartName) return PrintPixArt(PixArtConfig.Official(pixartName, parse.GetValue(inputSize)));
             DiTConfig config;
             IReadOnlyList<PlanSpec> plans;
             if (parse.GetValue(name) is { } dit)
@@ -50,5 +52,18 @@ internal static class FlopsCommand
             return 0;
         });
         return command;
+    }
+
+    // PixArt-α per forward at its patch size and twice it (FlexiDiT's weak size), with its 120 caption tokens.
+    private static int PrintPixArt(PixArtConfig config)
+    {
+        config = config with { FlexiPatchSizes = config.InputSize % (2 * config.PatchSize) == 0 ? [2 * config.PatchSize] : [] };
+        Console.WriteLine($"PixArt-{(config.HiddenSize == 1152 ? "XL" : config.HiddenSize.ToString(System.Globalization.CultureInfo.InvariantCulture))}/{config.PatchSize}, latent {config.InputSize}², {config.ModelMaxLength} caption tokens of {config.CaptionChannels} channels.");
+        Console.WriteLine("Per forward of one image (FLOPs = 2 × multiply-adds), cross-attention included:");
+        foreach (int p in config.AllPatchSizes)
+            Console.WriteLine($"  patch {p}: {FlopCounter.Flops(config, p) / 1e9,10:F3} GFLOPs  [{FlopCounter.MultiplyAdds(config, p) / 1e9:F3} G multiply-adds]");
+        long t5 = FlopCounter.T5EncoderMultiplyAdds(dModel: 4096, heads: 64, dKv: 64, dFf: 10240, layers: 24, tokens: config.ModelMaxLength);
+        Console.WriteLine($"Text encoder (T5-XXL, once per prompt, not per step): {2 * t5 / 1e9:F1} GFLOPs [{t5 / 1e9:F1} G multiply-adds] for {config.ModelMaxLength} tokens.");
+        return 0;
     }
 }

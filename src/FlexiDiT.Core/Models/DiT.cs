@@ -280,7 +280,7 @@ public sealed class FlexiPatch : nn.Module
 /// The Diffusion Transformer, runnable at its original patch size and at every weak patch size
 /// of <see cref="DiTConfig.FlexiPatchSizes"/>.
 /// </summary>
-public sealed class DiT : nn.Module
+public sealed class DiT : nn.Module, IDenoiser, IFlexiModel
 {
     private readonly PatchEmbed x_embedder;
     private readonly TimestepEmbedder t_embedder;
@@ -327,6 +327,25 @@ public sealed class DiT : nn.Module
     /// <summary>The parameters that belong to weak patch sizes only (what conversion fine-tunes).</summary>
     public IEnumerable<Parameter> WeakParameters() =>
         named_parameters().Where(p => p.name.StartsWith("flexi.", StringComparison.Ordinal) || p.name.Contains(".lora.", StringComparison.Ordinal)).Select(p => p.parameter);
+
+    /// <inheritdoc />
+    public IDenoiserGeometry Geometry => Config;
+
+    /// <inheritdoc />
+    public Device Device => x_embedder.Proj.weight!.device;
+
+    /// <inheritdoc />
+    public Tensor Forward(Tensor x, Tensor t, ModelCondition condition, int patchSize) =>
+        Forward(x, t, ModelCondition.As<ClassCondition>(condition).Labels, patchSize);
+
+    /// <summary>The null class for every row (null when the model was trained without label dropout).</summary>
+    public ModelCondition? NullCondition(ModelCondition condition) =>
+        Config.HasNullClass ? new ClassCondition(torch.full(condition.Count, (long)Config.NullClass, device: ModelCondition.As<ClassCondition>(condition).Labels.device)) : null;
+
+    Conv2d IFlexiModel.OriginalEmbedding => x_embedder.Proj;
+    Linear IFlexiModel.OriginalDeEmbedding => final_layer.Linear;
+    int IFlexiModel.OutChannels => Config.OutChannels;
+    FlexiPatch IFlexiModel.AddWeakPatchSize(int patchSize, int loraRank) => AddWeakPatchSize(patchSize, loraRank);
 
     /// <summary>Adds weak patch size <paramref name="patchSize"/> (zero-initialised; see <see cref="Flexify"/>).</summary>
     internal FlexiPatch AddWeakPatchSize(int patchSize, int loraRank)

@@ -9,7 +9,7 @@ namespace FlexiDiT.Models;
 /// hidden_size, depth, num_heads, mlp_ratio, class_dropout_prob, num_classes, learn_sigma)</c>), plus the
 /// patch sizes a FlexiDiT adds on top of the original one.
 /// </summary>
-public sealed record DiTConfig
+public sealed record DiTConfig : IDenoiserGeometry
 {
     /// <summary>Latent (or pixel) side length the model was trained on.</summary>
     [JsonPropertyName("input_size")] public int InputSize { get; init; } = 32;
@@ -50,6 +50,9 @@ public sealed record DiTConfig
     [JsonIgnore] public int MlpHidden => (int)(HiddenSize * MlpRatio);
     /// <summary>All patch sizes the model runs, original first.</summary>
     [JsonIgnore] public IReadOnlyList<int> AllPatchSizes => [PatchSize, .. FlexiPatchSizes];
+
+    /// <inheritdoc />
+    public long Flops(int patchSize, long batch = 1) => FlexiDiT.Flops.FlopCounter.Flops(this, patchSize, batch);
 
     /// <summary>The official DiT head counts: S 6, B 12, L 16, XL 16; otherwise width / 64.</summary>
     public static int OfficialHeads(int hiddenSize) => hiddenSize switch

@@ -13,19 +13,27 @@ namespace FlexiDiT.Models;
 public static class Flexify
 {
     /// <summary>Adds weak patch size <paramref name="weakPatch"/> to <paramref name="model"/>, initialised from its original weights.</summary>
-    public static void AddWeakPatchSize(DiT model, int weakPatch, int loraRank)
+    public static void AddWeakPatchSize(DiT model, int weakPatch, int loraRank) => AddWeakPatchSize((IFlexiModel)model, weakPatch, loraRank);
+
+    /// <summary>
+    /// Adds weak patch size <paramref name="weakPatch"/> to a PixArt-α model, initialised from its original weights;
+    /// its LoRA adapters cover self-attention, cross-attention and the MLP of every block.
+    /// </summary>
+    public static void AddWeakPatchSize(PixArt model, int weakPatch, int loraRank) => AddWeakPatchSize((IFlexiModel)model, weakPatch, loraRank);
+
+    private static void AddWeakPatchSize(IFlexiModel model, int weakPatch, int loraRank)
     {
-        var config = model.Config;
+        var config = model.Geometry;
         if (config.AllPatchSizes.Contains(weakPatch))
             throw new ArgumentException($"The model already runs patch size {weakPatch}.", nameof(weakPatch));
         if (weakPatch <= config.PatchSize || config.InputSize % weakPatch != 0)
             throw new ArgumentException($"Weak patch size {weakPatch} must be larger than {config.PatchSize} and divide the input size {config.InputSize}.", nameof(weakPatch));
         var parts = model.AddWeakPatchSize(weakPatch, loraRank);
         using var _ = torch.no_grad();
-        var b = BilinearResizeMatrix(config.PatchSize, weakPatch).to(model.PatchEmbedder.Proj.weight!.device);
-        parts.Embedder.Proj.weight!.copy_(ResizeEmbedding(model.PatchEmbedder.Proj.weight!, b));
-        parts.Embedder.Proj.bias!.copy_(model.PatchEmbedder.Proj.bias!);
-        var (w, bias) = ResizeDeEmbedding(model.FinalLayer.Linear.weight!, model.FinalLayer.Linear.bias!, b, config.OutChannels);
+        var b = BilinearResizeMatrix(config.PatchSize, weakPatch).to(model.OriginalEmbedding.weight!.device);
+        parts.Embedder.Proj.weight!.copy_(ResizeEmbedding(model.OriginalEmbedding.weight!, b));
+        parts.Embedder.Proj.bias!.copy_(model.OriginalEmbedding.bias!);
+        var (w, bias) = ResizeDeEmbedding(model.OriginalDeEmbedding.weight!, model.OriginalDeEmbedding.bias!, b, model.OutChannels);
         parts.DeEmbedding.weight!.copy_(w);
         parts.DeEmbedding.bias!.copy_(bias);
         parts.SizeEmbedding.zero_();

@@ -14,6 +14,24 @@ public static class PositionEmbedding
     public static Tensor SinCos2D(int dim, int rows, int cols, double originalPatchesPerToken)
     {
         double offset = (originalPatchesPerToken - 1) / 2;
+        return SinCos2D(dim, rows, cols, index => index * originalPatchesPerToken + offset);
+    }
+
+    /// <summary>
+    /// PixArt-α's table for a square grid whose tokens each span <paramref name="originalPatchesPerToken"/> patches
+    /// of the original <paramref name="originalGrid"/>: a token at original-grid coordinate u sits at
+    /// u / (originalGrid / baseSize) / leweiScale (the official <c>get_2d_sincos_pos_embed</c> with
+    /// <c>lewei_scale</c> and <c>base_size</c>; its first division is in float32, as numpy does it).
+    /// </summary>
+    public static Tensor PixArt(int dim, int grid, int originalGrid, int baseSize, double leweiScale, double originalPatchesPerToken = 1)
+    {
+        double offset = (originalPatchesPerToken - 1) / 2;
+        float perBase = (float)(originalGrid / (double)baseSize);
+        return SinCos2D(dim, grid, grid, index => (float)((float)(index * originalPatchesPerToken + offset) / perBase) / leweiScale);
+    }
+
+    private static Tensor SinCos2D(int dim, int rows, int cols, Func<int, double> position)
+    {
         var table = new float[rows * cols * dim];
         int half = dim / 2, quarter = half / 2;
         for (int i = 0; i < rows; i++)
@@ -21,8 +39,8 @@ public static class PositionEmbedding
             for (int j = 0; j < cols; j++)
             {
                 int row = (i * cols + j) * dim;
-                Write(table, row, j * originalPatchesPerToken + offset, quarter);
-                Write(table, row + half, i * originalPatchesPerToken + offset, quarter);
+                Write(table, row, position(j), quarter);
+                Write(table, row + half, position(i), quarter);
             }
         }
         return tensor(table, [rows * cols, dim]);

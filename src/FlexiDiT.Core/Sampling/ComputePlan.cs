@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using FlexiDiT.Diffusion;
 
 namespace FlexiDiT.Sampling;
@@ -9,6 +10,12 @@ public enum SolverKind
     Ddpm,
     /// <summary>DDIM with a stochasticity eta.</summary>
     Ddim,
+    /// <summary>
+    /// Multistep DPM-Solver++ of order 2 (<see cref="DpmSolverPlusPlus"/>, PixArt-α's default), deterministic; the
+    /// plan's respacing is then its number of steps, a plain count such as <c>"20"</c>. Written <c>dpm-solver++</c> in plan files.
+    /// </summary>
+    [JsonStringEnumMemberName("dpm-solver++")]
+    DpmSolverPlusPlus,
 }
 
 /// <summary>What one denoising step computes: the conditional branch's patch size and the guidance signal.</summary>

@@ -9,7 +9,7 @@ namespace FlexiDiT.Sampling;
 public static class ForwardBatcher
 {
     /// <summary>Evaluates <paramref name="requests"/>; the outputs come back in the same order.</summary>
-    public static Tensor[] Run(DiT model, IReadOnlyList<ForwardRequest> requests, Action<ForwardObservation>? observe = null)
+    public static Tensor[] Run(IDenoiser model, IReadOnlyList<ForwardRequest> requests, Action<ForwardObservation>? observe = null)
     {
         var outputs = new Tensor[requests.Count];
         foreach (var group in requests.Select((r, i) => (r, i)).GroupBy(p => p.r.PatchSize))
@@ -19,14 +19,14 @@ public static class ForwardBatcher
             if (members.Count == 1)
             {
                 var (r, i) = members[0];
-                outputs[i] = model.Forward(r.X, r.T, r.Y, r.PatchSize);
+                outputs[i] = model.Forward(r.X, r.T, r.Condition, r.PatchSize);
                 observe?.Invoke(new ForwardObservation(group.Key, (int)r.X.shape[0], watch.Elapsed.TotalMilliseconds));
                 continue;
             }
             var output = model.Forward(
                 cat(members.Select(m => m.r.X).ToArray(), 0),
                 cat(members.Select(m => m.r.T).ToArray(), 0),
-                cat(members.Select(m => m.r.Y).ToArray(), 0),
+                ModelCondition.Concat(members.Select(m => m.r.Condition).ToList()),
                 group.Key);
             observe?.Invoke(new ForwardObservation(group.Key, (int)output.shape[0], watch.Elapsed.TotalMilliseconds));
             long offset = 0;

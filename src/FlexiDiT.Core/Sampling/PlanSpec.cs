@@ -50,17 +50,18 @@ public sealed record PlanSpec
 
     /// <summary>A one-line description.</summary>
     public string Describe() =>
-        $"{Steps} {Solver.ToString().ToUpperInvariant()} steps, powerful {Schedule}{(WeakGuidance ? " + weak-cond guidance" : "")}, cfg {GuidanceScale}{(UnguidedLastSteps > 0 ? $" (last {UnguidedLastSteps} unguided)" : "")}{(ClipDenoised ? ", x0 clipped" : "")}{(Variance is { } v ? $", {v} variance" : "")}";
+        $"{Steps} {(Solver == SolverKind.DpmSolverPlusPlus ? "DPM-Solver++" : Solver.ToString().ToUpperInvariant())} steps, powerful {Schedule}{(WeakGuidance ? " + weak-cond guidance" : "")}, cfg {GuidanceScale}{(UnguidedLastSteps > 0 ? $" (last {UnguidedLastSteps} unguided)" : "")}{(ClipDenoised ? ", x0 clipped" : "")}{(Variance is { } v ? $", {v} variance" : "")}";
 
     /// <summary>The plan for a model (the weak patch is the model's first flexible size).</summary>
-    public ComputePlan Build(DiTConfig config)
+    public ComputePlan Build(IDenoiserGeometry config)
     {
+        ArgumentNullException.ThrowIfNull(config);
         int n = Steps;
         int x = PowerfulCondSteps ?? n, y = PowerfulGuidanceSteps ?? n;
         bool needsWeak = x < n || y < n;
-        if (needsWeak && config.FlexiPatchSizes.Length == 0)
+        if (needsWeak && config.AllPatchSizes.Count < 2)
             throw new ArgumentException($"Plan '{Name}' runs weak steps, but the model is a plain DiT with only patch size {config.PatchSize}; convert it with 'flexidit convert' first.");
-        int weak = needsWeak ? config.FlexiPatchSizes[0] : config.PatchSize;
+        int weak = needsWeak ? config.AllPatchSizes[1] : config.PatchSize;
         var plan = ComputePlan.WeakFirst(Name, Respacing, config.PatchSize, weak, x, y, GuidanceScale, WeakGuidance, Solver, unguidedLastSteps: UnguidedLastSteps);
         return plan with { GuideFirstThreeChannelsOnly = GuideFirstThreeChannelsOnly, ClipDenoised = ClipDenoised, Variance = Variance };
     }

@@ -1,5 +1,4 @@
 using FlexiDiT.Diffusion;
-using FlexiDiT.Flops;
 using FlexiDiT.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -7,33 +6,45 @@ using static TorchSharp.torch;
 namespace FlexiDiT.Sampling;
 
 /// <summary>One forward the run needs: inputs for the model at one patch size.</summary>
-public sealed record ForwardRequest(Tensor X, Tensor T, Tensor Y, int PatchSize);
+public sealed record ForwardRequest(Tensor X, Tensor T, ModelCondition Condition, int PatchSize);
 
 /// <summary>
 /// One request's sampling, advanced one step at a time: it says which forwards the current step needs
 /// (<see cref="PendingForwards"/>), and takes their outputs (<see cref="Complete"/>). Keeping the forwards
-/// outside lets a scheduler batch the forwards of many runs that are at the same patch size.
+/// outside lets a scheduler batch the forwards of many runs that are at the same patch size. It works for any
+/// <see cref="IDenoiser"/>: only the condition (class labels, captions) differs.
 /// </summary>
 public sealed class SamplingRun : IDisposable
 {
-    private readonly DiTConfig config;
+    private readonly IDenoiserGeometry config;
     private readonly GaussianDiffusion diffusion;
+    private readonly DpmSolverPlusPlus? dpmSolver;
     private readonly INoiseSource noise;
-    private readonly Tensor labels, guidanceLabels;
+    private readonly ModelCondition condition;
+    private readonly ModelCondition? guidanceCondition;
     private Tensor x;
 
-    /// <summary>Starts a run of <paramref name="plan"/> for the given class labels.</summary>
+    /// <summary>Starts a run of <paramref name="plan"/> on a class-conditional DiT for the given class labels.</summary>
     public SamplingRun(DiTConfig config, ComputePlan plan, long[] classLabels, INoiseSource noise, Device device)
+        : this(config, plan, (Labels(config, classLabels, device), NullLabels(config, classLabels.Length, device)), noise, device)
     {
+    }
+
+    /// <summary>
+    /// Starts a run of <paramref name="plan"/> on <paramref name="model"/> for <paramref name="condition"/>; guidance uses
+    /// the model's null condition for it (<see cref="IDenoiser.NullCondition"/>).
+    /// </summary>
+    public SamplingRun(IDenoiser model, ComputePlan plan, ModelCondition condition, INoiseSource noise)
+        : this(Checked(model).Geometry, plan, Conditions(model, condition), noise, model.Device)
+    {
+    }
+
+    private SamplingRun(IDenoiserGeometry config, ComputePlan plan, (ModelCondition Condition, ModelCondition? Guidance) conditions, INoiseSource noise, Device device)
+    {
+        var (condition, guidanceCondition) = conditions;
         ArgumentNullException.ThrowIfNull(plan);
-        if (classLabels.Length == 0) throw new ArgumentException("At least one class label is needed.", nameof(classLabels));
-        foreach (long label in classLabels)
-        {
-            if (label < 0 || label >= config.NumClasses)
-                throw new ArgumentOutOfRangeException(nameof(classLabels), $"Class {label} is outside the model's 0..{config.NumClasses - 1}.");
-        }
-        if (!config.HasNullClass && plan.Steps.Any(s => plan.IsGuided(s) && !s.GuidanceIsWeakConditional))
-            throw new ArgumentException($"Plan '{plan.Name}' uses classifier-free guidance but the model has no null class; use a guidance scale of 1.");
+        if (guidanceCondition is null && plan.Steps.Any(s => plan.IsGuided(s) && !s.GuidanceIsWeakConditional))
+            throw new ArgumentException($"Plan '{plan.Name}' uses classifier-free guidance but the model has no null condition (no null class, or no null caption and no negative prompt); use a guidance scale of 1.");
         foreach (int p in plan.Steps.SelectMany(s => new[] { s.CondPatch, s.GuidancePatch }).Distinct())
         {
             if (!config.AllPatchSizes.Contains(p))
@@ -47,15 +58,46 @@ public sealed class SamplingRun : IDisposable
         diffusion = new GaussianDiffusion(plan.Respacing, plan.Variance ?? config.Variance);
         if (diffusion.NumSteps != plan.Steps.Count)
             throw new ArgumentException($"Plan '{plan.Name}' lists {plan.Steps.Count} steps but respacing '{plan.Respacing}' has {diffusion.NumSteps}.");
-        Count = classLabels.Length;
-        labels = tensor(classLabels, device: device);
-        guidanceLabels = full(Count, (long)config.NullClass, device: device);
+        if (plan.Solver == SolverKind.DpmSolverPlusPlus)
+        {
+            if (!int.TryParse(plan.Respacing.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+                throw new ArgumentException($"Plan '{plan.Name}' runs DPM-Solver++, whose respacing is its number of steps (like \"20\"); got '{plan.Respacing}'.");
+            dpmSolver = new DpmSolverPlusPlus(NoiseScheduleVP.Linear(), plan.Steps.Count);
+        }
+        Count = (int)condition.Count;
+        this.condition = condition;
+        this.guidanceCondition = guidanceCondition;
         x = noise.Initial([Count, config.InChannels, config.InputSize, config.InputSize], device);
         // The run lives across steps, so its state must survive whatever dispose scope created it.
-        labels.DetachFromDisposeScope();
-        guidanceLabels.DetachFromDisposeScope();
+        condition.DetachFromDisposeScope();
+        guidanceCondition?.DetachFromDisposeScope();
         x.DetachFromDisposeScope();
     }
+
+    private static IDenoiser Checked(IDenoiser model) => model ?? throw new ArgumentNullException(nameof(model));
+
+    // The run owns (and disposes) a copy of the caller's condition, and the guidance condition made from that copy.
+    private static (ModelCondition, ModelCondition?) Conditions(IDenoiser model, ModelCondition condition)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var owned = condition.CopyTo(model.Device);
+        return (owned, model.NullCondition(owned));
+    }
+
+    private static ClassCondition Labels(DiTConfig config, long[] classLabels, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(classLabels);
+        if (classLabels.Length == 0) throw new ArgumentException("At least one class label is needed.", nameof(classLabels));
+        foreach (long label in classLabels)
+        {
+            if (label < 0 || label >= config.NumClasses)
+                throw new ArgumentOutOfRangeException(nameof(classLabels), $"Class {label} is outside the model's 0..{config.NumClasses - 1}.");
+        }
+        return new ClassCondition(tensor(classLabels, device: device));
+    }
+
+    private static ClassCondition? NullLabels(DiTConfig config, int count, Device device) =>
+        config.HasNullClass ? new ClassCondition(full(count, (long)config.NullClass, device: device)) : null;
 
     /// <summary>The plan being run.</summary>
     public ComputePlan Plan { get; }
@@ -74,7 +116,7 @@ public sealed class SamplingRun : IDisposable
     /// heading, which is what a trace of the sampling shows. It belongs to the caller's dispose scope of that step.
     /// </summary>
     public Tensor? PredictedStart { get; private set; }
-    /// <summary>The original (1000-step) timestep of the last completed step.</summary>
+    /// <summary>The original (1000-step) timestep of the last completed step (DPM-Solver++'s fractional one, rounded).</summary>
     public long LastTimestep { get; private set; }
     /// <summary>Patch size of the current step's conditional branch.</summary>
     public int CurrentCondPatch => Plan.Steps[StepsDone].CondPatch;
@@ -86,17 +128,17 @@ public sealed class SamplingRun : IDisposable
     {
         if (IsDone) throw new InvalidOperationException("The run is finished.");
         var step = Plan.Steps[StepsDone];
-        var t = diffusion.ModelTimesteps(Indices, x.device);
-        var cond = new ForwardRequest(x, t, labels, step.CondPatch);
+        var t = dpmSolver?.ModelTimesteps(StepsDone, Count, x.device) ?? diffusion.ModelTimesteps(Indices, x.device);
+        var cond = new ForwardRequest(x, t, condition, step.CondPatch);
         if (!Plan.IsGuided(step)) return [cond];
-        return [cond, new ForwardRequest(x, t, step.GuidanceIsWeakConditional ? labels : guidanceLabels, step.GuidancePatch)];
+        return [cond, new ForwardRequest(x, t, step.GuidanceIsWeakConditional ? condition : guidanceCondition!, step.GuidancePatch)];
     }
 
     /// <summary>Takes the outputs of <see cref="PendingForwards"/> (same order) and advances one step.</summary>
     public void Complete(IReadOnlyList<Tensor> outputs)
     {
         var step = Plan.Steps[StepsDone];
-        FlopsSpent += Plan.ForwardPatches(step).Sum(p => FlopCounter.Flops(config, p, Count));
+        FlopsSpent += Plan.ForwardPatches(step).Sum(p => config.Flops(p, Count));
         var output = outputs[0];
         if (Plan.IsGuided(step))
         {
@@ -106,12 +148,13 @@ public sealed class SamplingRun : IDisposable
         var (next, predictedStart) = Plan.Solver switch
         {
             SolverKind.Ddpm => diffusion.DdpmStep(output, x, Indices, Plan.ClipDenoised, noise.Step(StepsDone, shape, x.device)),
+            SolverKind.DpmSolverPlusPlus => dpmSolver!.Step(StepsDone, output, x, Plan.ClipDenoised),
             _ => diffusion.DdimStep(output, x, Indices, Plan.ClipDenoised, Plan.Eta, Plan.Eta > 0 ? noise.Step(StepsDone, shape, x.device) : null),
         };
         next.DetachFromDisposeScope();
         x.Dispose();
         x = next;
-        LastTimestep = diffusion.TimestepMap[Plan.Steps.Count - 1 - StepsDone];
+        LastTimestep = dpmSolver is null ? diffusion.TimestepMap[Plan.Steps.Count - 1 - StepsDone] : (long)Math.Round(dpmSolver.ModelTimes[StepsDone]);
         PredictedStart = predictedStart;
         StepsDone++;
     }
@@ -121,14 +164,15 @@ public sealed class SamplingRun : IDisposable
         PlanFlops(config, Plan with { Steps = Plan.Steps.Select(_ => new StepCompute(config.PatchSize, config.PatchSize)).ToList() }, Count);
 
     /// <summary>FLOPs of a whole plan for <paramref name="count"/> images.</summary>
-    public static long PlanFlops(DiTConfig config, ComputePlan plan, int count) =>
-        plan.Steps.SelectMany(plan.ForwardPatches).Sum(p => FlopCounter.Flops(config, p, count));
+    public static long PlanFlops(IDenoiserGeometry config, ComputePlan plan, int count) =>
+        plan.Steps.SelectMany(plan.ForwardPatches).Sum(p => config.Flops(p, count));
 
     /// <inheritdoc />
     public void Dispose()
     {
         x.Dispose();
-        labels.Dispose();
-        guidanceLabels.Dispose();
+        dpmSolver?.Dispose();
+        condition.Dispose();
+        guidanceCondition?.Dispose();
     }
 }

@@ -11,5 +11,5 @@ public sealed record TraceFrame(int Step, long Timestep, int CondPatch, Tensor P
 
 /// <summary>What the model predicted along a sampling run, and the run's outcome.</summary>
 /// <param name="Frames">The recorded steps, in order; the last step is always among them.</param>
-/// <param name="Result">The samples and their cost, as <see cref="Sampler.Sample"/> reports them.</param>
+/// <param name="Result">The samples and their cost, as <see cref="Sampler.Sample(ComputePlan, long[], INoiseSource, CancellationToken, IProgress{int})"/> reports them.</param>
 public sealed record SamplingTrace(IReadOnlyList<TraceFrame> Frames, SampleResult Result);

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using FlexiDiT.Checkpoints;
 using FlexiDiT.Data;
 using FlexiDiT.Diffusion;
@@ -25,23 +22,11 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
 {
     private static readonly int Shapes = Enum.GetValues<ShapeKind>().Length, Colors = ShapeColor.Palette.Count;
 
-    private sealed record State(int Step, double TrainingSeconds, double FirstLoss, long? EmaUpdates = null);
-
-    // A run stopped before its first step (e.g. --steps 0, which just initialises the run) has no first loss yet.
-    private static readonly JsonSerializerOptions StateJson = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
-
     /// <summary>Runs until the step or time limit; cancellation checkpoints and stops.</summary>
     public TrainResult Run(CancellationToken cancellationToken = default)
     {
         // Refuse before the run folder is touched, not at the first step.
-        if (options.CooldownSteps > 0 && options.MaxSteps is null)
-            throw new ArgumentException("A cool-down counts back from the last step: give the total steps (--steps) too.");
-        if (options.CooldownFraction is < 0 or > 1 || double.IsNaN(options.CooldownFraction))
-            throw new ArgumentOutOfRangeException(nameof(options), options.CooldownFraction, "The cool-down fraction is a share of the budget, from 0 to 1.");
-        if (options.CooldownFraction > 0 && options.CooldownSteps > 0)
-            throw new ArgumentException("Give the cool-down in steps (--cooldown) or as a share of the budget (--cooldown-fraction), not both.");
-        if (options.CooldownFraction > 0 && options.MaxSteps is null && options.MaxTime is null)
-            throw new ArgumentException("A cool-down fraction is a share of the budget: give --steps or --minutes too.");
+        options.ValidateSchedule();
         var conditionalData = options.ShapeWeights is null ? null : new ShapesDataset(options.Seed, options.ShapeWeights);
         Directory.CreateDirectory(options.RunDirectory);
         var log = new TrainingLog(Path.Combine(options.RunDirectory, "train.log"), console);
@@ -53,7 +38,7 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
         var generator = new Generator((ulong)options.Seed);
         using var model = new DiT(options.Model);
         using var emaModel = new DiT(options.Model);
-        var state = new State(0, 0, double.NaN);
+        var state = TrainingState.Read(statePath);
         // The class-embedding table gets its own group so its learning rate can be scaled.
         var labelTable = model.LabelEmbedder.parameters().ToArray();
         var groups = new[]
@@ -64,9 +49,8 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
         double[] baseRates = [options.LearningRate, options.LearningRate * options.LabelLearningRateScale];
         var optimizer = torch.optim.AdamW(groups, lr: options.LearningRate, weight_decay: options.WeightDecay);
         var ema = new Ema(emaModel, model, options.EmaDecay);
-        if (File.Exists(statePath))
+        if (state is not null)
         {
-            state = JsonSerializer.Deserialize<State>(File.ReadAllText(statePath), StateJson)!;
             DiTCheckpoint.LoadInto(model, StateDictReader.Read(modelPath), modelPath);
             // A run folder may travel without its optimizer and EMA (the repository keeps only the live
             // weights): AdamW then restarts its moments and the EMA restarts from the live weights.
@@ -88,6 +72,7 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
             else if (options.LabelInitStd is { } std)
                 using (torch.no_grad()) foreach (var p in labelTable) p.copy_(torch.randn(p.shape, generator: generator) * std);
             ema.Reset();
+            state = TrainingState.Start;
             log.Write($"new run: {options.Model.Depth} blocks, width {options.Model.HiddenSize}, {options.Model.Heads} heads, patch {options.Model.PatchSize}, " +
                 $"{model.parameters().Sum(p => p.numel()) / 1e6:F2} M parameters, batch {options.BatchSize}, lr {options.LearningRate}" +
                 $"{(options.CooldownFraction > 0 ? $", cool-down over the last {options.CooldownFraction:P0} of the budget" : "")}" +
@@ -100,76 +85,24 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
 
         var data = new ShapesDataset(options.Seed);
         var diffusion = new GaussianDiffusion(null, options.Model.Variance);
-        int step = state.Step;
-        double firstLoss = state.FirstLoss, lossSum = 0, lastLoss = double.NaN, recentLoss = double.NaN;
-        int lossCount = 0;
-        var session = Stopwatch.StartNew();
-        var sinceLog = Stopwatch.StartNew();
-        var sinceCheckpoint = Stopwatch.StartNew();
-        int stepsSinceLog = 0;
-        TimeSpan Trained() => TimeSpan.FromSeconds(state.TrainingSeconds) + session.Elapsed;
-        bool Finished() => (options.MaxSteps is { } s && step >= s) || (options.MaxTime is { } t && Trained() >= t);
-
-        void Checkpoint()
-        {
-            DiTCheckpoint.Save(model, modelPath);
-            DiTCheckpoint.Save(emaModel, emaPath, new Dictionary<string, string> { ["flexidit.step"] = step.ToString() });
-            optimizer.save_py(optimizerPath);
-            File.WriteAllText(statePath, JsonSerializer.Serialize(new State(step, Trained().TotalSeconds, firstLoss, ema.Updates), StateJson));
-            sinceCheckpoint.Restart();
-        }
-
+        var loop = new TrainingLoop(options, log);
         model.train();
         using var replica = options.BFloat16 ? new BFloat16Replica(model) : null;
-        while (!Finished() && !cancellationToken.IsCancellationRequested)
+        double TrainStep(int step, double factor)
         {
-            using (var scope = torch.NewDisposeScope())
-            {
-                double factor = LearningRateSchedule.Factor(step, options.WarmupSteps, options.CooldownSteps, options.MaxSteps);
-                if (options.CooldownFraction > 0)
-                    factor *= LearningRateSchedule.FactorByProgress(LearningRateSchedule.BudgetProgress(step, options.MaxSteps, Trained(), options.MaxTime), options.CooldownFraction);
-                foreach (var (g, rate) in optimizer.ParamGroups.Zip(baseRates)) g.LearningRate = rate * factor;
-                var (images, labels) = TrainingBatch(data, conditionalData, model.LabelEmbedder, step, generator);
-                long[] indices = torch.randint(0, GaussianDiffusion.TrainingTimesteps, [options.BatchSize], generator: generator).data<long>().ToArray();
-                var noise = torch.randn(images.shape, generator: generator);
-                var xT = diffusion.QSample(images, indices, noise);
-                var timesteps = diffusion.ModelTimesteps(indices, xT.device);
-                optimizer.zero_grad();
-                var output = replica is null ? model.Forward(xT, timesteps, labels) : replica.Forward(xT, timesteps, labels);
-                var loss = diffusion.TrainingLoss(output, images, xT, indices, noise, options.MinSnrGamma).mean();
-                loss.backward();
-                replica?.CopyGradientsToMaster();
-                if (options.GradientClip is { } maxNorm) torch.nn.utils.clip_grad_norm_(model.parameters(), maxNorm);
-                optimizer.step();
-                if (options.AdditiveLabels) AdditiveClassTable.Project(labelTable[0], Shapes, Colors);
-                ema.Update();
-                lastLoss = loss.item<float>();
-            }
-            step++;
-            stepsSinceLog++;
-            if (double.IsNaN(firstLoss)) firstLoss = lastLoss;
-            lossSum += lastLoss;
-            lossCount++;
-            if (step % options.LogEvery == 0 || Finished())
-            {
-                double stepsPerSecond = stepsSinceLog / sinceLog.Elapsed.TotalSeconds;
-                string eta = options.MaxSteps is { } total ? TimeSpan.FromSeconds((total - step) / stepsPerSecond).ToString(@"hh\:mm\:ss")
-                    : options.MaxTime is { } limit ? (limit - Trained()).ToString(@"hh\:mm\:ss") : "?";
-                log.Write($"step {step} loss {lossSum / lossCount:F4} lr {optimizer.ParamGroups.First().LearningRate:G3} {stepsPerSecond:F2} steps/s ({stepsPerSecond * options.BatchSize:F0} img/s) trained {Trained():hh\\:mm\\:ss} ETA {eta}");
-                recentLoss = lossSum / lossCount;
-                lossSum = 0;
-                lossCount = 0;
-                stepsSinceLog = 0;
-                sinceLog.Restart();
-            }
-            if (sinceCheckpoint.Elapsed >= options.CheckpointEvery) Checkpoint();
+            foreach (var (g, rate) in optimizer.ParamGroups.Zip(baseRates)) g.LearningRate = rate * factor;
+            var (images, labels) = TrainingBatch(data, conditionalData, model.LabelEmbedder, step, generator);
+            return loop.Step(images, diffusion, generator, optimizer, model.parameters(), ema,
+                (xT, t) => replica is null ? model.Forward(xT, t, labels) : replica.Forward(xT, t, labels), replica,
+                options.AdditiveLabels ? () => AdditiveClassTable.Project(labelTable[0], Shapes, Colors) : null);
         }
-        Checkpoint();
-        // The last line is the run's summary: the model card quotes it.
-        log.Write($"{(cancellationToken.IsCancellationRequested ? "stopped" : "finished")} at step {step} after {Trained():hh\\:mm\\:ss} of training " +
-            $"({step / Trained().TotalSeconds:F2} steps/s at batch {options.BatchSize}), loss {firstLoss:F3} → {recentLoss:F4}; EMA weights in " +
-            Path.GetRelativePath(Environment.CurrentDirectory, emaPath));
-        return new TrainResult(step, lastLoss, firstLoss, Trained(), emaPath);
+        void Checkpoint(TrainingState now)
+        {
+            DiTCheckpoint.Save(model, modelPath);
+            DiTCheckpoint.Save(emaModel, emaPath, new Dictionary<string, string> { ["flexidit.step"] = now.Step.ToString() });
+            optimizer.save_py(optimizerPath);
+        }
+        return loop.Run(state, TrainStep, Checkpoint, () => ema.Updates, emaPath, cancellationToken);
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using FlexiDiT.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,7 +14,7 @@ public sealed class Ema
     private readonly (Tensor Ema, Tensor Live)[] pairs;
 
     /// <summary>Tracks <paramref name="live"/> in <paramref name="ema"/> (same architecture).</summary>
-    public Ema(DiT ema, DiT live, double decay)
+    public Ema(nn.Module ema, nn.Module live, double decay)
     {
         Decay = decay;
         Model = ema;
@@ -25,7 +24,7 @@ public sealed class Ema
     }
 
     /// <summary>The averaged model.</summary>
-    public DiT Model { get; }
+    public nn.Module Model { get; }
     /// <summary>The target decay per update.</summary>
     public double Decay { get; }
     /// <summary>Updates since the average was (re)started; persisted with checkpoints.</summary>

@@ -89,6 +89,17 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Reference_check_detects_a_pixart_diffusers_file_and_reports_what_it_cannot_run()
+    {
+        string reference = TestPaths.ReferenceDirectory;
+        var r = FlexiditProcess.Run(dir, "reference-check", "--checkpoint", Path.Combine(reference, "pixart_tiny_a.diffusers.safetensors"),
+            "--config", Path.Combine(reference, "pixart_tiny_a.diffusers-config.json"), "--vectors", Path.Combine(reference, "pixart_tiny_a.vectors.safetensors"));
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Contains("not runnable from the diffusers file (no y_embedding)", r.Stdout);
+        Assert.Matches(@"forward\.nomask\s+\S+\s+\S+\s+1E-004\s+ok", r.Stdout);
+    }
+
+    [Fact]
     public void Training_stopped_by_sigterm_writes_its_checkpoint_and_resumes_from_it()
     {
         string run = Path.Combine(dir, "run"), log = Path.Combine(run, "train.log");

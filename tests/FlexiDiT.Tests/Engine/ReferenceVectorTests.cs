@@ -32,7 +32,7 @@ public class ReferenceVectorTests
     [Fact]
     public void Respacing_is_recovered_from_a_timestep_map()
     {
-        Assert.Equal("10", ReferenceCheck.RespacingOf(Diffusion.Respacing.Timesteps(1000, "10"), "g"));
-        Assert.Equal("ddim10", ReferenceCheck.RespacingOf(Diffusion.Respacing.Timesteps(1000, "ddim10"), "g"));
+        Assert.Equal("10", ReferenceCheck.RespacingOf(FlexiDiT.Diffusion.Respacing.Timesteps(1000, "10"), "g"));
+        Assert.Equal("ddim10", ReferenceCheck.RespacingOf(FlexiDiT.Diffusion.Respacing.Timesteps(1000, "ddim10"), "g"));
     }
 }

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using FlexiDiT.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FlexiDiT.Checkpoints;
+
+/// <summary>
+/// Saves and loads a <see cref="TextToImageModel"/> as one safetensors file: the encoder under <c>text_encoder.</c>,
+/// the denoiser under <c>pixart.</c> (official PixArt names after the prefix), the config in the metadata.
+/// </summary>
+public static class TextToImageCheckpoint
+{
+    private const string ConfigMetadataKey = "flexidit.t2i.config";
+
+    /// <summary>Writes the model to <paramref name="path"/>.</summary>
+    public static void Save(TextToImageModel model, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var metadata = new Dictionary<string, string> { [ConfigMetadataKey] = JsonSerializer.Serialize(model.Config, DiTConfig.JsonOptions) };
+        if (extraMetadata is not null) foreach (var (k, v) in extraMetadata) metadata[k] = v;
+        SafetensorsFile.Write(path, model.state_dict(), metadata);
+    }
+
+    /// <summary>The config a text-to-image checkpoint was saved with.</summary>
+    public static TextToImageConfig ReadConfig(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"No text-to-image checkpoint at {path}; train one with 'flexidit train-t2i --run DIR'.", path);
+        var (_, metadata) = SafetensorsFile.ReadHeader(path);
+        if (!metadata.TryGetValue(ConfigMetadataKey, out var json))
+            throw new InvalidDataException($"{path} is not a text-to-image checkpoint (no '{ConfigMetadataKey}' metadata); give the ema.safetensors of a train-t2i run.");
+        return JsonSerializer.Deserialize<TextToImageConfig>(json, DiTConfig.JsonOptions) ?? throw new InvalidDataException($"{path}: empty '{ConfigMetadataKey}' metadata.");
+    }
+
+    /// <summary>Loads the model in eval mode.</summary>
+    public static TextToImageModel Load(string path, Device? device = null)
+    {
+        var model = new TextToImageModel(ReadConfig(path));
+        LoadInto(model, path);
+        model.eval();
+        return device is null ? model : model.to(device);
+    }
+
+    /// <summary>Copies the weights of <paramref name="path"/> into <paramref name="model"/>; names a missing or misshapen tensor.</summary>
+    public static void LoadInto(TextToImageModel model, string path)
+    {
+        var weights = StateDictReader.Read(path);
+        try
+        {
+            DiTCheckpoint.LoadInto(model, weights, path);
+        }
+        finally
+        {
+            foreach (var t in weights.Values) t.Dispose();
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using FlexiDiT.Diffusion;
+
+namespace FlexiDiT.Models;
+
+/// <summary>What a sampler needs to know about a denoiser's configuration: latent shape, patch sizes, variance and cost.</summary>
+public interface IDenoiserGeometry
+{
+    /// <summary>Latent side length.</summary>
+    int InputSize { get; }
+    /// <summary>Latent channels.</summary>
+    int InChannels { get; }
+    /// <summary>The original ("powerful") patch size.</summary>
+    int PatchSize { get; }
+    /// <summary>All patch sizes the model runs, original first.</summary>
+    IReadOnlyList<int> AllPatchSizes { get; }
+    /// <summary>Whether the output carries the learned variance after the ε channels.</summary>
+    bool LearnSigma { get; }
+    /// <summary>The reverse-step variance the model was trained for.</summary>
+    VarianceKind Variance { get; }
+    /// <summary>FLOPs (2 per multiply-add) of one forward of <paramref name="batch"/> images at <paramref name="patchSize"/>.</summary>
+    long Flops(int patchSize, long batch = 1);
+}

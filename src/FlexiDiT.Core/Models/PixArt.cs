@@ -1,0 +1,287 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace FlexiDiT.Models;
+
+// PixArt-α (PixArt-alpha/PixArt-alpha, diffusion/model/nets/PixArt.py and PixArt_blocks.py) with the official
+// state-dict names, extended to FlexiDiT like DiT: a weak patch size adds its own embedding, de-embedding,
+// size embedding and LoRA adapters; the original patch size runs exactly the original weights. The parts PixArt
+// shares with DiT (patch embedding, timestep embedder, self-attention, MLP) are DiT.cs's classes.
+
+/// <summary>Caption features → width D through a 2-layer MLP; holds the learned null caption (<c>CaptionEmbedder</c>).</summary>
+public sealed class CaptionEmbedder : nn.Module
+{
+    private readonly Sequential y_proj;
+    private readonly Tensor? y_embedding;
+
+    /// <summary>Creates the embedder; <paramref name="nullTokens"/> 0 means the weights have no null caption (diffusers layout).</summary>
+    public CaptionEmbedder(int captionChannels, int hidden, int nullTokens) : base("y_embedder")
+    {
+        y_proj = nn.Sequential(("fc1", nn.Linear(captionChannels, hidden)), ("act", nn.GELU(GELU.Approximate.tanh)), ("fc2", nn.Linear(hidden, hidden)));
+        if (nullTokens > 0) y_embedding = torch.zeros(nullTokens, captionChannels);
+        RegisterComponents();
+    }
+
+    /// <summary>The learned null caption (L, C) in the text encoder's space, or null if the weights have none.</summary>
+    public Tensor? NullCaption => y_embedding;
+
+    /// <summary>Projects caption features (N, L, C) → (N, L, D).</summary>
+    public Tensor Forward(Tensor caption) => y_proj.forward(caption);
+}
+
+/// <summary>
+/// Multi-head cross-attention of image tokens to their caption's kept tokens (<c>MultiHeadCrossAttention</c>).
+/// The official code flattens the batch into one sequence with a block-diagonal mask; attending per image over the
+/// padded caption with an additive −∞ on dropped tokens computes the same softmax.
+/// </summary>
+public sealed class CrossAttention : nn.Module
+{
+    private readonly AdaptedLinear q_linear, kv_linear, proj;
+    private readonly int heads;
+
+    /// <summary>Creates the layer.</summary>
+    public CrossAttention(int hidden, int heads) : base("cross_attn")
+    {
+        this.heads = heads;
+        q_linear = new AdaptedLinear(hidden, hidden);
+        kv_linear = new AdaptedLinear(hidden, hidden * 2);
+        proj = new AdaptedLinear(hidden, hidden);
+        RegisterComponents();
+    }
+
+    internal IEnumerable<AdaptedLinear> Linears => [q_linear, kv_linear, proj];
+
+    /// <summary>x (N, T, D) attends to y (N, L, D); <paramref name="keyBias"/> (N, 1, 1, L) is 0 on kept tokens, −∞ on dropped ones.</summary>
+    public Tensor Forward(Tensor x, Tensor y, Tensor keyBias, int patchSize)
+    {
+        long n = x.shape[0], tokens = x.shape[1], c = x.shape[2], length = y.shape[1], headDim = c / heads;
+        var q = q_linear.Forward(x, patchSize).view(n, tokens, heads, headDim).transpose(1, 2);
+        // kv_linear's outputs are [k | v], each split into heads (view(..., 2, heads, head_dim) in the official code).
+        var kv = kv_linear.Forward(y, patchSize).view(n, length, 2, heads, headDim).permute(2, 0, 3, 1, 4);
+        var attended = F.scaled_dot_product_attention(q, kv[0], kv[1], keyBias);
+        return proj.Forward(attended.transpose(1, 2).reshape(n, tokens, c), patchSize);
+    }
+}
+
+/// <summary>A PixArt block: adaLN-single modulated self-attention, un-gated cross-attention, modulated MLP.</summary>
+public sealed class PixArtBlock : nn.Module
+{
+    private readonly Attention attn;
+    private readonly CrossAttention cross_attn;
+    private readonly Mlp mlp;
+    private readonly Parameter scale_shift_table;
+
+    /// <summary>Creates the block.</summary>
+    public PixArtBlock(int hidden, int heads, int mlpHidden) : base("block")
+    {
+        attn = new Attention(hidden, heads);
+        cross_attn = new CrossAttention(hidden, heads);
+        mlp = new Mlp(hidden, mlpHidden);
+        scale_shift_table = nn.Parameter(torch.zeros(6, hidden));
+        RegisterComponents();
+    }
+
+    internal IEnumerable<AdaptedLinear> Linears => attn.Linears.Concat(cross_attn.Linears).Concat(mlp.Linears);
+
+    /// <summary>The block on tokens x (N, T, D) with caption y (N, L, D) and the shared modulation t0 (N, 6D).</summary>
+    public Tensor Forward(Tensor x, Tensor y, Tensor keyBias, Tensor t0, int patchSize)
+    {
+        // (scale_shift_table[None] + t0.reshape(N, 6, D)).chunk(6, dim=1): each (N, 1, D).
+        var m = (scale_shift_table.unsqueeze(0) + t0.view(t0.shape[0], 6, -1)).chunk(6, dim: 1);
+        x = x + m[2] * attn.Forward(Modulate(AdaLN.Norm(x), m[0], m[1]), patchSize);
+        x = x + cross_attn.Forward(x, y, keyBias, patchSize);
+        return x + m[5] * mlp.Forward(Modulate(AdaLN.Norm(x), m[3], m[4]), patchSize);
+    }
+
+    /// <summary><c>t2i_modulate</c>: x·(1 + scale) + shift with (N, 1, D) shift and scale.</summary>
+    internal static Tensor Modulate(Tensor x, Tensor shift, Tensor scale) => torch.addcmul(shift, x, scale + 1, 1);
+}
+
+/// <summary>The last layer: modulated by t itself plus its own table (shift first), then the de-embedding (<c>T2IFinalLayer</c>).</summary>
+public sealed class T2IFinalLayer : nn.Module
+{
+    private readonly Linear linear;
+    private readonly Parameter scale_shift_table;
+
+    /// <summary>Creates the layer.</summary>
+    public T2IFinalLayer(int hidden, int patch, int outChannels) : base("final_layer")
+    {
+        linear = nn.Linear(hidden, patch * patch * outChannels);
+        scale_shift_table = nn.Parameter(torch.zeros(2, hidden));
+        RegisterComponents();
+    }
+
+    /// <summary>The de-embedding of the original patch size.</summary>
+    public Linear Linear => linear;
+
+    /// <summary>modulate(norm(x)) → de-embedding (the original one, or a weak patch size's).</summary>
+    public Tensor Forward(Tensor x, Tensor t, Linear deEmbedding)
+    {
+        var m = (scale_shift_table.unsqueeze(0) + t.unsqueeze(1)).chunk(2, dim: 1);
+        return deEmbedding.forward(PixArtBlock.Modulate(AdaLN.Norm(x), m[0], m[1]));
+    }
+}
+
+/// <summary>
+/// PixArt-α, the text-to-image Diffusion Transformer, runnable at its original patch size and at every weak patch
+/// size of <see cref="PixArtConfig.FlexiPatchSizes"/>. The position table is recomputed (as the official scripts do),
+/// not loaded.
+/// </summary>
+public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
+{
+    private readonly PatchEmbed x_embedder;
+    private readonly TimestepEmbedder t_embedder;
+    private readonly Sequential t_block;
+    private readonly CaptionEmbedder y_embedder;
+    private readonly ModuleList<PixArtBlock> blocks = new();
+    private readonly T2IFinalLayer final_layer;
+    private readonly ModuleGroup<FlexiPatch> flexi = new("flexi");
+    private readonly Dictionary<int, Tensor> positions = new();
+
+    /// <summary>Creates a model (load weights before use); <paramref name="hasNullCaption"/> false for weights without <c>y_embedding</c>.</summary>
+    public PixArt(PixArtConfig config, bool hasNullCaption = true) : base("PixArt")
+    {
+        config.Validate();
+        Config = config;
+        int d = config.HiddenSize;
+        x_embedder = new PatchEmbed(config.InChannels, d, config.PatchSize);
+        t_embedder = new TimestepEmbedder(d);
+        t_block = nn.Sequential(("0", nn.SiLU()), ("1", nn.Linear(d, 6 * d)));
+        y_embedder = new CaptionEmbedder(config.CaptionChannels, d, hasNullCaption ? config.ModelMaxLength : 0);
+        for (int i = 0; i < config.Depth; i++) blocks.Add(new PixArtBlock(d, config.NumHeads, config.MlpHidden));
+        final_layer = new T2IFinalLayer(d, config.PatchSize, config.OutChannels);
+        foreach (int p in config.FlexiPatchSizes) AddWeakParts(p);
+        RegisterComponents();
+    }
+
+    /// <summary>The configuration (including its weak patch sizes).</summary>
+    public PixArtConfig Config { get; private set; }
+
+    /// <summary>The learned null caption (L, C), or null when the weights had none (diffusers files).</summary>
+    public Tensor? NullCaption => y_embedder.NullCaption;
+
+    /// <inheritdoc />
+    public IDenoiserGeometry Geometry => Config;
+
+    /// <inheritdoc />
+    public Device Device => x_embedder.Proj.weight!.device;
+
+    Conv2d IFlexiModel.OriginalEmbedding => x_embedder.Proj;
+    Linear IFlexiModel.OriginalDeEmbedding => final_layer.Linear;
+    int IFlexiModel.OutChannels => Config.OutChannels;
+
+    /// <summary>The parts a weak patch size adds.</summary>
+    public FlexiPatch WeakParts(int patchSize) =>
+        flexi.TryGet(patchSize, out var parts) ? parts : throw new ArgumentException($"The model has no patch size {patchSize}; it has {string.Join(", ", Config.AllPatchSizes)}.", nameof(patchSize));
+
+    /// <summary>The parameters that belong to weak patch sizes only (what conversion fine-tunes).</summary>
+    public IEnumerable<Parameter> WeakParameters() =>
+        named_parameters().Where(p => p.name.StartsWith("flexi.", StringComparison.Ordinal) || p.name.Contains(".lora.", StringComparison.Ordinal)).Select(p => p.parameter);
+
+    FlexiPatch IFlexiModel.AddWeakPatchSize(int patchSize, int loraRank)
+    {
+        Config = Config with { FlexiPatchSizes = [.. Config.FlexiPatchSizes, patchSize], FlexiLoraRank = loraRank };
+        Config.Validate();
+        var device = Device;
+        var parts = AddWeakParts(patchSize);
+        this.to(device);
+        return parts;
+    }
+
+    private FlexiPatch AddWeakParts(int patchSize)
+    {
+        var parts = new FlexiPatch(Config.InChannels, Config.HiddenSize, patchSize, Config.OutChannels);
+        flexi.Add(patchSize, parts);
+        if (Config.FlexiLoraRank > 0)
+            foreach (var linear in blocks.SelectMany(b => b.Linears)) linear.AddAdapter(patchSize, Config.FlexiLoraRank);
+        return parts;
+    }
+
+    /// <summary>
+    /// The official <c>forward(x, timestep, y, mask)</c>: x (N, C, H, W), t (N), caption features y (N, L, C_caption)
+    /// and mask (N', L) with N a multiple of N' (tiled like the official code; null keeps every token) → (N, C_out, H, W).
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor t, Tensor y, Tensor? mask = null, int? patchSize = null)
+    {
+        int p = patchSize ?? Config.PatchSize;
+        if (x.dim() != 4 || x.shape[1] != Config.InChannels || x.shape[2] != Config.InputSize || x.shape[3] != Config.InputSize)
+            throw new ArgumentException($"PixArt input must be (N, {Config.InChannels}, {Config.InputSize}, {Config.InputSize}); got [{string.Join(", ", x.shape)}].", nameof(x));
+        if (y.dim() == 4) y = y.squeeze(1); // the official (N, 1, L, C)
+        if (y.dim() != 3 || y.shape[0] != x.shape[0] || y.shape[2] != Config.CaptionChannels)
+            throw new ArgumentException($"Caption features must be ({x.shape[0]}, L, {Config.CaptionChannels}); got [{string.Join(", ", y.shape)}].", nameof(y));
+        Tensor tokens;
+        Linear deEmbedding;
+        if (p == Config.PatchSize)
+        {
+            tokens = x_embedder.Forward(x) + Positions(p, x.device, x.dtype);
+            deEmbedding = final_layer.Linear;
+        }
+        else
+        {
+            var parts = WeakParts(p);
+            tokens = parts.Embedder.Forward(x) + Positions(p, x.device, x.dtype) + parts.SizeEmbedding;
+            deEmbedding = parts.DeEmbedding;
+        }
+        var tEmbedding = t_embedder.Forward(t);
+        var t0 = t_block.forward(tEmbedding);
+        var caption = y_embedder.Forward(y);
+        var keyBias = KeyBias(mask, y.shape[0], y.shape[1], x.device, caption.dtype);
+        foreach (var block in blocks) tokens = block.Forward(tokens, caption, keyBias, t0, p);
+        return DiT.Unpatchify(final_layer.Forward(tokens, tEmbedding, deEmbedding), p, Config.OutChannels);
+    }
+
+    /// <inheritdoc />
+    public Tensor Forward(Tensor x, Tensor t, ModelCondition condition, int patchSize)
+    {
+        var caption = ModelCondition.As<CaptionCondition>(condition);
+        return Forward(x, t, caption.Features, caption.Mask, patchSize);
+    }
+
+    /// <summary>
+    /// The guidance condition: the caption's negative prompt if it has one (diffusers' pipeline encodes ""), else the
+    /// learned null caption for every row, masked with that row's mask (as the official <c>forward_with_cfg</c>).
+    /// </summary>
+    public ModelCondition? NullCondition(ModelCondition condition)
+    {
+        var caption = ModelCondition.As<CaptionCondition>(condition);
+        if (caption.Negative is not null) return caption.Negative;
+        if (NullCaption is null) return null;
+        if (caption.Features.shape[1] != NullCaption.shape[0])
+            throw new ArgumentException($"Captions have {caption.Features.shape[1]} tokens but the null caption has {NullCaption.shape[0]} (model_max_length); encode prompts to that length.", nameof(condition));
+        var features = NullCaption.unsqueeze(0).expand(caption.Count, -1, -1).to(caption.Features.dtype, caption.Features.device);
+        return new CaptionCondition(features, caption.Mask);
+    }
+
+    // The block-diagonal mask of the official code as an additive bias per image: 0 on kept tokens, −∞ on dropped.
+    private static Tensor KeyBias(Tensor? mask, long batch, long length, Device device, ScalarType dtype)
+    {
+        if (mask is null) return torch.zeros(batch, 1, 1, length, dtype: dtype, device: device);
+        if (mask.dim() != 2 || mask.shape[1] != length || batch % mask.shape[0] != 0)
+            throw new ArgumentException($"Caption mask must be (N', {length}) with N' dividing {batch}; got [{string.Join(", ", mask.shape)}].", nameof(mask));
+        var keep = mask.ne(0).to(device);
+        if (keep.any(1).logical_not().any().item<bool>())
+            throw new ArgumentException("Every caption must keep at least one token (a mask row is all zero).", nameof(mask));
+        if (mask.shape[0] != batch) keep = keep.repeat(batch / mask.shape[0], 1); // mask.repeat(N // N', 1) as the official code
+        return torch.zeros(batch, length, dtype: dtype, device: device).masked_fill(keep.logical_not(), double.NegativeInfinity).view(batch, 1, 1, length);
+    }
+
+    private Tensor Positions(int patchSize, Device device, ScalarType dtype)
+    {
+        if (!positions.TryGetValue(patchSize, out var table) || table.device_type != device.type || table.device_index != device.index || table.dtype != dtype)
+        {
+            int originalGrid = Config.InputSize / Config.PatchSize;
+            table = PositionEmbedding.PixArt(Config.HiddenSize, Config.InputSize / patchSize, originalGrid, Config.BaseSize, Config.LeweiScale, (double)patchSize / Config.PatchSize)
+                .unsqueeze(0).to(dtype, device);
+            // The cache outlives the caller's dispose scope (samplers open one per step).
+            table.DetachFromDisposeScope();
+            if (positions.TryGetValue(patchSize, out var stale)) stale.Dispose();
+            positions[patchSize] = table;
+        }
+        return table;
+    }
+
+    /// <summary>The position table at the original patch size, as the official code computes it (for checks).</summary>
+    public Tensor PositionTable() => Positions(Config.PatchSize, CPU, ScalarType.Float32);
+}

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FlexiDiT.Diffusion;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FlexiDiT.Training;
+
+/// <summary>Where a run stands, persisted as <c>state.json</c> in its folder.</summary>
+/// <param name="Step">Steps taken in total.</param>
+/// <param name="TrainingSeconds">Training time in total, across resumes (what <c>--minutes</c> counts).</param>
+/// <param name="FirstLoss">The loss of the first step (NaN before it).</param>
+/// <param name="EmaUpdates">Updates since the EMA started (null in runs from before the EMA warm-up).</param>
+public sealed record TrainingState(int Step, double TrainingSeconds, double FirstLoss, long? EmaUpdates = null)
+{
+    // A run stopped before its first step (e.g. --steps 0, which just initialises the run) has no first loss yet.
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    /// <summary>The state of a new run.</summary>
+    public static TrainingState Start { get; } = new(0, 0, double.NaN);
+
+    /// <summary>Reads <c>state.json</c>, or null where there is none (a new run).</summary>
+    public static TrainingState? Read(string path) =>
+        File.Exists(path) ? JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path), Json)
+            ?? throw new InvalidDataException($"{path} is empty: delete it to start the run again.") : null;
+
+    /// <summary>Writes <c>state.json</c>.</summary>
+    public void Write(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+}
+
+/// <summary>
+/// The loop every diffusion trainer shares (DiT's <c>train.py</c> loop): learning rate by the warm-up/cool-down
+/// schedule, one AdamW step on the ε-MSE (+ VB) loss at a random timestep, EMA update, progress lines, periodic
+/// checkpoints and a resumable budget of steps or minutes counted across resumes. What differs between models
+/// (the batch and its condition, the forward) comes in as a delegate.
+/// </summary>
+public sealed class TrainingLoop(DiffusionTrainOptions options, TrainingLog log)
+{
+    /// <summary>
+    /// One optimisation step on <paramref name="images"/>: noise at random timesteps, <paramref name="forward"/>
+    /// (noisy images, model timesteps → model output, possibly through a bfloat16 replica), loss, backward,
+    /// gradient clip, AdamW, <paramref name="afterOptimizerStep"/> (e.g. a projection of the weights, which the EMA
+    /// must see), EMA. Returns the loss.
+    /// </summary>
+    public double Step(Tensor images, GaussianDiffusion diffusion, Generator generator, AdamW optimizer,
+        IEnumerable<Parameter> parameters, Ema ema, Func<Tensor, Tensor, Tensor> forward, BFloat16Replica? replica, Action? afterOptimizerStep = null)
+    {
+        long[] indices = torch.randint(0, GaussianDiffusion.TrainingTimesteps, [images.shape[0]], generator: generator).data<long>().ToArray();
+        var noise = torch.randn(images.shape, generator: generator);
+        var xT = diffusion.QSample(images, indices, noise);
+        var timesteps = diffusion.ModelTimesteps(indices, xT.device);
+        optimizer.zero_grad();
+        var output = forward(xT, timesteps);
+        var loss = diffusion.TrainingLoss(output, images, xT, indices, noise, options.MinSnrGamma).mean();
+        loss.backward();
+        replica?.CopyGradientsToMaster();
+        if (options.GradientClip is { } maxNorm) torch.nn.utils.clip_grad_norm_(parameters, maxNorm);
+        optimizer.step();
+        afterOptimizerStep?.Invoke();
+        ema.Update();
+        return loss.item<float>();
+    }
+
+    /// <summary>
+    /// Runs from <paramref name="state"/> until the budget is spent or <paramref name="cancellationToken"/> fires.
+    /// <paramref name="trainStep"/> takes the step index and the learning-rate factor and returns the loss;
+    /// <paramref name="checkpoint"/> saves the weights and optimizer for the state it is given (the loop writes
+    /// <c>state.json</c> after it). Cancellation checkpoints and stops.
+    /// </summary>
+    public TrainResult Run(TrainingState state, Func<int, double, double> trainStep, Action<TrainingState> checkpoint,
+        Func<long> emaUpdates, string emaPath, CancellationToken cancellationToken)
+    {
+        string statePath = Path.Combine(options.RunDirectory, "state.json");
+        int step = state.Step;
+        double firstLoss = state.FirstLoss, lossSum = 0, lastLoss = double.NaN, recentLoss = double.NaN;
+        int lossCount = 0, stepsSinceLog = 0;
+        double learningRate = options.LearningRate;
+        var session = Stopwatch.StartNew();
+        var sinceLog = Stopwatch.StartNew();
+        var sinceCheckpoint = Stopwatch.StartNew();
+        TimeSpan Trained() => TimeSpan.FromSeconds(state.TrainingSeconds) + session.Elapsed;
+        bool Finished() => (options.MaxSteps is { } s && step >= s) || (options.MaxTime is { } t && Trained() >= t);
+
+        void Checkpoint()
+        {
+            var now = new TrainingState(step, Trained().TotalSeconds, firstLoss, emaUpdates());
+            checkpoint(now);
+            now.Write(statePath);
+            sinceCheckpoint.Restart();
+        }
+
+        while (!Finished() && !cancellationToken.IsCancellationRequested)
+        {
+            double factor = LearningRateSchedule.Factor(step, options.WarmupSteps, options.CooldownSteps, options.MaxSteps);
+            if (options.CooldownFraction > 0)
+                factor *= LearningRateSchedule.FactorByProgress(LearningRateSchedule.BudgetProgress(step, options.MaxSteps, Trained(), options.MaxTime), options.CooldownFraction);
+            learningRate = options.LearningRate * factor;
+            using (torch.NewDisposeScope()) lastLoss = trainStep(step, factor);
+            step++;
+            stepsSinceLog++;
+            if (double.IsNaN(firstLoss)) firstLoss = lastLoss;
+            lossSum += lastLoss;
+            lossCount++;
+            if (step % options.LogEvery == 0 || Finished())
+            {
+                double stepsPerSecond = stepsSinceLog / sinceLog.Elapsed.TotalSeconds;
+                string eta = options.MaxSteps is { } total ? TimeSpan.FromSeconds((total - step) / stepsPerSecond).ToString(@"hh\:mm\:ss")
+                    : options.MaxTime is { } limit ? (limit - Trained()).ToString(@"hh\:mm\:ss") : "?";
+                log.Write($"step {step} loss {lossSum / lossCount:F4} lr {learningRate:G3} {stepsPerSecond:F2} steps/s ({stepsPerSecond * options.BatchSize:F0} img/s) trained {Trained():hh\\:mm\\:ss} ETA {eta}");
+                recentLoss = lossSum / lossCount;
+                lossSum = 0;
+                lossCount = 0;
+                stepsSinceLog = 0;
+                sinceLog.Restart();
+            }
+            if (sinceCheckpoint.Elapsed >= options.CheckpointEvery) Checkpoint();
+        }
+        Checkpoint();
+        // The last line is the run's summary: the model card quotes it.
+        log.Write($"{(cancellationToken.IsCancellationRequested ? "stopped" : "finished")} at step {step} after {Trained():hh\\:mm\\:ss} of training " +
+            $"({step / Trained().TotalSeconds:F2} steps/s at batch {options.BatchSize}), loss {firstLoss:F3} → {recentLoss:F4}; EMA weights in " +
+            Path.GetRelativePath(Environment.CurrentDirectory, emaPath));
+        return new TrainResult(step, lastLoss, firstLoss, Trained(), emaPath);
+    }
+}
