@@ -43,7 +43,7 @@ internal static class GenerateCommand
             }
             Console.WriteLine($"{string.Join(", ", written)} (and .native copies at {result.Samples.shape[3]}×{result.Samples.shape[2]})");
             Console.WriteLine($"\"{match.Name}\" (class {match.ClassIndex}) · plan {plan.Name}: {plan.Describe()} · {n} image(s) · " +
-                $"{FlopFormat.Format(result.FlopsSpent)} spent, {FlopFormat.Format(result.FlopsSaved)} saved ({result.FlopsSaved / (double)result.FullComputeFlops:P0} vs full compute) · {result.Elapsed.TotalSeconds:F2} s");
+                $"{FlopFormat.Format(result.FlopsSpent)} spent, {FlopFormat.Format(result.FlopsSaved)} saved: {result.Savings} · {result.Elapsed.TotalSeconds:F2} s");
             return 0;
         });
         return command;

@@ -181,7 +181,10 @@ public sealed class GenerationEngine : IDisposable
             // pack without one compares with the same steps at the powerful patch size. Never below what was spent.
             long fullCompute = Math.Max(a.Run.FlopsSpent, Pack.FullComputeFlops(model.Config, a.Run.Count) ?? a.Run.FullComputeFlops);
             a.Completion.TrySetResult(new GenerationResult(images, a.Run.FlopsSpent, fullCompute,
-                plan.Steps.Count, plan.WeakConditionalSteps(model.Config.PatchSize), a.Watch.Elapsed));
+                plan.Steps.Count, plan.WeakConditionalSteps(model.Config.PatchSize), a.Watch.Elapsed)
+            {
+                SameStepsFullComputeFlops = a.Run.FullComputeFlops,
+            });
         }
         catch (Exception e)
         {
