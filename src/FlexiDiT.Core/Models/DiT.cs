@@ -362,6 +362,9 @@ public sealed class DiT : nn.Module
     {
         // One scope per forward: the intermediates of 12+ blocks are freed here, not at the caller's step end.
         using var scope = torch.NewDisposeScope();
+        // A model converted to bfloat16 takes and returns the caller's type, so samplers keep float32 arithmetic.
+        var callerType = x.dtype;
+        if (callerType != pos_embed.dtype) x = x.to(pos_embed.dtype);
         int p = patchSize ?? Config.PatchSize;
         Tensor tokens;
         Linear deEmbedding;
@@ -382,7 +385,7 @@ public sealed class DiT : nn.Module
         bool inPlace = !torch.is_grad_enabled();
         foreach (var block in blocks) tokens = block.ForwardActivated(tokens, activated, p, inPlace);
         var output = Unpatchify(final_layer.Forward(tokens, c, deEmbedding), p, Config.OutChannels);
-        return output.MoveToOuterDisposeScope();
+        return (output.dtype == callerType ? output : output.to(callerType)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Position embeddings of a weak grid, in the original grid's coordinates.</summary>

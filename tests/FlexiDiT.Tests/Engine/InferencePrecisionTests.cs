@@ -47,6 +47,21 @@ public class InferencePrecisionTests
     }
 
     [Fact]
+    public void A_bfloat16_model_takes_and_returns_the_caller_s_float32()
+    {
+        string dir = TestPaths.ReferenceDirectory;
+        using var model = DiTCheckpoint.Load(Path.Combine(dir, "dit_tiny_a.safetensors"), Path.Combine(dir, "dit_tiny_a.json"));
+        model.to(ScalarType.BFloat16);
+        using var _ = inference_mode();
+        var c = model.Config;
+
+        using var output = model.Forward(randn(2, c.InChannels, c.InputSize, c.InputSize), tensor(new long[] { 3, 500 }), tensor(new long[] { 1, 2 }));
+
+        Assert.Equal(ScalarType.Float32, output.dtype);
+        Assert.Equal(new long[] { 2, c.OutChannels, c.InputSize, c.InputSize }, output.shape);
+    }
+
+    [Fact]
     public void A_bfloat16_forward_stays_within_its_own_tolerance_of_the_float32_reference()
     {
         string dir = TestPaths.ReferenceDirectory;
