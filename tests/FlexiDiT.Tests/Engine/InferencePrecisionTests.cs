@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace FlexiDiT.Tests.Engine;
 
 /// <summary>--precision: what auto picks, what is refused, and how far bfloat16 is from the float32 reference.</summary>
-public class InferencePrecisionTests
+public class InferencePrecisionTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public void Auto_is_bfloat16_only_on_a_CPU_with_native_bfloat16()
@@ -70,6 +70,7 @@ public class InferencePrecisionTests
 
         var result = ReferenceCheck.ForwardInModelPrecision(model, Path.Combine(dir, "dit_tiny_a.vectors.safetensors"));
 
+        output.WriteLine($"bfloat16 forward vs the float32 reference: relative error {result.RelativeError:E2} (tolerance {result.Tolerance:E0})");
         Assert.Equal(ReferenceCheck.BFloat16ForwardTolerance, result.Tolerance);
         Assert.True(result.Passed, $"bfloat16 forward: relative error {result.RelativeError:E2} > {result.Tolerance:E0}");
         // It really ran in bfloat16: float32 round-off would be far below bfloat16's.
