@@ -72,8 +72,20 @@ public sealed record FlexiDiTGenerationReport
     /// <summary>Gets the denoiser FLOPs spent on all the images.</summary>
     public required long FlopsSpent { get; init; }
 
-    /// <summary>Gets the FLOPs saved against running the same steps at full compute.</summary>
+    /// <summary>Gets the FLOPs saved in all against the full-compute mode (<see cref="Savings"/> splits them).</summary>
     public required long FlopsSaved { get; init; }
+
+    /// <summary>
+    /// Gets the saving split into FlexiDiT's part (against full compute at the same steps and guidance) and fewer steps'
+    /// part; their kept fractions multiply to the total. Without a split, all of <see cref="FlopsSaved"/> counts as FlexiDiT's.
+    /// </summary>
+    public FlexiDiT.Flops.ComputeSavings Savings
+    {
+        get => savings ?? FlexiDiT.Flops.ComputeSavings.Of(FlopsSpent, FlopsSpent + FlopsSaved, null);
+        init => savings = value;
+    }
+
+    private readonly FlexiDiT.Flops.ComputeSavings? savings;
 
     /// <summary>Gets the approval of the plan that ran, with everything the policy engine knew.</summary>
     public required PolicyApproval Approval { get; init; }

@@ -127,6 +127,7 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
             WeakSteps = result.WeakSteps,
             FlopsSpent = result.FlopsSpent,
             FlopsSaved = result.FlopsSaved,
+            Savings = result.Savings,
             Approval = run.Ran,
         };
 
@@ -147,6 +148,8 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
                 {
                     [FlexiDiTUsageKeys.FlopsSpent] = result.FlopsSpent,
                     [FlexiDiTUsageKeys.FlopsSaved] = result.FlopsSaved,
+                    [FlexiDiTUsageKeys.FlopsSavedByFlexiDiT] = result.Savings.FlexiDiTSaved,
+                    [FlexiDiTUsageKeys.FlopsSavedBySteps] = result.Savings.StepsSaved,
                     [FlexiDiTUsageKeys.Steps] = result.Steps,
                     [FlexiDiTUsageKeys.WeakSteps] = result.WeakSteps,
                     [FlexiDiTUsageKeys.Milliseconds] = (long)Math.Round(run.Elapsed.TotalMilliseconds, MidpointRounding.AwayFromZero),

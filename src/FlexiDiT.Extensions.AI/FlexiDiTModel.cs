@@ -253,7 +253,7 @@ public sealed partial class FlexiDiTModel
     {
         // The latency model first: if it cannot be had, no engine (and no worker thread) is left behind.
         var latency = Latency;
-        var engine = new GenerationEngine(Pack, Device(), _runtime.Options.MaxBatchImages);
+        var engine = new GenerationEngine(Pack, Device(), _runtime.Options.MaxBatchImages, _runtime.Options.Precision);
         engine.ForwardCompleted += observation =>
         {
             // Runs on the engine's worker between steps: it must never throw, or every job in the batch fails.

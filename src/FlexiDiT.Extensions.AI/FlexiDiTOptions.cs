@@ -78,6 +78,13 @@ public sealed class FlexiDiTOptions
     public int MaxBatchImages { get; set; } = 64;
 
     /// <summary>
+    /// Gets or sets the model's inference precision: float32 (default), bfloat16 (refused at load on a CPU that would
+    /// emulate it), or auto (bfloat16 only where the CPU has it natively). bfloat16 outputs differ from float32 within
+    /// <see cref="FlexiDiT.Verification.ReferenceCheck.BFloat16ForwardTolerance"/>.
+    /// </summary>
+    public FlexiDiT.Models.InferencePrecision Precision { get; set; } = FlexiDiT.Models.InferencePrecision.Float32;
+
+    /// <summary>
     /// Gets or sets the resilience settings: concurrency limiter with bounded queue, SLA fallback, circuit breaker.
     /// </summary>
     /// <remarks>

@@ -5,8 +5,12 @@ public static class FlexiDiTUsageKeys
 {
     /// <summary>Denoiser FLOPs spent (2 per multiply-add).</summary>
     public const string FlopsSpent = "flexidit.flops_spent";
-    /// <summary>FLOPs saved against running the same steps at full compute.</summary>
+    /// <summary>FLOPs saved in all against the full-compute mode: FlexiDiT's part and fewer steps' part together.</summary>
     public const string FlopsSaved = "flexidit.flops_saved";
+    /// <summary>FLOPs FlexiDiT saved against full compute at the same steps and guidance.</summary>
+    public const string FlopsSavedByFlexiDiT = "flexidit.flops_saved_flexidit";
+    /// <summary>FLOPs saved by running fewer steps than the full-compute mode (negative when more).</summary>
+    public const string FlopsSavedBySteps = "flexidit.flops_saved_steps";
     /// <summary>Sampling steps per image.</summary>
     public const string Steps = "flexidit.steps";
     /// <summary>Steps whose conditional branch ran at the weak patch size.</summary>

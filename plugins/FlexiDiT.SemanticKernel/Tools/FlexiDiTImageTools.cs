@@ -350,7 +350,10 @@ public sealed partial class FlexiDiTImageTools
     {
         var (available, _) = await AvailableAsync(run, cancellationToken).ConfigureAwait(false);
         var line = $"{CostText.Images(record.Count)}, mode {record.Mode}, {CostText.Credits(record.Cost)} credits, " +
-                   $"{CostText.Percent(record.ComputeSaved)} less compute than full.";
+                   $"{CostText.Percent(record.ComputeSaved)} less compute than full" +
+                   (record.ComputeSavedByFlexiDiT is { } flexi && record.ComputeSavedBySteps is { } steps && steps != 0
+                       ? $" ({CostText.Percent(flexi)} by FlexiDiT at the same steps, {CostText.Percent(steps)} by {(steps > 0 ? "fewer" : "more")} steps)."
+                       : ".");
         if (record.Degraded)
         {
             line += $" Degraded below the '{record.TaskType}' quality floor because the budget could not pay for it ({approval.Reason}).";
@@ -372,7 +375,9 @@ public sealed partial class FlexiDiTImageTools
                 Count = images.Count,
                 Mode = report.Mode,
                 Cost = report.Cost,
-                ComputeSaved = report.FlopsSpent + report.FlopsSaved > 0 ? report.FlopsSaved / (double)(report.FlopsSpent + report.FlopsSaved) : 0,
+                ComputeSaved = report.Savings.TotalFraction,
+                ComputeSavedByFlexiDiT = report.Savings.FlexiDiTFraction,
+                ComputeSavedBySteps = report.Savings.StepsFraction,
                 Degraded = report.Degraded || approval.Degraded,
                 Images = images,
             };

@@ -18,8 +18,17 @@ public sealed record ImageCallRecord
     /// <summary>Gets the credits charged.</summary>
     public required decimal Cost { get; init; }
 
-    /// <summary>Gets the share of compute saved against full compute (0..1).</summary>
+    /// <summary>Gets the share of compute saved against full compute (0..1): FlexiDiT's part and fewer steps' part together.</summary>
     public required double ComputeSaved { get; init; }
+
+    /// <summary>
+    /// Gets the share FlexiDiT saved against full compute at the same steps and guidance (0..1), when the generator
+    /// reported the split; <see langword="null"/> otherwise.
+    /// </summary>
+    public double? ComputeSavedByFlexiDiT { get; init; }
+
+    /// <summary>Gets the share saved by running fewer steps than full compute, when reported; <see langword="null"/> otherwise.</summary>
+    public double? ComputeSavedBySteps { get; init; }
 
     /// <summary>Gets a value indicating whether the mode is below the task's quality floor because the budget forced it.</summary>
     public required bool Degraded { get; init; }

@@ -18,8 +18,14 @@ public sealed record GenerationSummary
     /// <summary>Gets the credits charged.</summary>
     public required decimal Cost { get; init; }
 
-    /// <summary>Gets the percentage of compute saved against the full-compute mode.</summary>
+    /// <summary>Gets the percentage of compute saved against the full-compute mode (FlexiDiT's and fewer steps' together).</summary>
     public required int ComputeSavedPercent { get; init; }
+
+    /// <summary>Gets the percentage FlexiDiT saved against full compute at the same steps and guidance.</summary>
+    public int FlexiDiTSavedPercent { get; init; }
+
+    /// <summary>Gets the percentage saved by running fewer steps than the full-compute mode (negative when more).</summary>
+    public int StepsSavedPercent { get; init; }
 
     /// <summary>Gets a value indicating whether a mode below the task's quality floor ran.</summary>
     public required bool Degraded { get; init; }

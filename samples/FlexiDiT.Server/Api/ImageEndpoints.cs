@@ -130,6 +130,8 @@ internal static partial class ImageEndpoints
             Cost = cost,
             // Against the full-compute mode, as /v1/estimate puts it.
             ComputeSavedPercent = report is null ? 0 : (int)Math.Round(100 * (1 - report.Approval.Plan.FlopsFraction)),
+            FlexiDiTSavedPercent = report is null ? 0 : (int)Math.Round(100 * report.Savings.FlexiDiTFraction),
+            StepsSavedPercent = report is null ? 0 : (int)Math.Round(100 * report.Savings.StepsFraction),
             Degraded = report?.Degraded ?? false,
             Reason = report?.Reason ?? string.Empty,
             LatencyMs = Math.Round(latency, 1),

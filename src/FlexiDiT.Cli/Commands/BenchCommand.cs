@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using FlexiDiT.Benchmarks;
+using FlexiDiT.Cli.Benchmarks;
 using FlexiDiT.Engine;
 using FlexiDiT.Extensions.AI;
 using FlexiDiT.Models;
@@ -28,6 +29,9 @@ internal static class BenchCommand
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 2, Description = "Images per forward" };
         var repeats = new Option<int>("--repeats") { DefaultValueFactory = _ => 15, Description = "Timed forwards per patch size" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var peer = new Option<string?>("--peer") { Description = "ONNX model of the same DiT (inputs x, t, y; e.g. the official DiT exported) timed by ONNX Runtime alternately with ours, reported as a ratio" };
+        var peerPatch = new Option<int?>("--peer-patch") { Description = "Patch size the --peer model runs (default: --patch)" };
+        var precision = new Option<string>("--precision") { DefaultValueFactory = _ => "float32", Description = "auto, float32 or bfloat16 (auto: bfloat16 only where the CPU has it natively; bfloat16 is refused where it would be emulated)" };
         var batching = new Option<bool>("--batching") { Description = "Instead: requests/s of the generator, one at a time vs concurrent callers (prints JSON)" };
         var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 4, Description = "With --batching: concurrent callers" };
         var requests = new Option<int>("--requests") { DefaultValueFactory = _ => 16, Description = "With --batching: requests for each way of calling" };
@@ -36,7 +40,7 @@ internal static class BenchCommand
         var model = new Option<string?>("--model") { Description = "With --batching: model pack (default: the shipped Shapes FlexiDiT)" };
         var mode = new Option<string?>("--mode") { Description = "With --batching: plan every request runs (default: the pack's default plan)" };
         var command = new Command("bench", "Median forward time, FLOPs and GFLOP/s of a DiT config at each FlexiDiT patch size (random weights); --batching: generator throughput; --training: float32 vs bfloat16 training steps")
-        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, batching, concurrency, requests, rounds, model, mode, training };
+        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, peer, peerPatch, precision, batching, concurrency, requests, rounds, model, mode, training };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(batching))
@@ -61,26 +65,42 @@ internal static class BenchCommand
                 Depth = parse.GetValue(depth), HiddenSize = parse.GetValue(hidden), NumHeads = parse.GetValue(heads),
                 PatchSize = parse.GetValue(patch), InputSize = parse.GetValue(inputSize), InChannels = parse.GetValue(inChannels),
             };
-            var results = ForwardBenchmark.Run(config, parse.GetValue(batch), repeats: parse.GetValue(repeats));
+            var dtype = InferencePrecisionExtensions.Parse(parse.GetValue(precision)!, "--precision").Resolve(option: "--precision");
+            using var onnx = parse.GetValue(peer) is { } peerPath
+                ? new OnnxPeer(peerPath, parse.GetValue(peerPatch) ?? config.PatchSize, parse.GetValue(batch), config.InChannels, config.InputSize, TorchSharp.torch.get_num_threads())
+                : null;
+            var results = ForwardBenchmark.Run(config, parse.GetValue(batch), repeats: parse.GetValue(repeats), dtype: dtype, peer: onnx);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     config = new { depth = config.Depth, hidden = config.HiddenSize, heads = config.Heads, patch = config.PatchSize, inputSize = config.InputSize, inChannels = config.InChannels },
                     threads = TorchSharp.torch.get_num_threads(),
+                    cpu = CpuName(),
+                    precision = dtype == TorchSharp.torch.ScalarType.BFloat16 ? "bfloat16" : "float32",
                     results,
                 }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
             }
             else
             {
-                Console.WriteLine($"DiT depth {config.Depth}, width {config.HiddenSize}, heads {config.Heads}, {config.InputSize}²×{config.InChannels}, batch {parse.GetValue(batch)}");
+                Console.WriteLine($"DiT depth {config.Depth}, width {config.HiddenSize}, heads {config.Heads}, {config.InputSize}²×{config.InChannels}, batch {parse.GetValue(batch)}, {results[0].Precision}, {TorchSharp.torch.get_num_threads()} threads, {CpuName()}");
                 foreach (var r in results)
-                    Console.WriteLine($"patch {r.PatchSize}: {r.Tokens,4} tokens  median {r.MedianMs,8:F1} ms  min {r.MinMs,8:F1} ms  {r.Flops / 1e9,7:F2} GFLOP  {r.GflopsPerSecond,6:F1} GFLOP/s");
+                {
+                    var line = $"patch {r.PatchSize}: {r.Tokens,4} tokens  median {r.MedianMs,8:F1} ms  min {r.MinMs,8:F1} ms  {r.Flops / 1e9,7:F2} GFLOP  {r.GflopsPerSecond,6:F1} GFLOP/s";
+                    if (r.Peer is { } p) line += $"  | {p.Engine} {p.MedianMs,8:F1} ms, ours {p.Speedup:F2}× its speed (median of paired runs)";
+                    Console.WriteLine(line);
+                }
             }
             return 0;
         });
         return command;
     }
+
+    /// <summary>The CPU's model name (what <c>lscpu</c> prints), so a report says what it was measured on.</summary>
+    private static string CpuName() =>
+        File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) is { } line ? line[(line.IndexOf(':') + 1)..].Trim() : "unknown CPU"
+            : System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString();
 }
 
 /// <summary>

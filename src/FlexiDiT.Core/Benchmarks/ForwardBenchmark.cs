@@ -14,7 +14,10 @@ namespace FlexiDiT.Benchmarks;
 /// <param name="MinMs">Fastest forward.</param>
 /// <param name="Flops">FLOPs per forward (2 per multiply-add).</param>
 /// <param name="GflopsPerSecond">Achieved GFLOP/s at the median.</param>
-public sealed record ForwardTiming(int PatchSize, int Tokens, int Batch, double MedianMs, double MinMs, long Flops, double GflopsPerSecond);
+/// <param name="Precision">The floating-point type the forward ran in (float32 or bfloat16).</param>
+/// <param name="Peer">The peer engine at this patch size, when one was given for it.</param>
+public sealed record ForwardTiming(int PatchSize, int Tokens, int Batch, double MedianMs, double MinMs, long Flops, double GflopsPerSecond,
+    string Precision = "float32", PeerTiming? Peer = null);
 
 /// <summary>
 /// Times the forward of a FlexiDiT with random weights at each patch size, after warm-up, under
@@ -23,39 +26,74 @@ public sealed record ForwardTiming(int PatchSize, int Tokens, int Batch, double 
 public static class ForwardBenchmark
 {
     /// <summary>Runs the benchmark for <paramref name="config"/> (a weak patch 2× the original is added when none is configured).</summary>
-    public static IReadOnlyList<ForwardTiming> Run(DiTConfig config, int batch, int warmup = 3, int repeats = 15, Device? device = null)
+    /// <param name="config">The architecture (random weights).</param>
+    /// <param name="batch">Images per forward.</param>
+    /// <param name="warmup">Untimed forwards per patch size.</param>
+    /// <param name="repeats">Timed forwards per patch size.</param>
+    /// <param name="device">Where to run (default: CPU).</param>
+    /// <param name="dtype">Weights' and activations' type: float32 (default) or bfloat16.</param>
+    /// <param name="peer">Another engine timed alternately with ours at its patch size, forward by forward.</param>
+    public static IReadOnlyList<ForwardTiming> Run(DiTConfig config, int batch, int warmup = 3, int repeats = 15, Device? device = null,
+        ScalarType dtype = ScalarType.Float32, IForwardPeer? peer = null)
     {
         device ??= CPU;
+        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16))
+            throw new ArgumentException($"The forward benchmark runs float32 or bfloat16, not {dtype}.", nameof(dtype));
         using var model = new DiT(config);
         OfficialInit.Apply(model);
         // Random (non-zero) adaLN and final weights, so the timed work is the real work.
         using (torch.no_grad()) foreach (var p in model.parameters()) p.normal_(0, 0.02);
         if (config.FlexiPatchSizes.Length == 0 && config.InputSize % (2 * config.PatchSize) == 0)
             Flexify.AddWeakPatchSize(model, 2 * config.PatchSize, config.FlexiLoraRank);
-        model.to(device).eval();
+        if (peer is not null && !model.Config.AllPatchSizes.Contains(peer.PatchSize))
+            throw new ArgumentException($"The peer runs patch size {peer.PatchSize}; this config has {string.Join(", ", model.Config.AllPatchSizes)}.", nameof(peer));
+        model.to(dtype).to(device).eval();
         var results = new List<ForwardTiming>();
         using var inference = torch.inference_mode();
-        var x = torch.randn([batch, config.InChannels, config.InputSize, config.InputSize], device: device);
+        var x = torch.randn([batch, config.InChannels, config.InputSize, config.InputSize], device: device).to(dtype);
         var t = torch.randint(0, 1000, [batch], device: device);
         var y = torch.randint(0, config.NumClasses, [batch], device: device);
         foreach (int p in model.Config.AllPatchSizes)
         {
+            var paired = peer is not null && peer.PatchSize == p;
             var times = new List<double>();
+            var peerTimes = new List<double>();
+            var ratios = new List<double>();
             for (int i = 0; i < warmup + repeats; i++)
             {
-                using var scope = torch.NewDisposeScope();
-                var watch = Stopwatch.StartNew();
-                model.Forward(x, t, y, p);
-                if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
-                watch.Stop();
-                if (i >= warmup) times.Add(watch.Elapsed.TotalMilliseconds);
+                double ours = TimeForward(() =>
+                {
+                    using var scope = torch.NewDisposeScope();
+                    model.Forward(x, t, y, p);
+                    if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
+                });
+                double theirs = paired ? TimeForward(peer!.Forward) : 0;
+                if (i < warmup) continue;
+                times.Add(ours);
+                if (!paired) continue;
+                peerTimes.Add(theirs);
+                ratios.Add(theirs / ours);
             }
-            times.Sort();
-            double median = times[times.Count / 2];
+            double median = Median(times);
             long flops = FlopCounter.Flops(model.Config, p, batch);
             int tokens = (config.InputSize / p) * (config.InputSize / p);
-            results.Add(new ForwardTiming(p, tokens, batch, median, times[0], flops, flops / (median / 1000) / 1e9));
+            var peerTiming = paired ? new PeerTiming(peer!.Engine, Math.Round(Median(peerTimes), 2), Math.Round(Median(ratios), 3)) : null;
+            results.Add(new ForwardTiming(p, tokens, batch, median, times.Min(), flops, flops / (median / 1000) / 1e9,
+                dtype == ScalarType.BFloat16 ? "bfloat16" : "float32", peerTiming));
         }
         return results;
+    }
+
+    private static double TimeForward(Action forward)
+    {
+        var watch = Stopwatch.StartNew();
+        forward();
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
     }
 }

@@ -36,17 +36,28 @@ public sealed class GenerationEngine : IDisposable
     private readonly int maxBatch;
 
     /// <summary>Loads <paramref name="pack"/> on <paramref name="device"/> (default CPU) and starts the worker.</summary>
-    public GenerationEngine(ModelPack pack, Device? device = null, int maxBatchImages = 64)
+    /// <param name="pack">The model pack.</param>
+    /// <param name="device">Where the model runs (default: CPU).</param>
+    /// <param name="maxBatchImages">The most images one batched forward may hold.</param>
+    /// <param name="precision">The model's inference precision (default float32; bfloat16 is refused where it would be emulated).</param>
+    public GenerationEngine(ModelPack pack, Device? device = null, int maxBatchImages = 64, InferencePrecision precision = InferencePrecision.Float32)
     {
         Pack = pack;
         this.device = device ?? CPU;
         maxBatch = maxBatchImages;
+        var dtype = precision.Resolve(this.device);
         model = pack.LoadModel(this.device);
+        // The sampler's arithmetic stays float32: the model converts its input and output (DiT.Forward).
+        if (dtype != ScalarType.Float32) model.to(dtype);
+        Precision = dtype == ScalarType.BFloat16 ? InferencePrecision.BFloat16 : InferencePrecision.Float32;
         if (pack.Manifest.Vae is { } vae)
             decoder = LatentDecoder.Load(pack.Resolve(vae.Weights), pack.Resolve(vae.Config), vae.Scale, this.device);
         worker = new Thread(Work) { IsBackground = true, Name = "FlexiDiT engine" };
         worker.Start();
     }
+
+    /// <summary>The precision the model runs in (auto resolved).</summary>
+    public InferencePrecision Precision { get; }
 
     /// <summary>The pack the engine runs.</summary>
     public ModelPack Pack { get; }
@@ -207,7 +218,10 @@ public sealed class GenerationEngine : IDisposable
             // pack without one compares with the same steps at the powerful patch size. Never below what was spent.
             long fullCompute = Math.Max(a.Run.FlopsSpent, Pack.FullComputeFlops(model.Config, a.Run.Count) ?? a.Run.FullComputeFlops);
             a.Completion.TrySetResult(new GenerationResult(images, a.Run.FlopsSpent, fullCompute,
-                plan.Steps.Count, plan.WeakConditionalSteps(model.Config.PatchSize), a.Watch.Elapsed));
+                plan.Steps.Count, plan.WeakConditionalSteps(model.Config.PatchSize), a.Watch.Elapsed)
+            {
+                SameStepsFullComputeFlops = a.Run.FullComputeFlops,
+            });
         }
         catch (Exception e)
         {

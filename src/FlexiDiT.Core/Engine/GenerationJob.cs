@@ -20,8 +20,17 @@ public sealed record GenerationJob(long[] ClassLabels, PlanSpec Plan, long Seed)
 /// <param name="Elapsed">Wall time from submission to the decoded images.</param>
 public sealed record GenerationResult(TorchSharp.torch.Tensor Samples, long FlopsSpent, long FullComputeFlops, int Steps, int WeakSteps, TimeSpan Elapsed)
 {
-    /// <summary>FLOPs saved against full compute.</summary>
+    /// <summary>FLOPs saved against full compute (FlexiDiT's saving and fewer steps' together; see <see cref="Savings"/>).</summary>
     public long FlopsSaved => FullComputeFlops - FlopsSpent;
+
+    /// <summary>
+    /// Gets the FLOPs the same steps and guidance would cost with every forward at the powerful patch size (what FlexiDiT's
+    /// own saving is measured against); by default <see cref="FullComputeFlops"/>.
+    /// </summary>
+    public long SameStepsFullComputeFlops { get; init; } = FullComputeFlops;
+
+    /// <summary>Gets the saving split into FlexiDiT's part (same steps and guidance) and fewer steps' part.</summary>
+    public Flops.ComputeSavings Savings => Flops.ComputeSavings.Of(FlopsSpent, SameStepsFullComputeFlops, FullComputeFlops);
 }
 
 /// <summary>Timing of one batched forward, for latency models that learn from real runs.</summary>

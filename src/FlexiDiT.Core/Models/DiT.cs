@@ -10,11 +10,11 @@ namespace FlexiDiT.Models;
 // de-embedding, patch-size embedding and (optionally) LoRA adapters, while the original patch size
 // runs exactly the original weights. Each class below mirrors one class of models.py.
 
-/// <summary>x * (1 + scale) + shift, broadcast over tokens (models.py <c>modulate</c>).</summary>
+/// <summary>x * (1 + scale) + shift, broadcast over tokens (models.py <c>modulate</c>); shift and scale are (N, D) or (N, 1, D).</summary>
 internal static class AdaLN
 {
     public static Tensor Modulate(Tensor x, Tensor shift, Tensor scale) =>
-        torch.addcmul(shift.unsqueeze(1), x, scale.unsqueeze(1) + 1, 1);
+        shift.dim() == 2 ? Modulate(x, shift.unsqueeze(1), scale.unsqueeze(1)) : torch.addcmul(shift, x, scale + 1, 1);
 
     public static Tensor Norm(Tensor x) => F.layer_norm(x, [x.shape[^1]], null, null, 1e-6);
 }
@@ -149,7 +149,8 @@ public sealed class Attention : nn.Module
     public Tensor Forward(Tensor x, int patchSize)
     {
         long n = x.shape[0], tokens = x.shape[1], c = x.shape[2];
-        var qkvHeads = qkv.Forward(x, patchSize).view(n, tokens, 3, heads, c / heads).permute(2, 0, 3, 1, 4);
+        // One unbind of a permuted view: q, k and v stay strided views of the fused product, no copies.
+        var qkvHeads = qkv.Forward(x, patchSize).view(n, tokens, 3, heads, c / heads).permute(2, 0, 3, 1, 4).unbind(0);
         var (q, k, v) = (qkvHeads[0], qkvHeads[1], qkvHeads[2]);
         // timm's Attention (which the official DiT uses) has the same two paths. On CPU, libtorch's fused
         // kernel is the faster one in float32 but about twice as slow as the plain products in bfloat16.
@@ -199,12 +200,20 @@ public sealed class DiTBlock : nn.Module
     internal IEnumerable<AdaptedLinear> Linears => attn.Linears.Concat(mlp.Linears);
 
     /// <summary>x += gate·attn(modulate(norm(x))); x += gate·mlp(modulate(norm(x))).</summary>
-    public Tensor Forward(Tensor x, Tensor c, int patchSize)
+    public Tensor Forward(Tensor x, Tensor c, int patchSize) => ForwardActivated(x, F.silu(c), patchSize, inPlace: false);
+
+    /// <summary>
+    /// The block on SiLU(c), which all blocks share (the model computes it once). With <paramref name="inPlace"/> the
+    /// residual updates are written into <paramref name="x"/>: only without autograd, where nothing saved x for a backward.
+    /// </summary>
+    internal Tensor ForwardActivated(Tensor x, Tensor activatedCondition, int patchSize, bool inPlace)
     {
-        var m = adaLN_modulation.forward(c).chunk(6, dim: 1);
+        var m = ((Linear)adaLN_modulation[1]).forward(activatedCondition).unsqueeze(1).chunk(6, dim: 2);
         var (shiftMsa, scaleMsa, gateMsa, shiftMlp, scaleMlp, gateMlp) = (m[0], m[1], m[2], m[3], m[4], m[5]);
-        x = x + gateMsa.unsqueeze(1) * attn.Forward(AdaLN.Modulate(AdaLN.Norm(x), shiftMsa, scaleMsa), patchSize);
-        return x + gateMlp.unsqueeze(1) * mlp.Forward(AdaLN.Modulate(AdaLN.Norm(x), shiftMlp, scaleMlp), patchSize);
+        var attended = attn.Forward(AdaLN.Modulate(AdaLN.Norm(x), shiftMsa, scaleMsa), patchSize);
+        x = inPlace ? x.addcmul_(gateMsa, attended, 1) : torch.addcmul(x, gateMsa, attended, 1);
+        var mlpOut = mlp.Forward(AdaLN.Modulate(AdaLN.Norm(x), shiftMlp, scaleMlp), patchSize);
+        return inPlace ? x.addcmul_(gateMlp, mlpOut, 1) : torch.addcmul(x, gateMlp, mlpOut, 1);
     }
 }
 
@@ -370,6 +379,11 @@ public sealed class DiT : nn.Module, IDenoiser, IFlexiModel
     /// <summary>The model's noise (and variance) prediction: (N, C, H, W), t (N), y (N) → (N, C_out, H, W).</summary>
     public Tensor Forward(Tensor x, Tensor t, Tensor y, int? patchSize = null)
     {
+        // One scope per forward: the intermediates of 12+ blocks are freed here, not at the caller's step end.
+        using var scope = torch.NewDisposeScope();
+        // A model converted to bfloat16 takes and returns the caller's type, so samplers keep float32 arithmetic.
+        var callerType = x.dtype;
+        if (callerType != pos_embed.dtype) x = x.to(pos_embed.dtype);
         int p = patchSize ?? Config.PatchSize;
         Tensor tokens;
         Linear deEmbedding;
@@ -385,8 +399,12 @@ public sealed class DiT : nn.Module, IDenoiser, IFlexiModel
             deEmbedding = parts.DeEmbedding;
         }
         var c = t_embedder.Forward(t) + y_embedder.Forward(y);
-        foreach (var block in blocks) tokens = block.Forward(tokens, c, p);
-        return Unpatchify(final_layer.Forward(tokens, c, deEmbedding), p, Config.OutChannels);
+        var activated = F.silu(c);
+        // Without autograd the residual stream is updated in place (tokens is this forward's own tensor).
+        bool inPlace = !torch.is_grad_enabled();
+        foreach (var block in blocks) tokens = block.ForwardActivated(tokens, activated, p, inPlace);
+        var output = Unpatchify(final_layer.Forward(tokens, c, deEmbedding), p, Config.OutChannels);
+        return (output.dtype == callerType ? output : output.to(callerType)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Position embeddings of a weak grid, in the original grid's coordinates.</summary>

@@ -35,6 +35,27 @@ public static class ReferenceCheck
     public const double ForwardTolerance = 1e-4;
     /// <summary>Relative tolerance of sampling loops (round-off accumulates over steps).</summary>
     public const double SamplingTolerance = 1e-3;
+    /// <summary>
+    /// Relative tolerance of a bfloat16 forward against the float32 reference: bfloat16 keeps 8 significant bits (a
+    /// relative step of 2⁻⁸ ≈ 3.9e-3 per rounding), and the roundings of weights, activations and every block's residual add up.
+    /// </summary>
+    public const double BFloat16ForwardTolerance = 3e-2;
+
+    /// <summary>
+    /// The <c>forward</c> group of <paramref name="vectorsPath"/> run by <paramref name="model"/> in its own precision
+    /// (convert it first, e.g. to bfloat16), against the float32 reference with that precision's tolerance.
+    /// </summary>
+    public static GroupError ForwardInModelPrecision(DiT model, string vectorsPath)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var vectors = SafetensorsFile.Read(vectorsPath);
+        Tensor V(string name) => vectors.TryGetValue($"forward.{name}", out var t) ? t
+            : throw new InvalidDataException($"Reference vectors {vectorsPath}: no 'forward.{name}'.");
+        var dtype = model.parameters().First().dtype;
+        using var _ = torch.inference_mode();
+        var output = model.Forward(V("x").to(dtype), V("t"), V("y"));
+        return Compare("forward", output, V("out"), dtype == ScalarType.BFloat16 ? BFloat16ForwardTolerance : ForwardTolerance);
+    }
 
     /// <summary>Runs every group present in <paramref name="vectorsPath"/>.</summary>
     public static IReadOnlyList<GroupError> Run(DiT model, string vectorsPath, double cfgScale)
