@@ -49,20 +49,11 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
         double[] baseRates = [options.LearningRate, options.LearningRate * options.LabelLearningRateScale];
         var optimizer = torch.optim.AdamW(groups, lr: options.LearningRate, weight_decay: options.WeightDecay);
         var ema = new Ema(emaModel, model, options.EmaDecay);
+        var loop = new TrainingLoop(options, log);
         if (state is not null)
         {
             DiTCheckpoint.LoadInto(model, StateDictReader.Read(modelPath), modelPath);
-            // A run folder may travel without its optimizer and EMA (the repository keeps only the live
-            // weights): AdamW then restarts its moments and the EMA restarts from the live weights.
-            bool hasEma = File.Exists(emaPath), hasOptimizer = File.Exists(optimizerPath);
-            if (hasEma) DiTCheckpoint.LoadInto(emaModel, StateDictReader.Read(emaPath), emaPath);
-            if (hasOptimizer) optimizer.load_py(optimizerPath);
-            generator = new Generator((ulong)(options.Seed + state.Step));
-            // Runs checkpointed before the EMA warm-up existed averaged from step 0.
-            ema.Updates = state.EmaUpdates ?? state.Step;
-            bool resetEma = options.ResetEma || !hasEma;
-            if (resetEma) ema.Reset();
-            log.Write($"resumed at step {state.Step} ({state.TrainingSeconds / 60:F1} min trained){(resetEma ? ", EMA restarted from the live weights" : "")}{(hasOptimizer ? "" : ", AdamW state not found: fresh moments")}");
+            generator = loop.Resume(state, ema, path => DiTCheckpoint.LoadInto(emaModel, StateDictReader.Read(path), path), optimizer, emaPath, optimizerPath);
         }
         else
         {
@@ -85,7 +76,6 @@ public sealed class DiTTrainer(TrainOptions options, TextWriter? console = null)
 
         var data = new ShapesDataset(options.Seed);
         var diffusion = new GaussianDiffusion(null, options.Model.Variance);
-        var loop = new TrainingLoop(options, log);
         model.train();
         using var replica = options.BFloat16 ? new BFloat16Replica(model) : null;
         double TrainStep(int step, double factor)

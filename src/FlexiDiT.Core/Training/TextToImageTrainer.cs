@@ -39,20 +39,14 @@ public sealed class TextToImageTrainer(TextToImageTrainOptions options, TextWrit
         using var emaModel = new TextToImageModel(options.Model);
         var optimizer = torch.optim.AdamW(model.parameters(), lr: options.LearningRate, weight_decay: options.WeightDecay);
         var ema = new Ema(emaModel, model, options.EmaDecay);
+        var loop = new TrainingLoop(options, log);
         if (state is not null)
         {
             var saved = TextToImageCheckpoint.ReadConfig(modelPath);
             if (!JsonSame(saved, options.Model))
                 throw new ArgumentException($"The run in {options.RunDirectory} was started with another architecture; resume it with the same --depth/--hidden/--heads/caption settings or use a new --run folder.", nameof(options));
             TextToImageCheckpoint.LoadInto(model, modelPath);
-            bool hasEma = File.Exists(emaPath), hasOptimizer = File.Exists(optimizerPath);
-            if (hasEma) TextToImageCheckpoint.LoadInto(emaModel, emaPath);
-            if (hasOptimizer) optimizer.load_py(optimizerPath);
-            generator = new Generator((ulong)(options.Seed + state.Step));
-            ema.Updates = state.EmaUpdates ?? state.Step;
-            bool resetEma = options.ResetEma || !hasEma;
-            if (resetEma) ema.Reset();
-            log.Write($"resumed at step {state.Step} ({state.TrainingSeconds / 60:F1} min trained){(resetEma ? ", EMA restarted from the live weights" : "")}{(hasOptimizer ? "" : ", AdamW state not found: fresh moments")}");
+            generator = loop.Resume(state, ema, path => TextToImageCheckpoint.LoadInto(emaModel, path), optimizer, emaPath, optimizerPath);
         }
         else
         {
@@ -71,7 +65,6 @@ public sealed class TextToImageTrainer(TextToImageTrainOptions options, TextWrit
 
         var data = new SceneDataset(options.Seed);
         var diffusion = new GaussianDiffusion(null, options.Model.Denoiser.Variance);
-        var loop = new TrainingLoop(options, log);
         model.train();
         using var replica = options.BFloat16 ? new BFloat16Replica(model, new TextToImageModel(options.Model)) : null;
         double TrainStep(int step, double factor)

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using FlexiDiT.Diffusion;
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace FlexiDiT.Training;
@@ -38,6 +39,25 @@ public sealed record TrainingState(int Step, double TrainingSeconds, double Firs
 /// </summary>
 public sealed class TrainingLoop(DiffusionTrainOptions options, TrainingLog log)
 {
+    /// <summary>
+    /// Restores what a resumed run kept besides its live weights: the EMA weights (through <paramref name="loadEma"/>)
+    /// and AdamW's moments, each where its file exists, since a run folder may travel with only the live weights
+    /// (AdamW then restarts its moments and the EMA restarts from the live weights). Logs the resume and returns the
+    /// random generator for the next step: it restarts from the seed and the step, so step s always sees the same data.
+    /// </summary>
+    public Generator Resume(TrainingState state, Ema ema, Action<string> loadEma, AdamW optimizer, string emaPath, string optimizerPath)
+    {
+        bool hasEma = File.Exists(emaPath), hasOptimizer = File.Exists(optimizerPath);
+        if (hasEma) loadEma(emaPath);
+        if (hasOptimizer) optimizer.load_py(optimizerPath);
+        // Runs checkpointed before the EMA warm-up existed averaged from step 0.
+        ema.Updates = state.EmaUpdates ?? state.Step;
+        bool resetEma = options.ResetEma || !hasEma;
+        if (resetEma) ema.Reset();
+        log.Write($"resumed at step {state.Step} ({state.TrainingSeconds / 60:F1} min trained){(resetEma ? ", EMA restarted from the live weights" : "")}{(hasOptimizer ? "" : ", AdamW state not found: fresh moments")}");
+        return new Generator((ulong)(options.Seed + state.Step));
+    }
+
     /// <summary>
     /// One optimisation step on <paramref name="images"/>: noise at random timesteps, <paramref name="forward"/>
     /// (noisy images, model timesteps → model output, possibly through a bfloat16 replica), loss, backward,
