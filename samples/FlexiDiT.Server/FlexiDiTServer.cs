@@ -37,7 +37,6 @@ public static partial class FlexiDiTServer
         builder.Services.AddSingleton(sp => new ApiKeyRegistry(sp.GetRequiredService<IOptions<ServerOptions>>().Value.ApiKeys, sp.GetRequiredService<PolicySet>()));
         builder.Services.AddSingleton(sp => CreateImageStore(sp.GetRequiredService<IOptions<ServerOptions>>().Value, sp.GetRequiredService<FlexiDiTRuntime>()));
         builder.Services.AddSingleton<ApiKeyFilter>();
-        builder.Services.AddHostedService<ExpiredHoldSweeper>();
         builder.Services.AddHostedService<ExpiredImageCleaner>();
         builder.Services.ConfigureHttpJsonOptions(json =>
         {

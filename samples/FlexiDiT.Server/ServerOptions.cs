@@ -20,11 +20,6 @@ public sealed class ServerOptions
     /// </summary>
     public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
 
-    /// <summary>
-    /// Gets or sets how often expired budget holds (of crashed replicas) are reclaimed; see <see cref="ExpiredHoldSweeper"/>.
-    /// </summary>
-    public TimeSpan ReclaimInterval { get; set; } = TimeSpan.FromSeconds(15);
-
     /// <summary>Gets or sets how long a <c>response_format: url</c> link works; the file is deleted after it.</summary>
     public TimeSpan ImageUrlLifetime { get; set; } = TimeSpan.FromHours(1);
 

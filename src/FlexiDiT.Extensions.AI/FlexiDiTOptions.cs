@@ -105,7 +105,14 @@ public sealed class FlexiDiTOptions
     /// </summary>
     public int BudgetRaceRetries { get; set; } = 2;
 
-    /// <summary>Gets or sets the clock of the ledger's periods and the resilience timeouts.</summary>
+    /// <summary>
+    /// Gets or sets how often this process reclaims expired budget holds (those of a process that died mid-generation),
+    /// so their credits return while the process runs, not only when a ledger is next opened;
+    /// <see cref="TimeSpan.Zero"/> turns the sweep off. Every replica sharing a ledger sweeps.
+    /// </summary>
+    public TimeSpan HoldSweepInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Gets or sets the clock of the ledger's periods, the hold sweep and the resilience timeouts.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     internal void Validate()
@@ -120,6 +127,11 @@ public sealed class FlexiDiTOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(BudgetRaceRetries, nameof(BudgetRaceRetries));
+        if (HoldSweepInterval < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(HoldSweepInterval), HoldSweepInterval, "must be zero (no sweep) or positive");
+        }
+
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         foreach (var model in AdditionalModels)
         {

@@ -20,6 +20,7 @@ public sealed class FlexiDiTRuntime : IDisposable
     private readonly RetryingLazy<PolicySet> _policies;
     private readonly RetryingLazy<BudgetLedger> _ledger;
     private readonly IReadOnlyList<FlexiDiTModel> _models;
+    private ExpiredHoldSweeper? _sweeper;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="FlexiDiTRuntime"/> class.</summary>
@@ -117,7 +118,7 @@ public sealed class FlexiDiTRuntime : IDisposable
             nameof(modelId));
     }
 
-    /// <summary>Stops the engines (queued generations are cancelled) and the resilience pipelines.</summary>
+    /// <summary>Stops the hold sweep, the engines (queued generations are cancelled) and the resilience pipelines.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -125,6 +126,7 @@ public sealed class FlexiDiTRuntime : IDisposable
             return;
         }
 
+        _sweeper?.Dispose();
         foreach (var model in _models)
         {
             model.DisposeEngine();
@@ -149,7 +151,13 @@ public sealed class FlexiDiTRuntime : IDisposable
         var store = BudgetStoreFactory.Create(string.IsNullOrWhiteSpace(Options.LedgerConnectionString) ? LedgerPath : Options.LedgerConnectionString);
 
         // Opening runs once, on first use; SQLite completes synchronously and PostgreSQL's pool has its own I/O threads.
-        return BudgetLedger.OpenAsync(store, Policies, timeProvider: Options.TimeProvider, logger: LoggerFactory.CreateLogger<BudgetLedger>())
+        var ledger = BudgetLedger.OpenAsync(store, Policies, timeProvider: Options.TimeProvider, logger: LoggerFactory.CreateLogger<BudgetLedger>())
             .GetAwaiter().GetResult();
+        if (Options.HoldSweepInterval > TimeSpan.Zero)
+        {
+            _sweeper = new ExpiredHoldSweeper(ledger, Options.HoldSweepInterval, Options.TimeProvider, LoggerFactory.CreateLogger<ExpiredHoldSweeper>());
+        }
+
+        return ledger;
     }
 }

@@ -126,7 +126,7 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IAsyncLifetime
             ["FlexiDiT__ReservationMargin"] = "00:00:02",
             ["FlexiDiT__Resilience__MaxQueuedGenerations"] = "200",
             ["Server__ImageFolder"] = Path.Combine(folder, "server-images"),
-            ["Server__ReclaimInterval"] = "00:00:01",
+            ["FlexiDiT__HoldSweepInterval"] = "00:00:01",
             ["Server__ApiKeys__0__Name"] = "replica tenant",
             ["Server__ApiKeys__0__Tenant"] = TinyFlexiDiTPack.Tenant,
             ["Server__ApiKeys__0__Key"] = TenantKey,

@@ -141,6 +141,44 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task ExpiredHoldSweeper_ReclaimsAHoldAtTheFirstTickAfterItsTtl()
+    {
+        var ledger = await _factory.OpenAsync();
+        var hold = await ledger.ReserveAsync("acme", null, 2m, TimeSpan.FromMinutes(1));
+        var reclaimed = new List<int>();
+        using var sweepDone = new SemaphoreSlim(0);
+        await using var sweeper = new ExpiredHoldSweeper(ledger, TimeSpan.FromSeconds(15), _factory.Clock);
+        sweeper.Swept += (_, count) =>
+        {
+            lock (reclaimed)
+            {
+                reclaimed.Add(count);
+            }
+
+            sweepDone.Release();
+        };
+
+        // Ticks at 15, 30 and 45 s find nothing expired; the one at 60 s reclaims the hold. Each tick's sweep is awaited,
+        // so no tick is skipped for a sweep still running.
+        for (int tick = 0; tick < 4; tick++)
+        {
+            _factory.Clock.Advance(TimeSpan.FromSeconds(15));
+            Assert.True(await sweepDone.WaitAsync(TimeSpan.FromSeconds(30)), $"tick {tick + 1} did not sweep");
+            if (tick == 2)
+            {
+                Assert.Equal(ReservationState.Held, (await ledger.GetReservationAsync(hold.Id))!.State);
+            }
+        }
+
+        Assert.Equal(ReservationState.Expired, (await ledger.GetReservationAsync(hold.Id))!.State);
+        Assert.Equal(0m, (await ledger.GetStatusAsync("acme")).Tenant.Reserved);
+        lock (reclaimed)
+        {
+            Assert.Equal([0, 0, 0, 1], reclaimed);
+        }
+    }
+
+    [SkippableFact]
     public async Task Commit_AfterTheHoldWasReclaimedStillChargesWhenTheBudgetHasRoom()
     {
         var ledger = await _factory.OpenAsync();
