@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FlexiDiT.Checkpoints;
+using FlexiDiT.Cli.Reporting;
 using FlexiDiT.Verification;
 
 namespace FlexiDiT.Cli.Commands;
@@ -18,12 +19,7 @@ internal static class ReferenceCheckCommand
             string? configPath = parse.GetValue(config)?.FullName;
             using var model = DiTCheckpoint.Load(parse.GetValue(checkpoint)!.FullName, configPath);
             var results = ReferenceCheck.Run(model, parse.GetValue(vectors)!.FullName, ReferenceCheck.CfgScaleOf(configPath));
-            Console.WriteLine($"{"group",-18} {"max abs err",12} {"rel err",10} {"tolerance",10}  result");
-            foreach (var r in results)
-                Console.WriteLine($"{r.Group,-18} {r.MaxAbsError,12:E2} {r.RelativeError,10:E2} {r.Tolerance,10:E0}  {(r.Passed ? "ok" : "FAIL")}");
-            bool ok = results.Count > 0 && results.All(r => r.Passed);
-            Console.WriteLine(ok ? $"All {results.Count} groups within tolerance." : "Reference check FAILED.");
-            return ok ? 0 : 1;
+            return GroupErrorTable.Print(results, "Reference check");
         });
         return command;
     }
