@@ -65,11 +65,19 @@ public sealed class T5Tokenizer
         return new T5Tokenizer(model, source);
     }
 
-    /// <summary>The ids of <paramref name="text"/>'s pieces, without <c>&lt;/s&gt;</c> and uncut.</summary>
+    /// <summary>
+    /// The ids of <paramref name="text"/>'s pieces, without <c>&lt;/s&gt;</c> and uncut. A run of characters the
+    /// model has no piece for is one <c>&lt;unk&gt;</c>, as sentencepiece (and so Hugging Face) gives it;
+    /// Microsoft.ML.Tokenizers gives one per character.
+    /// </summary>
     public IReadOnlyList<int> Pieces(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return tokenizer.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false);
+        var ids = tokenizer.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false);
+        var merged = new List<int>(ids.Count);
+        foreach (int id in ids)
+            if (id != UnknownId || merged.Count == 0 || merged[^1] != UnknownId) merged.Add(id);
+        return merged;
     }
 
     /// <summary>
