@@ -45,7 +45,15 @@ public static class T5Checkpoint
         config.Validate();
         var files = WeightFiles(modelPath);
         var shapes = files.ToDictionary(f => f, f => MemoryEstimate.ReadTensorShapes(f));
-        Estimate(config, files, options).EnsureFits(options.AvailableMemoryBytes);
+        try
+        {
+            Estimate(config, files, options).EnsureFits(options.AvailableMemoryBytes);
+        }
+        catch (InsufficientMemoryException e) when (!options.BFloat16)
+        {
+            var halved = Estimate(config, files, new T5EncoderOptions { BFloat16 = true, MaxLength = options.MaxLength, BatchSize = options.BatchSize });
+            throw new InsufficientMemoryException(e.Message + $" With the weights in bfloat16 (T5EncoderOptions.BFloat16, --bf16) it needs about {MemoryEstimate.Format(halved.RequiredBytes)}.", e);
+        }
 
         var model = new T5EncoderModel(config, options.WeightType);
         try

@@ -158,6 +158,7 @@ public sealed class T5LoadingTests : IDisposable
         var e = Assert.Throws<InsufficientMemoryException>(() =>
             T5Checkpoint.Load(T5Files.Weights, T5Files.Config, new T5EncoderOptions { AvailableMemoryBytes = 100_000_000 }));
         Assert.Contains("T5 encoder (d_model 32, 2 layers) needs about 270 MB to load in float32 but only 100 MB is available", e.Message);
+        Assert.Contains("With the weights in bfloat16 (T5EncoderOptions.BFloat16, --bf16) it needs about", e.Message);
     }
 
     [Fact]
