@@ -126,7 +126,8 @@ public static class T5Checkpoint
         {
             var shapes = MemoryEstimate.ReadTensorShapes(file);
             bool safetensors = !MemoryEstimate.IsZip(file);
-            long floatBytes = shapes is null ? 4 * MemoryEstimate.StoredBytes(file)
+            // A pickle the shape scanner cannot follow: its storages as float32 are at most twice their stored bytes (half precision).
+            long floatBytes = shapes is null ? 2 * MemoryEstimate.StoredBytes(file)
                 : (safetensors ? shapes.Where(kv => IsEncoderKey(kv.Key)).Select(kv => kv.Value).DefaultIfEmpty([]).Max(Float32Bytes)
                     : shapes.Values.Sum(Float32Bytes));
             // safetensors: one tensor's raw bytes, its float32 copy in managed memory and its tensor;

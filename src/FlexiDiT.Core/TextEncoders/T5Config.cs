@@ -93,7 +93,7 @@ public sealed record T5Config
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"T5 config {source} is not a JSON object.");
-            if (root.TryGetProperty("model_type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() is not ("t5" or "umt5"))
+            if (root.TryGetProperty("model_type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() != "t5")
                 throw new InvalidDataException($"T5 config {source} has model_type '{type.GetString()}', not 't5'.");
             int Int(string name) => root.TryGetProperty(name, out var v)
                 ? v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i

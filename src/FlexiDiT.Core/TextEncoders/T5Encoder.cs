@@ -299,11 +299,12 @@ public sealed class T5EncoderModel : nn.Module
         ArgumentNullException.ThrowIfNull(attentionMask);
         if (inputIds.dim() != 2 || !inputIds.shape.SequenceEqual(attentionMask.shape))
             throw new ArgumentException($"T5 input_ids [{string.Join(", ", inputIds.shape)}] and attention_mask [{string.Join(", ", attentionMask.shape)}] must both be [batch, tokens].", nameof(attentionMask));
-        if (inputIds.numel() > 0 && (inputIds.min().item<long>() < 0 || inputIds.max().item<long>() >= Config.VocabSize))
-            throw new ArgumentException($"T5 input_ids must lie in [0, {Config.VocabSize}) (vocab_size); got ids from {inputIds.min().item<long>()} to {inputIds.max().item<long>()}.", nameof(inputIds));
         using var scope = torch.NewDisposeScope();
+        var ids = inputIds.to(ScalarType.Int64);
+        if (ids.numel() > 0 && (ids.min().item<long>() < 0 || ids.max().item<long>() >= Config.VocabSize))
+            throw new ArgumentException($"T5 input_ids must lie in [0, {Config.VocabSize}) (vocab_size); got ids from {ids.min().item<long>()} to {ids.max().item<long>()}.", nameof(inputIds));
         var device = shared.weight!.device;
-        var embeddings = shared.forward(inputIds.to(ScalarType.Int64).to(device));
+        var embeddings = shared.forward(ids.to(device));
         return encoder.Forward(embeddings, attentionMask.to(device)).MoveToOuterDisposeScope();
     }
 }

@@ -57,10 +57,10 @@ public sealed class T5TextEncoder : IDisposable
         ArgumentNullException.ThrowIfNull(prompts);
         if (prompts.Count == 0) throw new ArgumentException("Give at least one prompt.", nameof(prompts));
         using var tokens = Tokenizer.Encode(prompts, MaxLength);
-        using var _ = torch.inference_mode();
-        var features = Model.Forward(tokens.InputIds, tokens.AttentionMask);
-        var mask = tokens.AttentionMask.to(features.device);
-        return new TextEncoding(features.to(ScalarType.Float32), mask.clone());
+        // no_grad rather than inference_mode: inference tensors could not be changed in place by the caller later.
+        using var _ = torch.no_grad();
+        using var hidden = Model.Forward(tokens.InputIds, tokens.AttentionMask);
+        return new TextEncoding(hidden.to(ScalarType.Float32, copy: true), tokens.AttentionMask.to(hidden.device, copy: true));
     }
 
     /// <summary>Frees the encoder's weights.</summary>

@@ -95,6 +95,18 @@ public sealed class T5ReferenceTests
     }
 
     [Fact]
+    public void Ids_outside_the_vocabulary_or_a_mask_of_another_shape_are_refused()
+    {
+        using var model = T5Files.LoadReference();
+        using var ids = torch.tensor(new long[] { 5, 128 }).reshape(1, 2);
+        var e = Assert.Throws<ArgumentException>(() => model.Forward(ids, torch.ones(1, 2, dtype: ScalarType.Int64)));
+        Assert.Contains("must lie in [0, 128) (vocab_size); got ids from 5 to 128", e.Message);
+        var shape = Assert.Throws<ArgumentException>(() => model.Forward(ids, torch.ones(1, 3, dtype: ScalarType.Int64)));
+        Assert.Contains("[1, 2]", shape.Message);
+        Assert.Contains("[1, 3]", shape.Message);
+    }
+
+    [Fact]
     public void Reference_check_reports_every_group_within_tolerance()
     {
         using var model = T5Files.LoadReference();
