@@ -7,6 +7,7 @@ var root = new RootCommand("flexidit: a variable-compute Diffusion Transformer (
     ReferenceCheckCommand.Create(),
     TrainCommand.Create(),
     VaeCheckCommand.Create(),
+    T5CheckCommand.Create(),
     TrainClassifierCommand.Create(),
     ConvertCommand.Create(),
     EvalCommand.Create(),
@@ -36,7 +37,7 @@ try
         ProcessTerminationTimeout = TimeSpan.FromMinutes(1),
     }, terminated.Token);
 }
-catch (Exception e) when (e is InvalidDataException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException)
+catch (Exception e) when (e is InvalidDataException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or InsufficientMemoryException)
 {
     // Bad input is the user's to fix: say what, without a stack trace.
     Console.Error.WriteLine($"error: {e.Message}");
