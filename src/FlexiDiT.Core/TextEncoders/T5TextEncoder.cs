@@ -1,3 +1,4 @@
+using FlexiDiT.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,7 +8,7 @@ namespace FlexiDiT.TextEncoders;
 /// Prompts → <see cref="TextEncoding"/>: T5's tokenizer and encoder together, as PixArt-α encodes captions
 /// (120 tokens, <c>&lt;/s&gt;</c>, padding masked).
 /// </summary>
-public sealed class T5TextEncoder : IDisposable
+public sealed class T5TextEncoder : ITextEncoder
 {
     /// <summary>Pairs a loaded tokenizer and encoder; the encoder is disposed with this object.</summary>
     public T5TextEncoder(T5Tokenizer tokenizer, T5EncoderModel model, int maxLength = T5EncoderOptions.PixArtMaxLength)
@@ -30,6 +31,9 @@ public sealed class T5TextEncoder : IDisposable
 
     /// <summary>Tokens per prompt.</summary>
     public int MaxLength { get; }
+
+    /// <inheritdoc />
+    public int Channels => Model.Config.DModel;
 
     /// <summary>
     /// Loads <paramref name="spiecePath"/> and the encoder in <paramref name="modelPath"/> (see
@@ -61,6 +65,35 @@ public sealed class T5TextEncoder : IDisposable
         using var _ = torch.no_grad();
         using var hidden = Model.Forward(tokens.InputIds, tokens.AttentionMask);
         return new TextEncoding(hidden.to(ScalarType.Float32, copy: true), tokens.AttentionMask.to(hidden.device, copy: true));
+    }
+
+    /// <inheritdoc />
+    public CaptionCondition Encode(IReadOnlyList<string> prompts, string? negativePrompt = null)
+    {
+        var encoding = Encode(prompts);
+        CaptionCondition? negative = null;
+        if (negativePrompt is not null)
+        {
+            var n = Encode([negativePrompt]);
+            negative = new CaptionCondition(n.Features.expand(prompts.Count, -1, -1).contiguous(), n.Mask.expand(prompts.Count, -1).contiguous());
+            n.Dispose();
+        }
+        return new CaptionCondition(encoding.Features, encoding.Mask, negative);
+    }
+
+    /// <summary>None: SentencePiece represents any text (unknown characters become &lt;unk&gt;, which T5 still reads).</summary>
+    public IReadOnlyList<string> IgnoredWords(string prompt) => [];
+
+    /// <summary>
+    /// Loads a T5 encoder folder as the packs hold it: its weights and <c>config.json</c> (see
+    /// <see cref="T5Checkpoint.Load(string, string?, T5EncoderOptions?)"/>) and <c>spiece.model</c>.
+    /// </summary>
+    public static T5TextEncoder LoadFolder(string folder, T5EncoderOptions? options = null)
+    {
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Text encoder folder '{folder}' does not exist (it holds config.json, the weights and spiece.model).");
+        var spiece = Path.Combine(folder, "spiece.model");
+        if (!File.Exists(spiece)) throw new FileNotFoundException($"'{folder}' has no spiece.model (T5's SentencePiece tokenizer, from the t5-v1_1 repository).", spiece);
+        return Load(folder, spiece, null, options);
     }
 
     /// <summary>Frees the encoder's weights.</summary>
