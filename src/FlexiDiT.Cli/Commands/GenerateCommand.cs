@@ -15,7 +15,7 @@ internal static class GenerateCommand
         var output = new Option<FileInfo>("--out") { Description = "Image file (.png, .jpg, .webp); several images get -1, -2, ... suffixes", Required = true };
         var count = new Option<int>("--count") { DefaultValueFactory = _ => 1, Description = "Number of images" };
         var size = new Option<int?>("--size") { Description = "Pixel size of the viewing copy (a whole multiple of the native size; default: the pack's)" };
-        var command = new Command("generate", "Generate images of a class from a prompt, reporting FLOPs spent and saved") { output, count, size };
+        var command = new Command("generate", "Generate images from a prompt (a class of a class pack, or any text for a text-to-image pack), reporting FLOPs spent and saved") { output, count, size };
         sampling.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -25,7 +25,10 @@ internal static class GenerateCommand
             var file = parse.GetValue(output)!;
             string mediaType = ImageExport.MediaTypeOf(file.FullName);
             using var engine = new GenerationEngine(pack, EngineDevice.Parse(parse.GetValue(sampling.Device)));
-            var job = new GenerationJob(Enumerable.Repeat((long)match.ClassIndex, n).ToArray(), plan, sampling.SeedOf(parse, pack));
+            string prompt = parse.GetValue(sampling.Prompt)!;
+            var job = match is null
+                ? GenerationJob.ForPrompt(prompt, n, plan, sampling.SeedOf(parse, pack))
+                : new GenerationJob(Enumerable.Repeat((long)match.ClassIndex, n).ToArray(), plan, sampling.SeedOf(parse, pack));
             var result = await engine.GenerateAsync(job, cancellationToken);
 
             var images = ImageExport.ToImages(result.Samples);
@@ -42,7 +45,7 @@ internal static class GenerateCommand
                 images[i].Dispose();
             }
             Console.WriteLine($"{string.Join(", ", written)} (and .native copies at {result.Samples.shape[3]}×{result.Samples.shape[2]})");
-            Console.WriteLine($"\"{match.Name}\" (class {match.ClassIndex}) · plan {plan.Name}: {plan.Describe()} · {n} image(s) · " +
+            Console.WriteLine($"{(match is null ? $"\"{prompt}\"" : $"\"{match.Name}\" (class {match.ClassIndex})")} · plan {plan.Name}: {plan.Describe()} · {n} image(s) · " +
                 $"{FlopFormat.Format(result.FlopsSpent)} spent, {FlopFormat.Format(result.FlopsSaved)} saved ({result.FlopsSaved / (double)result.FullComputeFlops:P0} vs full compute) · {result.Elapsed.TotalSeconds:F2} s");
             return 0;
         });
