@@ -69,9 +69,8 @@ public sealed class TinyFlexiDiTPack : IDisposable
     {
     }
 
-    /// <summary>Builds the fixture of <paramref name="kind"/> in a new temp folder.</summary>
-    /// <param name="kind">Class-conditional (DiT) or text-to-image (PixArt-α with T5).</param>
-    public TinyFlexiDiTPack(PackKind kind)
+    // xUnit's collection fixtures need a single public constructor: other kinds come from Create.
+    private TinyFlexiDiTPack(PackKind kind)
     {
         Kind = kind;
         Root = Directory.CreateTempSubdirectory("flexidit-meai").FullName;
@@ -110,6 +109,11 @@ public sealed class TinyFlexiDiTPack : IDisposable
               { "patchSize": 4, "batch": 1, "ms": 2 }, { "patchSize": 4, "batch": 16, "ms": 10 } ] }
             """);
     }
+
+    /// <summary>Builds the fixture of <paramref name="kind"/> in a new temp folder.</summary>
+    /// <param name="kind">Class-conditional (DiT) or text-to-image (PixArt-α with T5).</param>
+    /// <returns>The fixture.</returns>
+    public static TinyFlexiDiTPack Create(PackKind kind) => new(kind);
 
     // Official init zeroes the adaLN and output layers; small random weights make the work and the images real.
     private static void Perturb(torch.nn.Module model)

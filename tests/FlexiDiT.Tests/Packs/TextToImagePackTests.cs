@@ -9,7 +9,7 @@ namespace FlexiDiT.Tests.Packs;
 /// <summary>A text-to-image pack (tiny random PixArt-α FlexiDiT + tiny T5): loading, the engine's caption jobs, and <c>flexidit generate</c>.</summary>
 public sealed class TextToImagePackTests : IDisposable
 {
-    private readonly TinyFlexiDiTPack fixture = new(PackKind.TextToImage);
+    private readonly TinyFlexiDiTPack fixture = TinyFlexiDiTPack.Create(PackKind.TextToImage);
 
     public void Dispose() => fixture.Dispose();
 
