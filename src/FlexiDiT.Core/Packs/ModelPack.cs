@@ -99,6 +99,7 @@ public sealed class ModelPack
             string encoder = Path.IsPathRooted(manifest.TextEncoder.Path) ? manifest.TextEncoder.Path : Path.GetFullPath(Path.Combine(folder, manifest.TextEncoder.Path));
             if (!System.IO.Directory.Exists(encoder))
                 throw new DirectoryNotFoundException($"Model pack {manifestPath}: 'textEncoder.path' names {encoder}, which is not a folder.");
+            if (manifest.TextEncoder.Tokenizer is not null) Need("textEncoder.tokenizer", manifest.TextEncoder.Tokenizer);
             classes = [];
         }
         else
@@ -143,7 +144,10 @@ public sealed class ModelPack
     public ITextEncoder LoadTextEncoder(int maxLength, Device? device = null)
     {
         var reference = Manifest.TextEncoder ?? throw new InvalidOperationException($"Model pack {Name} has no text encoder (it is a {Manifest.Kind} pack).");
-        return T5TextEncoder.LoadFolder(Resolve(reference.Path), new T5EncoderOptions { MaxLength = maxLength, Device = device });
+        var options = new T5EncoderOptions { MaxLength = maxLength, Device = device };
+        return reference.Tokenizer is { } tokenizer
+            ? T5TextEncoder.Load(Resolve(reference.Path), Resolve(tokenizer), null, options)
+            : T5TextEncoder.LoadFolder(Resolve(reference.Path), options);
     }
 
     /// <summary>A named plan of the pack.</summary>

@@ -54,6 +54,8 @@ public sealed record TextEncoderReference
     [JsonPropertyName("kind")] public string Kind { get; init; } = "t5";
     /// <summary>The encoder's folder (for <c>t5</c>: config.json, the weights, spiece.model).</summary>
     [JsonPropertyName("path")] public required string Path { get; init; }
+    /// <summary>The tokenizer model when it is not in <see cref="Path"/> (for <c>t5</c>: a <c>spiece.model</c>, e.g. diffusers' <c>tokenizer/spiece.model</c>).</summary>
+    [JsonPropertyName("tokenizer")] public string? Tokenizer { get; init; }
 }
 
 /// <summary>Where a pack's VAE decoder is and how latents are scaled.</summary>

@@ -43,6 +43,21 @@ public sealed class TextToImagePackTests : IDisposable
     }
 
     [Fact]
+    public void The_tokenizer_may_live_outside_the_encoder_folder_as_in_diffusers_repositories()
+    {
+        string t5 = Path.Combine(fixture.PackFolder, "t5");
+        string tokenizer = Directory.CreateDirectory(Path.Combine(fixture.PackFolder, "tokenizer")).FullName;
+        File.Move(Path.Combine(t5, "spiece.model"), Path.Combine(tokenizer, "spiece.model"));
+        Assert.Throws<FileNotFoundException>(() => ModelPack.Load(fixture.PackFolder).LoadTextEncoder(8).Dispose());
+
+        string manifest = Path.Combine(fixture.PackFolder, "pack.json");
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"path\": \"t5\"", "\"path\": \"t5\", \"tokenizer\": \"tokenizer/spiece.model\"", StringComparison.Ordinal));
+        using var encoder = ModelPack.Load(fixture.PackFolder).LoadTextEncoder(8);
+        using var condition = encoder.Encode(["a red circle"]);
+        Assert.Equal([1L, 8, 32], condition.Features.shape);
+    }
+
+    [Fact]
     public async Task The_engine_batches_caption_jobs_and_is_deterministic_per_seed()
     {
         var pack = ModelPack.Load(fixture.PackFolder);
