@@ -1,5 +1,6 @@
 using FlexiDiT.Checkpoints;
 using FlexiDiT.Models;
+using FlexiDiT.Tests.Cli;
 using FlexiDiT.Tests.TextEncoders;
 using FlexiDiT.Training;
 using TorchSharp;
@@ -92,6 +93,17 @@ public sealed class PixArtConversionTests : IDisposable
         var result = new FlexiConverter(Options(output, captions: false) with { MaxSteps = 20 }, TextWriter.Null).Run();
         Assert.True(result.FinalLoss < result.FirstLoss, $"distillation loss {result.FirstLoss:F5} → {result.FinalLoss:F5}");
         Assert.Contains("(null caption, unguided)", File.ReadAllText(output + ".log"));
+    }
+
+    [Fact]
+    public void The_convert_command_converts_a_pixart_on_captions()
+    {
+        var r = FlexiditProcess.Run(dir, "convert", "--from", BasePath, "--config", BaseConfig, "--weak-patch", "4", "--lora-rank", "4",
+            "--data-free", "--captions", CaptionsFile(), "--text-encoder", TextEncoderFolder(), "--steps", "3", "--batch", "2", "--out", "cli.safetensors");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Contains("converted in 3 steps", r.Stdout);
+        using var converted = PixArtCheckpoint.Load(Path.Combine(dir, "cli.safetensors"));
+        Assert.Equal([2, 4], converted.Config.AllPatchSizes);
     }
 
     [Fact]
