@@ -9,6 +9,7 @@ var root = new RootCommand("flexidit: a variable-compute Diffusion Transformer (
     TrainTextToImageCommand.Create(),
     SampleTextToImageCommand.Create(),
     VaeCheckCommand.Create(),
+    T5CheckCommand.Create(),
     TrainClassifierCommand.Create(),
     TrainSceneClassifierCommand.Create(),
     ScenesCommand.Create(),
@@ -40,7 +41,7 @@ try
         ProcessTerminationTimeout = TimeSpan.FromMinutes(1),
     }, terminated.Token);
 }
-catch (Exception e) when (e is InvalidDataException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException)
+catch (Exception e) when (e is InvalidDataException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or InsufficientMemoryException)
 {
     // Bad input is the user's to fix: say what, without a stack trace.
     Console.Error.WriteLine($"error: {e.Message}");

@@ -37,7 +37,7 @@ public static class FlexiDiTCalibration
         CalibrationStatistic statistic = CalibrationStatistic.Median)
     {
         ArgumentNullException.ThrowIfNull(pack);
-        return Measure(PackPlans.ReadConfig(pack), batches, warmup, repeats, device, stopAfter, log, statistic);
+        return Measure(PackPlans.ReadDiTConfig(pack), batches, warmup, repeats, device, stopAfter, log, statistic);
     }
 
     /// <summary>Measures a model config.</summary>

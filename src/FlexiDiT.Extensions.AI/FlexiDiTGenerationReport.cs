@@ -12,11 +12,14 @@ public sealed record FlexiDiTGenerationReport
     /// <summary>Gets the model pack that ran.</summary>
     public required string Model { get; init; }
 
-    /// <summary>Gets the class the prompt was matched to.</summary>
+    /// <summary>Gets the class the prompt was matched to (a text-to-image pack: the prompt itself).</summary>
     public required string ClassName { get; init; }
 
-    /// <summary>Gets the class index.</summary>
+    /// <summary>Gets the class index (−1 for a text-to-image pack).</summary>
     public required int ClassIndex { get; init; }
+
+    /// <summary>Gets the prompt a text-to-image pack drew (null for a class pack, which draws <see cref="ClassName"/>).</summary>
+    public string? Prompt { get; init; }
 
     /// <summary>Gets the number of images.</summary>
     public required int Count { get; init; }

@@ -83,12 +83,13 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
         var call = Validate(request, options);
         var model = Runtime.GetModel(options?.ModelId);
 
-        // The prompt is matched before any weights load, so a typo fails fast with the closest class names.
-        var match = model.Pack.Matcher.Match(request.Prompt!);
+        // A class pack matches the prompt before any weights load, so a typo fails fast with the closest class names;
+        // a text-to-image pack takes the prompt as it is, through its text encoder.
+        var match = model.Pack.IsTextToImage ? null : model.Pack.Matcher.Match(request.Prompt!);
         var engine = await model.GetEngineAsync(cancellationToken).ConfigureAwait(false);
         var size = ResolveSize(options?.ImageSize, engine.ImageSize);
 
-        var labels = Enumerable.Repeat((long)match.ClassIndex, call.Count).ToArray();
+        long[] labels = match is null ? [] : Enumerable.Repeat((long)match.ClassIndex, call.Count).ToArray();
         var seed = options.GetSeed() ?? Random.Shared.NextInt64(0, int.MaxValue);
         var policyRequest = new PolicyRequest
         {
@@ -100,14 +101,15 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
             PlanName = options.GetMode(),
         };
         var run = await model.RunGovernedAsync(
-            new GovernedRequest(policyRequest, labels, seed, options.GetSteps(), options.GetGuidance()), cancellationToken).ConfigureAwait(false);
+            new GovernedRequest(policyRequest, labels, seed, options.GetSteps(), options.GetGuidance(), match is null ? request.Prompt : null), cancellationToken).ConfigureAwait(false);
 
         var result = run.Result;
         var report = new FlexiDiTGenerationReport
         {
             Model = model.Name,
-            ClassName = match.Name,
-            ClassIndex = match.ClassIndex,
+            ClassName = match?.Name ?? request.Prompt!,
+            ClassIndex = match?.ClassIndex ?? -1,
+            Prompt = match is null ? request.Prompt : null,
             Count = call.Count,
             Seed = seed,
             TaskType = run.Ran.TaskType,

@@ -26,7 +26,7 @@ public sealed partial class FlexiDiTModel
     private readonly FlexiDiTRuntime _runtime;
     private readonly ILogger _logger;
     private readonly RetryingLazy<ModelPack> _pack;
-    private readonly RetryingLazy<DiTConfig> _config;
+    private readonly RetryingLazy<IDenoiserGeometry> _config;
     private readonly RetryingLazy<PackPlans> _plans;
     private readonly RetryingLazy<LatencyModel> _latency;
     private readonly RetryingLazy<ComputePolicyEngine> _policy;
@@ -57,8 +57,11 @@ public sealed partial class FlexiDiTModel
     /// <summary>Gets the pack's name, the <see cref="Microsoft.Extensions.AI.ImageGenerationOptions.ModelId"/> that selects it.</summary>
     public string Name => Pack.Name;
 
-    /// <summary>Gets the model's architecture (from the config file or checkpoint metadata; the weights only when neither has it).</summary>
-    public DiTConfig Config => _config.Value;
+    /// <summary>
+    /// Gets the model's architecture (from the config file or checkpoint metadata; the weights only when neither has it):
+    /// a <see cref="DiTConfig"/> for a class pack, a <see cref="PixArtConfig"/> for a text-to-image pack.
+    /// </summary>
+    public IDenoiserGeometry Config => _config.Value;
 
     /// <summary>Gets the plans the policy chooses from: the pack's measured plan table, or one computed from its plans (FLOPs, no quality).</summary>
     public PlanTable PlanTable => _plans.Value.Table;
@@ -159,7 +162,7 @@ public sealed partial class FlexiDiTModel
         var result = outcome.Value;
         try
         {
-            var count = request.Labels.Length;
+            var count = request.Policy.Count;
             var actual = Math.Min(_runtime.Policies.Pricing.PriceOf(result.FlopsSpent / (double)count, count), reservation.Amount);
             var receipt = await ledger.CommitAsync(reservation.Id, actual, CancellationToken.None).ConfigureAwait(false);
             return new GovernedRun(result, priced, outcome.Approval, outcome.Attempt.IsFallback, receipt.Reserved, receipt.Charged, outcome.Elapsed);
@@ -180,7 +183,10 @@ public sealed partial class FlexiDiTModel
             : PlanOverrides.Apply(PlanSpec(attempt.Plan.Name), request.Steps, request.Guidance);
         try
         {
-            return await engine.GenerateAsync(new GenerationJob(request.Labels, spec, request.Seed), cancellationToken).ConfigureAwait(false);
+            var job = request.Prompt is { } prompt
+                ? GenerationJob.ForPrompt(prompt, request.Policy.Count, spec, request.Seed)
+                : new GenerationJob(request.Labels, spec, request.Seed);
+            return await engine.GenerateAsync(job, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not (OperationCanceledException or ArgumentException or EngineFaultException))
         {
@@ -235,7 +241,7 @@ public sealed partial class FlexiDiTModel
         }
 
         LogCalibrating(_logger, Pack.Name, path);
-        var model = FlexiDiTCalibration.Quick(Config, Device());
+        var model = FlexiDiTCalibration.Quick(PackPlans.ReadDiTConfig(Pack), Device());
         try
         {
             model.Save(path);
@@ -269,7 +275,13 @@ public sealed partial class FlexiDiTModel
                 LogObservationRejected(_logger, observation.PatchSize, observation.Batch, e);
             }
         };
-        LogEngineLoaded(_logger, Pack.Name, engine.Config.Depth, engine.Config.HiddenSize, string.Join("/", engine.Config.AllPatchSizes));
+        var (depth, hidden) = engine.Geometry switch
+        {
+            DiTConfig d => (d.Depth, d.HiddenSize),
+            PixArtConfig p => (p.Depth, p.HiddenSize),
+            _ => (0, 0),
+        };
+        LogEngineLoaded(_logger, Pack.Name, depth, hidden, string.Join("/", engine.Geometry.AllPatchSizes));
         return engine;
     }
 
@@ -293,7 +305,13 @@ public sealed partial class FlexiDiTModel
 }
 
 /// <summary>One request as the governed run needs it.</summary>
-internal sealed record GovernedRequest(PolicyRequest Policy, long[] Labels, long Seed, int? Steps, double? Guidance);
+/// <param name="Policy">What the policy decides on.</param>
+/// <param name="Labels">One class per image (class packs; empty for a prompt).</param>
+/// <param name="Seed">Seed of the noise.</param>
+/// <param name="Steps">The request's step override, if any.</param>
+/// <param name="Guidance">The request's guidance override, if any.</param>
+/// <param name="Prompt">The prompt of a text-to-image pack (null for class packs).</param>
+internal sealed record GovernedRequest(PolicyRequest Policy, long[] Labels, long Seed, int? Steps, double? Guidance, string? Prompt = null);
 
 /// <summary>What a governed run produced and cost: <c>Decided</c> is the approval reserved (re-priced for overrides), <c>Ran</c> the one that produced the images.</summary>
 internal sealed record GovernedRun(GenerationResult Result, PolicyApproval Decided, PolicyApproval Ran, bool FellBack, decimal Reserved, decimal Charged, TimeSpan Elapsed);

@@ -12,7 +12,8 @@ namespace FlexiDiT.Testing;
 
 /// <summary>
 /// A complete FlexiDiT setup in a temp folder, built in a second: a random-init tiny FlexiDiT (one block, width 32,
-/// patch 2 with weak patch 4) over the 40 Shapes classes, a pack with three plans, a measured-style plan table with
+/// patch 2 with weak patch 4) over the 40 Shapes classes — or, for <see cref="PackKind.TextToImage"/>, a random-init
+/// tiny PixArt-α FlexiDiT of the same size over the repository's tiny reference T5 (8 tokens of 32 channels) — a pack with three plans, a measured-style plan table with
 /// quality, policies and a latency model, shared by the tests of everything built on the generator (generator, plugin, server).
 /// </summary>
 /// <remarks>
@@ -40,6 +41,13 @@ public sealed class TinyFlexiDiTPack : IDisposable
     /// <summary>The model's architecture.</summary>
     public static readonly DiTConfig ModelConfig = ShapesDataset.ModelConfig(depth: 1, hidden: 32, heads: 2);
 
+    /// <summary>The text-to-image model's architecture: PixArt-α blocks of the class model's size, captions of the tiny T5.</summary>
+    public static readonly PixArtConfig TextToImageConfig = new()
+    {
+        InputSize = ModelConfig.InputSize, PatchSize = 2, InChannels = 3, HiddenSize = 32, Depth = 1, NumHeads = 2,
+        CaptionChannels = 32, ModelMaxLength = 8, PredSigma = true,
+    };
+
     /// <summary>The pack's plans.</summary>
     public static readonly IReadOnlyList<PlanSpec> Plans =
     [
@@ -55,42 +63,41 @@ public sealed class TinyFlexiDiTPack : IDisposable
         ["cheap"] = (14.0, 0.60),
     };
 
-    /// <summary>Builds the fixture in a new temp folder.</summary>
+    /// <summary>Builds the class-conditional fixture in a new temp folder.</summary>
     public TinyFlexiDiTPack()
+        : this(PackKind.Class)
     {
+    }
+
+    // xUnit's collection fixtures need a single public constructor: other kinds come from Create.
+    private TinyFlexiDiTPack(PackKind kind)
+    {
+        Kind = kind;
         Root = Directory.CreateTempSubdirectory("flexidit-meai").FullName;
         PackFolder = Directory.CreateDirectory(Path.Combine(Root, Name)).FullName;
         PoliciesFolder = Directory.CreateDirectory(Path.Combine(Root, "policies")).FullName;
         LatencyModelPath = Path.Combine(Root, "latency.json");
 
-        using (var model = new DiT(ModelConfig))
+        if (kind == PackKind.TextToImage)
         {
-            OfficialInit.Apply(model, new torch.Generator(1));
-
-            // Official init zeroes the adaLN and output layers; small random weights make the work and the images real.
-            using (torch.no_grad())
-            {
-                foreach (var p in model.parameters())
-                {
-                    p.add_(torch.randn(p.shape, generator: new torch.Generator(2)) * 0.05);
-                }
-            }
-
-            Flexify.AddWeakPatchSize(model, 4, loraRank: 0);
-            Config = model.Config;
-            DiTCheckpoint.Save(model, Path.Combine(PackFolder, "model.safetensors"));
+            Geometry = WriteTextToImageModel(PackFolder);
+        }
+        else
+        {
+            Geometry = WriteClassModel(PackFolder);
+            File.WriteAllLines(Path.Combine(PackFolder, "classes.txt"), ShapesDataset.ClassNames);
         }
 
-        File.WriteAllLines(Path.Combine(PackFolder, "classes.txt"), ShapesDataset.ClassNames);
-        WriteJson(Path.Combine(PackFolder, "pack.json"), new
+        WriteJson(Path.Combine(PackFolder, "pack.json"), new Dictionary<string, object?>
         {
-            name = Name,
-            description = "Random-init tiny FlexiDiT for tests",
-            checkpoint = "model.safetensors",
-            classes = "classes.txt",
-            plans = Plans,
-            planTable = "plans.json",
-            defaults = new { plan = "full", seed = 7 },
+            ["name"] = Name,
+            ["description"] = "Random-init tiny FlexiDiT for tests",
+            ["kind"] = kind == PackKind.TextToImage ? "text-to-image" : "class",
+            ["checkpoint"] = "model.safetensors",
+            [kind == PackKind.TextToImage ? "textEncoder" : "classes"] = kind == PackKind.TextToImage ? new { kind = "t5", path = "t5" } : "classes.txt",
+            ["plans"] = Plans,
+            ["planTable"] = "plans.json",
+            ["defaults"] = new { plan = "full", seed = 7 },
         });
         WriteJson(Path.Combine(PackFolder, "plans.json"), PlanTableJson());
         WritePolicies(PoliciesFolder);
@@ -101,6 +108,73 @@ public sealed class TinyFlexiDiTPack : IDisposable
               { "patchSize": 2, "batch": 1, "ms": 5 }, { "patchSize": 2, "batch": 16, "ms": 40 },
               { "patchSize": 4, "batch": 1, "ms": 2 }, { "patchSize": 4, "batch": 16, "ms": 10 } ] }
             """);
+    }
+
+    /// <summary>Builds the fixture of <paramref name="kind"/> in a new temp folder.</summary>
+    /// <param name="kind">Class-conditional (DiT) or text-to-image (PixArt-α with T5).</param>
+    /// <returns>The fixture.</returns>
+    public static TinyFlexiDiTPack Create(PackKind kind) => new(kind);
+
+    // Official init zeroes the adaLN and output layers; small random weights make the work and the images real.
+    private static void Perturb(torch.nn.Module model)
+    {
+        using (torch.no_grad())
+        {
+            foreach (var p in model.parameters())
+            {
+                p.add_(torch.randn(p.shape, generator: new torch.Generator(2)) * 0.05);
+            }
+        }
+    }
+
+    private static PixArtConfig WriteTextToImageModel(string folder)
+    {
+        using (var model = new PixArt(TextToImageConfig))
+        {
+            using (torch.no_grad())
+            {
+                foreach (var p in model.parameters()) p.zero_();
+            }
+
+            Perturb(model);
+            Flexify.AddWeakPatchSize(model, 4, loraRank: 0);
+            PixArtCheckpoint.Save(model, Path.Combine(folder, "model.safetensors"));
+            var config = model.Config;
+
+            // The repository's tiny reference T5 (random weights, a real SentencePiece model) as the pack's text encoder.
+            string reference = Path.Combine(RepositoryRoot(), "tests", "reference");
+            string t5 = Directory.CreateDirectory(Path.Combine(folder, "t5")).FullName;
+            File.Copy(Path.Combine(reference, "t5_tiny_a.safetensors"), Path.Combine(t5, "model.safetensors"));
+            File.Copy(Path.Combine(reference, "t5_tiny_a.config.json"), Path.Combine(t5, "config.json"));
+            File.Copy(Path.Combine(reference, "t5_tiny_a.spiece.model"), Path.Combine(t5, "spiece.model"));
+            return config;
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "FlexiDiT.AI.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException($"No FlexiDiT.AI.sln above {AppContext.BaseDirectory}; the text-to-image fixture copies tests/reference/t5_tiny_a.*.");
+    }
+
+    private static DiTConfig WriteClassModel(string folder)
+    {
+        using (var model = new DiT(ModelConfig))
+        {
+            OfficialInit.Apply(model, new torch.Generator(1));
+            Perturb(model);
+
+            Flexify.AddWeakPatchSize(model, 4, loraRank: 0);
+            DiTCheckpoint.Save(model, Path.Combine(folder, "model.safetensors"));
+            return model.Config;
+        }
     }
 
     /// <summary>Gets the temp folder holding everything.</summary>
@@ -115,13 +189,19 @@ public sealed class TinyFlexiDiTPack : IDisposable
     /// <summary>Gets the latency model file.</summary>
     public string LatencyModelPath { get; }
 
-    /// <summary>Gets the model's config as saved (with the weak patch size).</summary>
-    public DiTConfig Config { get; }
+    /// <summary>Gets what the model is conditioned on.</summary>
+    public PackKind Kind { get; }
+
+    /// <summary>Gets the model's shape and patch sizes as saved (with the weak patch size), for either kind.</summary>
+    public IDenoiserGeometry Geometry { get; }
+
+    /// <summary>Gets the class model's config as saved (with the weak patch size).</summary>
+    public DiTConfig Config => Geometry as DiTConfig ?? throw new InvalidOperationException("The text-to-image fixture has a PixArt-α; see Geometry.");
 
     /// <summary>FLOPs per image of a plan on this model.</summary>
     /// <param name="spec">The plan.</param>
     /// <returns>The FLOPs.</returns>
-    public long FlopsPerImage(PlanSpec spec) => SamplingRun.PlanFlops(Config, spec.Build(Config), 1);
+    public long FlopsPerImage(PlanSpec spec) => SamplingRun.PlanFlops(Geometry, spec.Build(Geometry), 1);
 
     /// <summary>
     /// Options for one test: this pack, policies and latency model, with a ledger and an output folder of the test's
@@ -172,7 +252,7 @@ public sealed class TinyFlexiDiTPack : IDisposable
             model = Name,
             plans = Plans.Select(spec =>
             {
-                var plan = spec.Build(Config);
+                var plan = spec.Build(Geometry);
                 long flops = FlopsPerImage(spec);
                 return new
                 {
@@ -180,7 +260,7 @@ public sealed class TinyFlexiDiTPack : IDisposable
                     description = spec.Describe(),
                     spec,
                     steps = plan.Steps.Count,
-                    weakSteps = plan.WeakConditionalSteps(Config.PatchSize),
+                    weakSteps = plan.WeakConditionalSteps(Geometry.PatchSize),
                     forwards = plan.ForwardsByPatch().ToDictionary(p => p.Key.ToString(CultureInfo.InvariantCulture), p => p.Value),
                     flopsPerImage = (double)flops,
                     flopsFraction = flops / (double)full,

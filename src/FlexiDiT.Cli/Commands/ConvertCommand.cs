@@ -3,12 +3,12 @@ using FlexiDiT.Training;
 
 namespace FlexiDiT.Cli.Commands;
 
-/// <summary><c>flexidit convert</c>: a DiT → a FlexiDiT with a weak patch size, fine-tuned by distillation.</summary>
+/// <summary><c>flexidit convert</c>: a DiT or PixArt-α → a FlexiDiT with a weak patch size, fine-tuned by distillation.</summary>
 internal static class ConvertCommand
 {
     public static Command Create()
     {
-        var from = new Option<FileInfo>("--from") { Description = "Base DiT checkpoint (official .pt/.safetensors, or this project's)", Required = true };
+        var from = new Option<FileInfo>("--from") { Description = "Base DiT or PixArt-α checkpoint (official .pt/.pth/.safetensors, diffusers PixArt, or this project's)", Required = true };
         var config = new Option<FileInfo?>("--config") { Description = "Base config JSON (official names); optional for this project's files" };
         var weak = new Option<int>("--weak-patch") { DefaultValueFactory = _ => 4, Description = "Weak patch size to add (2× the original)" };
         var output = new Option<FileInfo>("--out") { Description = "FlexiDiT checkpoint to write (.safetensors)", Required = true };
@@ -22,10 +22,14 @@ internal static class ConvertCommand
         var minutes = new Option<double?>("--minutes") { Description = "Fine-tuning time limit" };
         var minTimestep = new Option<int>("--min-timestep") { Description = "Train the weak size only at timesteps ≥ this (of 1000): weak-first plans never run it on the least noisy steps" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 32, Description = "Images per step" };
-        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 5e-4, Description = "AdamW learning rate" };
+        var lr = new Option<double?>("--lr") { Description = "AdamW learning rate (default 5e-4 for a DiT, 8e-4 for PixArt-α)" };
+        var weightDecay = new Option<double?>("--weight-decay") { Description = "AdamW weight decay (default 0 for a DiT, 1e-2 for PixArt-α)" };
+        var clip = new Option<double?>("--grad-clip") { Description = "Gradient-norm clip (default 1 for a DiT, 0.02 for PixArt-α)" };
+        var captions = new Option<FileInfo?>("--captions") { Description = "PixArt-α: prompts (one per line) that the distillation trajectories are conditioned on (default: the null caption)" };
+        var textEncoder = new Option<DirectoryInfo?>("--text-encoder") { Description = "PixArt-α: the T5 folder (config.json, weights, spiece.model) that encodes --captions" };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1, Description = "Seed" };
-        var command = new Command("convert", "Convert a DiT into a FlexiDiT (PI-resize initialisation + distillation fine-tuning of the weak patch size)")
-        { from, config, weak, output, rank, loss, guidance, cooldown, dataFree, minTimestep, steps, minutes, batch, lr, seed, bf16 };
+        var command = new Command("convert", "Convert a DiT or PixArt-α into a FlexiDiT (PI-resize initialisation + distillation fine-tuning of the weak patch size)")
+        { from, config, weak, output, rank, loss, guidance, cooldown, dataFree, minTimestep, steps, minutes, batch, lr, weightDecay, clip, captions, textEncoder, seed, bf16 };
         command.SetAction((parse, cancellationToken) =>
         {
             if (parse.GetValue(bf16)) NativeBFloat16.EnsureWorthIt("--bf16");
@@ -46,6 +50,10 @@ internal static class ConvertCommand
                 MinTimestep = parse.GetValue(minTimestep),
                 BatchSize = parse.GetValue(batch),
                 LearningRate = parse.GetValue(lr),
+                WeightDecay = parse.GetValue(weightDecay),
+                GradClip = parse.GetValue(clip),
+                CaptionsPath = parse.GetValue(captions)?.FullName,
+                TextEncoderPath = parse.GetValue(textEncoder)?.FullName,
                 Seed = parse.GetValue(seed),
             };
             if (options.MaxSteps is null && options.MaxTime is null)

@@ -17,7 +17,7 @@ internal static class GenerateCommand
         var count = new Option<int>("--count") { DefaultValueFactory = _ => 1, Description = "Number of images" };
         var size = new Option<int?>("--size") { Description = "Pixel size of the viewing copy (a whole multiple of the native size; default: the pack's)" };
         var precision = new Option<string>("--precision") { DefaultValueFactory = _ => "float32", Description = "auto, float32 or bfloat16 (auto: bfloat16 only where the CPU has it natively; bfloat16 is refused where it would be emulated)" };
-        var command = new Command("generate", "Generate images of a class from a prompt, reporting FLOPs spent and saved") { output, count, size, precision };
+        var command = new Command("generate", "Generate images from a prompt (a class of a class pack, or any text for a text-to-image pack), reporting FLOPs spent and saved") { output, count, size, precision };
         sampling.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -28,7 +28,10 @@ internal static class GenerateCommand
             string mediaType = ImageExport.MediaTypeOf(file.FullName);
             using var engine = new GenerationEngine(pack, EngineDevice.Parse(parse.GetValue(sampling.Device)),
                 precision: InferencePrecisionExtensions.Parse(parse.GetValue(precision)!, "--precision"));
-            var job = new GenerationJob(Enumerable.Repeat((long)match.ClassIndex, n).ToArray(), plan, sampling.SeedOf(parse, pack));
+            string prompt = parse.GetValue(sampling.Prompt)!;
+            var job = match is null
+                ? GenerationJob.ForPrompt(prompt, n, plan, sampling.SeedOf(parse, pack))
+                : new GenerationJob(Enumerable.Repeat((long)match.ClassIndex, n).ToArray(), plan, sampling.SeedOf(parse, pack));
             var result = await engine.GenerateAsync(job, cancellationToken);
 
             var images = ImageExport.ToImages(result.Samples);
@@ -45,7 +48,7 @@ internal static class GenerateCommand
                 images[i].Dispose();
             }
             Console.WriteLine($"{string.Join(", ", written)} (and .native copies at {result.Samples.shape[3]}×{result.Samples.shape[2]})");
-            Console.WriteLine($"\"{match.Name}\" (class {match.ClassIndex}) · plan {plan.Name}: {plan.Describe()} · {n} image(s) · " +
+            Console.WriteLine($"{(match is null ? $"\"{prompt}\"" : $"\"{match.Name}\" (class {match.ClassIndex})")} · plan {plan.Name}: {plan.Describe()} · {n} image(s) · " +
                 $"{FlopFormat.Format(result.FlopsSpent)} spent, {FlopFormat.Format(result.FlopsSaved)} saved: {result.Savings} · {result.Elapsed.TotalSeconds:F2} s");
             return 0;
         });

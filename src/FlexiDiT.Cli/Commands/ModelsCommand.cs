@@ -23,7 +23,9 @@ internal static class ModelsCommand
                     if (m.Description.Length > 0) Console.WriteLine($"  {m.Description}");
                     Console.WriteLine($"  checkpoint: {pack.Resolve(m.Checkpoint)} ({new FileInfo(pack.Resolve(m.Checkpoint)).Length / 1e6:F1} MB)");
                     Console.WriteLine($"  decoder: {(m.Vae is null ? "none (pixel space)" : $"VAE {pack.Resolve(m.Vae.Weights)}, scale {m.Vae.Scale}")}");
-                    Console.WriteLine($"  classes: {pack.ClassNames.Count} (e.g. {string.Join(", ", pack.ClassNames.Take(3))})");
+                    Console.WriteLine(pack.IsTextToImage
+                        ? $"  text-to-image: prompts through {m.TextEncoder!.Kind} at {pack.Resolve(m.TextEncoder.Path)}"
+                        : $"  classes: {pack.ClassNames.Count} (e.g. {string.Join(", ", pack.ClassNames.Take(3))})");
                     Console.WriteLine($"  plans: {string.Join(", ", m.Plans.Select(p => p.Name == m.Defaults.Plan ? p.Name + " (default)" : p.Name))}");
                 }
                 catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException)

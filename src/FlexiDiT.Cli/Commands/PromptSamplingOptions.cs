@@ -8,7 +8,7 @@ namespace FlexiDiT.Cli.Commands;
 /// <summary>What the commands that sample from a prompt share: the prompt, the pack, the plan, the seed and the device.</summary>
 internal sealed class PromptSamplingOptions
 {
-    public Argument<string> Prompt { get; } = new("prompt") { Description = "What to draw, naming one of the model's classes (e.g. \"a red circle\")" };
+    public Argument<string> Prompt { get; } = new("prompt") { Description = "What to draw: for a class pack, naming one of its classes (e.g. \"a red circle\"); for a text-to-image pack, any prompt" };
     public Option<string?> Model { get; } = new("--model") { Description = "Model pack name or folder (default: the shipped Shapes FlexiDiT)" };
     public Option<string?> Mode { get; } = new("--mode") { Description = "Compute plan (see 'flexidit models'); default: the pack's default" };
     public Option<long?> Seed { get; } = new("--seed") { Description = "Seed (same seed, same images, in 'generate' and 'trace' alike)" };
@@ -21,11 +21,14 @@ internal sealed class PromptSamplingOptions
         foreach (var option in new Option[] { Model, Mode, Seed, Device }) command.Options.Add(option);
     }
 
-    /// <summary>The pack, the class the prompt names (a clear error listing the classes if none) and the plan.</summary>
-    public (ModelPack Pack, ClassMatch Match, PlanSpec Plan) Resolve(ParseResult parse)
+    /// <summary>
+    /// The pack, the class the prompt names (a clear error listing the classes if none; null for a text-to-image pack,
+    /// which takes the prompt as it is) and the plan.
+    /// </summary>
+    public (ModelPack Pack, ClassMatch? Match, PlanSpec Plan) Resolve(ParseResult parse)
     {
         var pack = ModelPack.Find(parse.GetValue(Model));
-        var match = pack.Matcher.Match(parse.GetValue(Prompt)!);
+        var match = pack.IsTextToImage ? null : pack.Matcher.Match(parse.GetValue(Prompt)!);
         var plan = parse.GetValue(Mode) is { } m ? pack.Plan(m) : pack.DefaultPlan;
         return (pack, match, plan);
     }

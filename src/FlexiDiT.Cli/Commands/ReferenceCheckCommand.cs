@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FlexiDiT.Checkpoints;
+using FlexiDiT.Cli.Reporting;
 using FlexiDiT.Models;
 using FlexiDiT.Verification;
 
@@ -32,18 +33,7 @@ internal static class ReferenceCheckCommand
                 using var model = DiTCheckpoint.Load(checkpointPath, configPath);
                 results = ReferenceCheck.Run(model, vectorsPath, cfgScale);
             }
-            Console.WriteLine($"{"group",-18} {"max abs err",12} {"rel err",10} {"tolerance",10}  result");
-            foreach (var r in results)
-            {
-                Console.WriteLine(r.NotRunnable is not null
-                    ? $"{r.Group,-18} {"-",12} {"-",10} {"-",10}  {r.NotRunnable}"
-                    : $"{r.Group,-18} {r.MaxAbsError,12:E2} {r.RelativeError,10:E2} {r.Tolerance,10:E0}  {(r.Passed ? "ok" : "FAIL")}");
-            }
-            int ran = results.Count(r => r.NotRunnable is null);
-            bool ok = ran > 0 && !results.Any(r => r.Failed);
-            string passed = ran == results.Count ? $"All {ran} groups within tolerance." : $"All {ran} groups that ran are within tolerance ({results.Count - ran} not runnable from these files).";
-            Console.WriteLine(ok ? passed : "Reference check FAILED.");
-            return ok ? 0 : 1;
+            return GroupErrorTable.Print(results, "Reference check");
         });
         return command;
     }

@@ -31,7 +31,8 @@ internal static class TraceCommand
         {
             int n = parse.GetValue(count);
             if (n < 1 || n > 16) throw new ArgumentException($"--count must be between 1 and 16 (got {n}).");
-            var (pack, match, spec) = sampling.Resolve(parse);
+            var (pack, classMatch, spec) = sampling.Resolve(parse);
+            var match = classMatch ?? throw new ArgumentException($"'trace' draws class packs' trajectories; {pack.Name} is a text-to-image pack (use 'generate').");
             if (parse.GetValue(guidance) is { } scale)
             {
                 if (!(scale >= 1) || double.IsInfinity(scale)) throw new ArgumentException($"--guidance must be a finite scale ≥ 1 (got {scale}).");

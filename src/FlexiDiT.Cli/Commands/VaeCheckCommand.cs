@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FlexiDiT.Cli.Reporting;
 using FlexiDiT.Vae;
 
 namespace FlexiDiT.Cli.Commands;
@@ -20,12 +21,7 @@ internal static class VaeCheckCommand
             var results = VaeReferenceCheck.Run(decoder, parse.GetValue(vectors)!.FullName, parse.GetValue(tolerance));
             Console.WriteLine($"weights: {weightsPath}");
             Console.WriteLine($"decoder: {decoder.Config}");
-            Console.WriteLine($"{"group",-18} {"max abs err",12} {"rel err",10} {"tolerance",10}  result");
-            foreach (var r in results)
-                Console.WriteLine($"{r.Group,-18} {r.MaxAbsError,12:E2} {r.RelativeError,10:E2} {r.Tolerance,10:E0}  {(r.Passed ? "ok" : "FAIL")}");
-            bool ok = results.Count > 0 && results.All(r => r.Passed);
-            Console.WriteLine(ok ? $"All {results.Count} groups within tolerance." : "VAE check FAILED.");
-            return ok ? 0 : 1;
+            return GroupErrorTable.Print(results, "VAE check");
         });
         return command;
     }

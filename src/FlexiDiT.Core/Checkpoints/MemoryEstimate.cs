@@ -21,6 +21,9 @@ namespace FlexiDiT.Checkpoints;
 /// <param name="BatchSize">The forward batch the activations are for (with guidance, twice the images).</param>
 public sealed record MemoryEstimate(string ModelName, long FileTensorBytes, long ModelBytes, long ActivationBytes, int BatchSize)
 {
+    /// <summary>The type the weights are held in, named in messages (float32 unless a loader converts them).</summary>
+    public string Precision { get; init; } = "float32";
+
     /// <summary>libtorch's own allocations and allocator slack, added to every estimate.</summary>
     public const long RuntimeOverheadBytes = 256L << 20;
 
@@ -155,7 +158,7 @@ public sealed record MemoryEstimate(string ModelName, long FileTensorBytes, long
         if (RequiredBytes <= available) return;
         string activations = ActivationBytes > 0 ? $"activations for batch {BatchSize}: {Format(ActivationBytes)}; " : "activations not estimated; ";
         throw new InsufficientMemoryException(
-            $"{ModelName} needs about {Format(RequiredBytes)} to load in float32 but only {Format(available)} is available; " +
+            $"{ModelName} needs about {Format(RequiredBytes)} to load in {Precision} but only {Format(available)} is available; " +
             "close other programs, lower the batch size, or use a machine with more memory " +
             $"(weights {Format(ModelBytes)}, file tensors {Format(FileTensorBytes)}, both held while loading; {activations}runtime {Format(RuntimeOverheadBytes)}).");
     }
@@ -198,13 +201,15 @@ public sealed record MemoryEstimate(string ModelName, long FileTensorBytes, long
         return TorchPickleShapes.Read(bytes);
     }
 
-    private static bool IsZip(string path)
+    /// <summary>Whether <paramref name="path"/> is a zip (a <c>torch.save</c> file) rather than safetensors.</summary>
+    internal static bool IsZip(string path)
     {
         using var stream = File.OpenRead(path);
         return stream.Length >= 4 && stream.ReadByte() == 'P' && stream.ReadByte() == 'K';
     }
 
-    private static long StoredBytes(string path)
+    /// <summary>Bytes of the storages of a <c>torch.save</c> zip as stored (in the file's own element types).</summary>
+    internal static long StoredBytes(string path)
     {
         using var zip = ZipFile.OpenRead(path);
         return zip.Entries.Where(e => e.FullName.Contains("/data/", StringComparison.Ordinal)).Sum(e => e.Length);

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using FlexiDiT.Models;
 using FlexiDiT.Packs;
 using FlexiDiT.Sampling;
+using FlexiDiT.TextEncoders;
 using FlexiDiT.Vae;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -29,7 +30,8 @@ public sealed class GenerationEngine : IDisposable
     private readonly Channel<(GenerationJob Job, TaskCompletionSource<GenerationResult> Completion, CancellationToken Token)> queue =
         Channel.CreateUnbounded<(GenerationJob, TaskCompletionSource<GenerationResult>, CancellationToken)>();
     private readonly CancellationTokenSource stopping = new();
-    private readonly DiT model;
+    private readonly IDenoiser model;
+    private readonly ITextEncoder? textEncoder;
     private readonly LatentDecoder? decoder;
     private readonly Device device;
     private readonly Thread worker;
@@ -46,10 +48,19 @@ public sealed class GenerationEngine : IDisposable
         this.device = device ?? CPU;
         maxBatch = maxBatchImages;
         var dtype = precision.Resolve(this.device);
-        model = pack.LoadModel(this.device);
-        // The sampler's arithmetic stays float32: the model converts its input and output (DiT.Forward).
-        if (dtype != ScalarType.Float32) model.to(dtype);
+        model = pack.LoadDenoiser(this.device);
+        if (dtype != ScalarType.Float32)
+        {
+            // The sampler's arithmetic stays float32: DiT converts its input and output (DiT.Forward); PixArt does not yet.
+            if (model is not DiT dit)
+            {
+                ((IDisposable)model).Dispose();
+                throw new NotSupportedException($"Pack {pack.Name} is a text-to-image pack: bfloat16 inference runs class (DiT) packs only so far; use float32 precision.");
+            }
+            dit.to(dtype);
+        }
         Precision = dtype == ScalarType.BFloat16 ? InferencePrecision.BFloat16 : InferencePrecision.Float32;
+        if (model is PixArt pixArt) textEncoder = pack.LoadTextEncoder(pixArt.Config.ModelMaxLength);
         if (pack.Manifest.Vae is { } vae)
             decoder = LatentDecoder.Load(pack.Resolve(vae.Weights), pack.Resolve(vae.Config), vae.Scale, this.device);
         worker = new Thread(Work) { IsBackground = true, Name = "FlexiDiT engine" };
@@ -61,12 +72,14 @@ public sealed class GenerationEngine : IDisposable
 
     /// <summary>The pack the engine runs.</summary>
     public ModelPack Pack { get; }
-    /// <summary>The loaded model's config.</summary>
-    public DiTConfig Config => model.Config;
+    /// <summary>The loaded model's config (class packs).</summary>
+    public DiTConfig Config => (model as DiT)?.Config ?? throw new InvalidOperationException($"Pack {Pack.Name} is a text-to-image pack; see Geometry.");
+    /// <summary>The loaded model's shape and patch sizes (any pack).</summary>
+    public IDenoiserGeometry Geometry => model.Geometry;
     /// <summary>Raised on the worker thread after every batched forward.</summary>
     public event Action<ForwardObservation>? ForwardCompleted;
     /// <summary>Side in pixels of the images the engine returns (the model's input size, times the VAE's upscale factor for latent models).</summary>
-    public int ImageSize => decoder is null ? model.Config.InputSize : model.Config.InputSize * decoder.Vae.Config.UpscaleFactor;
+    public int ImageSize => decoder is null ? model.Geometry.InputSize : model.Geometry.InputSize * decoder.Vae.Config.UpscaleFactor;
     /// <summary>Largest number of images that went through one forward so far (shows batching at work).</summary>
     public int LargestBatch { get; private set; }
 
@@ -76,13 +89,20 @@ public sealed class GenerationEngine : IDisposable
         ArgumentNullException.ThrowIfNull(job);
         cancellationToken.ThrowIfCancellationRequested();
         // Validate on the caller's thread so bad input fails fast with a clear error.
-        job.Plan.Build(model.Config);
-        foreach (long label in job.ClassLabels)
+        job.Plan.Build(model.Geometry);
+        if (job.Prompts is not null != (textEncoder is not null))
+            throw new ArgumentException(textEncoder is null
+                ? $"Pack {Pack.Name} is class-conditional: give class labels, not prompts."
+                : $"Pack {Pack.Name} is text-to-image: give a prompt (GenerationJob.ForPrompt), not class labels.", nameof(job));
+        if (model is DiT dit)
         {
-            if (label < 0 || label >= model.Config.NumClasses)
-                throw new ArgumentOutOfRangeException(nameof(job), $"Class {label} is outside the model's 0..{model.Config.NumClasses - 1}.");
+            foreach (long label in job.ClassLabels)
+            {
+                if (label < 0 || label >= dit.Config.NumClasses)
+                    throw new ArgumentOutOfRangeException(nameof(job), $"Class {label} is outside the model's 0..{dit.Config.NumClasses - 1}.");
+            }
         }
-        if (job.ClassLabels.Length == 0) throw new ArgumentException("A job needs at least one image.", nameof(job));
+        if (job.ImageCount == 0) throw new ArgumentException("A job needs at least one image.", nameof(job));
         var completion = new TaskCompletionSource<GenerationResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!queue.Writer.TryWrite((job, completion, cancellationToken)))
             throw new ObjectDisposedException(nameof(GenerationEngine));
@@ -160,7 +180,19 @@ public sealed class GenerationEngine : IDisposable
         }
         try
         {
-            var run = new SamplingRun(model.Config, item.Job.Plan.Build(model.Config), item.Job.ClassLabels, new SeededNoise(item.Job.Seed), device);
+            var plan = item.Job.Plan.Build(model.Geometry);
+            SamplingRun run;
+            if (item.Job.Prompts is { } prompts)
+            {
+                // Every prompt is encoded to the encoder's length, so caption jobs batch together; the run keeps a copy.
+                using var caption = textEncoder!.Encode(prompts, item.Job.NegativePrompt);
+                using var onDevice = caption.CopyTo(device);
+                run = new SamplingRun(model, plan, onDevice, new SeededNoise(item.Job.Seed));
+            }
+            else
+            {
+                run = new SamplingRun(((DiT)model).Config, plan, item.Job.ClassLabels, new SeededNoise(item.Job.Seed), device);
+            }
             active.Add(new Active(item.Job, run, item.Completion, item.Token));
         }
         catch (Exception e)
@@ -216,9 +248,9 @@ public sealed class GenerationEngine : IDisposable
             var plan = a.Run.Plan;
             // Against the pack's full-compute mode, so a plan that saves steps as well as patch size says so; a
             // pack without one compares with the same steps at the powerful patch size. Never below what was spent.
-            long fullCompute = Math.Max(a.Run.FlopsSpent, Pack.FullComputeFlops(model.Config, a.Run.Count) ?? a.Run.FullComputeFlops);
+            long fullCompute = Math.Max(a.Run.FlopsSpent, Pack.FullComputeFlops(model.Geometry, a.Run.Count) ?? a.Run.FullComputeFlops);
             a.Completion.TrySetResult(new GenerationResult(images, a.Run.FlopsSpent, fullCompute,
-                plan.Steps.Count, plan.WeakConditionalSteps(model.Config.PatchSize), a.Watch.Elapsed)
+                plan.Steps.Count, plan.WeakConditionalSteps(model.Geometry.PatchSize), a.Watch.Elapsed)
             {
                 SameStepsFullComputeFlops = a.Run.FullComputeFlops,
             });
@@ -240,7 +272,8 @@ public sealed class GenerationEngine : IDisposable
         stopping.Cancel();
         worker.Join();
         stopping.Dispose();
-        model.Dispose();
+        ((IDisposable)model).Dispose();
+        textEncoder?.Dispose();
         decoder?.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FlexiDiT.Models;
@@ -45,6 +46,18 @@ public sealed class CaptionCondition : ModelCondition
         Features.DetachFromDisposeScope();
         Mask.DetachFromDisposeScope();
         Negative?.DetachFromDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public override ModelCondition Where(Tensor take, ModelCondition other)
+    {
+        var o = As<CaptionCondition>(other);
+        if (o.Features.shape[1] != Features.shape[1])
+            throw new ArgumentException($"Captions of {Features.shape[1]} and {o.Features.shape[1]} tokens cannot be mixed row by row; encode both to one length.", nameof(other));
+        var rows = take.to(Features.device);
+        return new CaptionCondition(
+            torch.where(rows.view(-1, 1, 1), o.Features.to(Features.dtype, Features.device), Features),
+            torch.where(rows.view(-1, 1), o.Mask.to(Mask.dtype, Mask.device), Mask));
     }
 
     /// <summary>All parts as one batch; captions of different lengths are padded with masked tokens.</summary>

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FlexiDiT.Models;
@@ -16,6 +17,10 @@ public sealed class ClassCondition(Tensor labels) : ModelCondition
 
     /// <inheritdoc />
     public override void DetachFromDisposeScope() => Labels.DetachFromDisposeScope();
+
+    /// <inheritdoc />
+    public override ModelCondition Where(Tensor take, ModelCondition other) =>
+        new ClassCondition(torch.where(take.to(Labels.device), As<ClassCondition>(other).Labels.to(Labels.device), Labels));
 
     /// <summary>The labels of all parts as one batch.</summary>
     public static ClassCondition Concat(IReadOnlyList<ClassCondition> parts) => new(cat(parts.Select(p => p.Labels).ToArray(), 0));

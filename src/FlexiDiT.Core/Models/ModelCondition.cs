@@ -16,6 +16,12 @@ public abstract class ModelCondition : IDisposable
     /// <summary>Keeps the tensors alive beyond the current dispose scope (a run lives across steps).</summary>
     public abstract void DetachFromDisposeScope();
 
+    /// <summary>
+    /// Row i of <paramref name="other"/> where <paramref name="take"/>[i] is true, else this row i (both of one kind
+    /// and size; e.g. a batch whose chosen rows are unconditional).
+    /// </summary>
+    public abstract ModelCondition Where(TorchSharp.torch.Tensor take, ModelCondition other);
+
     /// <summary>The conditions of <paramref name="parts"/> as one batch, in order; all must be of one kind.</summary>
     public static ModelCondition Concat(IReadOnlyList<ModelCondition> parts)
     {

@@ -3,6 +3,8 @@ using FlexiDiT.Checkpoints;
 using FlexiDiT.Models;
 using FlexiDiT.Prompts;
 using FlexiDiT.Sampling;
+using FlexiDiT.TextEncoders;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FlexiDiT.Packs;
@@ -39,7 +41,9 @@ public sealed class ModelPack
     public ModelPackManifest Manifest { get; }
     /// <summary>The pack's name.</summary>
     public string Name => Manifest.Name;
-    /// <summary>Class names by index (first synonym).</summary>
+    /// <summary>Whether prompts go through a text encoder (else they are matched to <see cref="Classes"/>).</summary>
+    public bool IsTextToImage => Manifest.Kind == PackKind.TextToImage;
+    /// <summary>Class names by index (first synonym); empty for a text-to-image pack.</summary>
     public IReadOnlyList<string> ClassNames { get; }
     /// <summary>Each class with its synonyms.</summary>
     public IReadOnlyList<ClassEntry> Classes { get; }
@@ -83,9 +87,29 @@ public sealed class ModelPack
         }
         if (manifest.PlanTable is not null) Need("planTable", manifest.PlanTable);
         if (manifest.Classifier is not null) Need("classifier", manifest.Classifier);
-        var classes = string.Equals(manifest.Classes, BuiltInImageNet, StringComparison.OrdinalIgnoreCase)
-            ? ClassVocabulary.ImageNet
-            : ReadClasses(Need("classes", manifest.Classes), manifestPath);
+        IReadOnlyList<ClassEntry> classes;
+        if (manifest.Kind == PackKind.TextToImage)
+        {
+            if (manifest.TextEncoder is null)
+                throw new InvalidDataException($"Model pack {manifestPath}: a text-to-image pack needs 'textEncoder' ({{ \"kind\": \"t5\", \"path\": \"<folder>\" }}).");
+            if (manifest.Classes is not null)
+                throw new InvalidDataException($"Model pack {manifestPath}: a text-to-image pack takes prompts through its text encoder; remove 'classes'.");
+            if (!string.Equals(manifest.TextEncoder.Kind, "t5", StringComparison.OrdinalIgnoreCase))
+                throw new InvalidDataException($"Model pack {manifestPath}: textEncoder.kind '{manifest.TextEncoder.Kind}' is unknown; supported: t5.");
+            string encoder = Path.IsPathRooted(manifest.TextEncoder.Path) ? manifest.TextEncoder.Path : Path.GetFullPath(Path.Combine(folder, manifest.TextEncoder.Path));
+            if (!System.IO.Directory.Exists(encoder))
+                throw new DirectoryNotFoundException($"Model pack {manifestPath}: 'textEncoder.path' names {encoder}, which is not a folder.");
+            if (manifest.TextEncoder.Tokenizer is not null) Need("textEncoder.tokenizer", manifest.TextEncoder.Tokenizer);
+            classes = [];
+        }
+        else
+        {
+            if (manifest.TextEncoder is not null)
+                throw new InvalidDataException($"Model pack {manifestPath}: 'textEncoder' is for \"kind\": \"text-to-image\" packs.");
+            classes = string.Equals(manifest.Classes, BuiltInImageNet, StringComparison.OrdinalIgnoreCase)
+                ? ClassVocabulary.ImageNet
+                : ReadClasses(Need("classes", manifest.Classes), manifestPath);
+        }
         return new ModelPack(manifestPath, manifest, classes);
     }
 
@@ -99,13 +123,31 @@ public sealed class ModelPack
         return lines;
     }
 
-    /// <summary>Loads the model (DiT or FlexiDiT) on <paramref name="device"/>.</summary>
+    /// <summary>Loads the model (DiT or FlexiDiT) of a class pack on <paramref name="device"/>.</summary>
     public DiT LoadModel(Device? device = null)
     {
+        if (IsTextToImage) throw new InvalidOperationException($"Model pack {Name} is a text-to-image pack; load it with LoadDenoiser.");
         var model = DiTCheckpoint.Load(Resolve(Manifest.Checkpoint), Manifest.Config is null ? null : Resolve(Manifest.Config), device);
         if (model.Config.NumClasses != ClassNames.Count)
             throw new InvalidDataException($"Model pack {Name}: the model has {model.Config.NumClasses} classes but the classes file lists {ClassNames.Count}.");
         return model;
+    }
+
+    /// <summary>Loads the denoiser on <paramref name="device"/>: the DiT of a class pack, the PixArt-α of a text-to-image pack.</summary>
+    public IDenoiser LoadDenoiser(Device? device = null) =>
+        IsTextToImage ? PixArtCheckpoint.Load(Resolve(Manifest.Checkpoint), Manifest.Config is null ? null : Resolve(Manifest.Config), device) : LoadModel(device);
+
+    /// <summary>
+    /// Loads a text-to-image pack's text encoder (on the CPU), encoding prompts to <paramref name="maxLength"/> tokens
+    /// (the denoiser's caption length, e.g. PixArt-α's 120), on <paramref name="device"/> (default CPU).
+    /// </summary>
+    public ITextEncoder LoadTextEncoder(int maxLength, Device? device = null)
+    {
+        var reference = Manifest.TextEncoder ?? throw new InvalidOperationException($"Model pack {Name} has no text encoder (it is a {Manifest.Kind} pack).");
+        var options = new T5EncoderOptions { MaxLength = maxLength, Device = device };
+        return reference.Tokenizer is { } tokenizer
+            ? T5TextEncoder.Load(Resolve(reference.Path), Resolve(tokenizer), null, options)
+            : T5TextEncoder.LoadFolder(Resolve(reference.Path), options);
     }
 
     /// <summary>A named plan of the pack.</summary>
@@ -123,7 +165,7 @@ public sealed class ModelPack
     /// FLOPs of the pack's full-compute plan for <paramref name="count"/> images on <paramref name="config"/>, or
     /// <see langword="null"/> when the pack has no plan named <see cref="FullComputePlanName"/>.
     /// </summary>
-    public long? FullComputeFlops(DiTConfig config, int count) =>
+    public long? FullComputeFlops(IDenoiserGeometry config, int count) =>
         FindPlan(FullComputePlanName) is { } full ? SamplingRun.PlanFlops(config, full.Build(config), count) : null;
 
     private PlanSpec? FindPlan(string name) => Manifest.Plans.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));

@@ -13,14 +13,18 @@ public sealed record ModelPackManifest
     [JsonPropertyName("name")] public required string Name { get; init; }
     /// <summary>One-line description.</summary>
     [JsonPropertyName("description")] public string Description { get; init; } = "";
-    /// <summary>The DiT or FlexiDiT checkpoint.</summary>
+    /// <summary>What the model is conditioned on: <c>class</c> (a DiT over <see cref="Classes"/>, the default) or <c>text-to-image</c> (a PixArt-α over <see cref="TextEncoder"/>).</summary>
+    [JsonPropertyName("kind")] public PackKind Kind { get; init; } = PackKind.Class;
+    /// <summary>The DiT, PixArt-α or FlexiDiT checkpoint.</summary>
     [JsonPropertyName("checkpoint")] public required string Checkpoint { get; init; }
     /// <summary>Optional model config JSON (official names); FlexiDiT safetensors carry their own.</summary>
     [JsonPropertyName("config")] public string? Config { get; init; }
     /// <summary>The latent decoder, or null for a pixel-space model.</summary>
     [JsonPropertyName("vae")] public VaeReference? Vae { get; init; }
-    /// <summary>Class names file: one line per class index, synonyms comma-separated; or <c>imagenet</c> for the built-in list.</summary>
-    [JsonPropertyName("classes")] public required string Classes { get; init; }
+    /// <summary>Class packs: class names file, one line per class index, synonyms comma-separated; or <c>imagenet</c> for the built-in list.</summary>
+    [JsonPropertyName("classes")] public string? Classes { get; init; }
+    /// <summary>Text-to-image packs: the text encoder that turns prompts into the model's caption features.</summary>
+    [JsonPropertyName("textEncoder")] public TextEncoderReference? TextEncoder { get; init; }
     /// <summary>Sampling defaults.</summary>
     [JsonPropertyName("defaults")] public SamplingDefaults Defaults { get; init; } = new();
     /// <summary>The named compute plans this pack offers (cheapest last is not required).</summary>
@@ -31,6 +35,27 @@ public sealed record ModelPackManifest
     [JsonPropertyName("classifier")] public string? Classifier { get; init; }
     /// <summary>Model card (Markdown).</summary>
     [JsonPropertyName("card")] public string? Card { get; init; }
+}
+
+/// <summary>What a pack's model is conditioned on.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<PackKind>))]
+public enum PackKind
+{
+    /// <summary>Class labels (DiT): prompts are matched to the pack's classes.</summary>
+    [JsonStringEnumMemberName("class")] Class,
+    /// <summary>Captions (PixArt-α): prompts go through the pack's text encoder.</summary>
+    [JsonStringEnumMemberName("text-to-image")] TextToImage,
+}
+
+/// <summary>A text-to-image pack's text encoder.</summary>
+public sealed record TextEncoderReference
+{
+    /// <summary>Which encoder: <c>t5</c> (T5 v1.1 with its SentencePiece tokenizer, as PixArt-α).</summary>
+    [JsonPropertyName("kind")] public string Kind { get; init; } = "t5";
+    /// <summary>The encoder's folder (for <c>t5</c>: config.json, the weights, spiece.model).</summary>
+    [JsonPropertyName("path")] public required string Path { get; init; }
+    /// <summary>The tokenizer model when it is not in <see cref="Path"/> (for <c>t5</c>: a <c>spiece.model</c>, e.g. diffusers' <c>tokenizer/spiece.model</c>).</summary>
+    [JsonPropertyName("tokenizer")] public string? Tokenizer { get; init; }
 }
 
 /// <summary>Where a pack's VAE decoder is and how latents are scaled.</summary>

@@ -20,7 +20,7 @@ public enum ConversionLoss
 /// <summary>Settings of <see cref="FlexiConverter"/>.</summary>
 public sealed record ConvertOptions
 {
-    /// <summary>The base DiT checkpoint (official format or this project's).</summary>
+    /// <summary>The base DiT or PixArt-α checkpoint (official format, diffusers for PixArt-α, or this project's).</summary>
     public required string BaseCheckpoint { get; init; }
     /// <summary>Optional config JSON of the base checkpoint.</summary>
     public string? BaseConfig { get; init; }
@@ -44,12 +44,18 @@ public sealed record ConvertOptions
     public int MinTimestep { get; init; }
     /// <summary>Images per step.</summary>
     public int BatchSize { get; init; } = 32;
-    /// <summary>AdamW learning rate.</summary>
-    public double LearningRate { get; init; } = 5e-4;
+    /// <summary>AdamW learning rate (null: 5e-4 for a DiT, the method's 8e-4 for a text-to-image model).</summary>
+    public double? LearningRate { get; init; }
+    /// <summary>AdamW weight decay (null: 0 for a DiT, the method's 1e-2 for a text-to-image model).</summary>
+    public double? WeightDecay { get; init; }
     /// <summary>Decay the learning rate linearly to zero over this last fraction of the step or time budget (0: constant).</summary>
     public double CooldownFraction { get; init; }
-    /// <summary>Gradient-norm clip.</summary>
-    public double GradClip { get; init; } = 1.0;
+    /// <summary>Gradient-norm clip (null: 1 for a DiT, the method's 0.02 for a text-to-image model).</summary>
+    public double? GradClip { get; init; }
+    /// <summary>Captions (one prompt per line) that a text-to-image model's training trajectories are conditioned on.</summary>
+    public string? CaptionsPath { get; init; }
+    /// <summary>The text encoder that encodes <see cref="CaptionsPath"/>: a T5 folder (config.json, weights, spiece.model).</summary>
+    public string? TextEncoderPath { get; init; }
     /// <summary>
     /// Run the teacher and student forwards (and the backward) in bfloat16 on a copy of the model; the trained
     /// weights and the output stay float32 (see <see cref="BFloat16Replica"/>). Faster only on CPUs with

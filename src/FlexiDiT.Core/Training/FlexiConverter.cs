@@ -4,7 +4,9 @@ using FlexiDiT.Data;
 using FlexiDiT.Diffusion;
 using FlexiDiT.Models;
 using FlexiDiT.Sampling;
+using FlexiDiT.TextEncoders;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace FlexiDiT.Training;
@@ -13,14 +15,27 @@ namespace FlexiDiT.Training;
 public sealed record ConvertResult(int Steps, double FirstLoss, double FinalLoss, TimeSpan Elapsed, string Output);
 
 /// <summary>
-/// Converts a DiT into a FlexiDiT: adds a weak patch size initialised by PI-resize (<see cref="Flexify"/>)
+/// Converts a DiT or a PixArt-α into a FlexiDiT: adds a weak patch size initialised by PI-resize (<see cref="Flexify"/>)
 /// and fine-tunes only what the weak size adds (its embeddings and LoRA adapters). The original weights
 /// stay frozen, so the original patch size keeps reproducing the base model exactly, and the frozen
 /// original is the distillation teacher. In data-free mode the training inputs are the states x_t the
-/// teacher visits while sampling its own images (classifier-free guided, as at inference).
+/// teacher visits while sampling its own images (classifier-free guided, as at inference). A PixArt-α has no
+/// image data here, so it is always converted data-free, on trajectories conditioned on the captions of
+/// <see cref="ConvertOptions.CaptionsPath"/> (encoded by <see cref="ConvertOptions.TextEncoderPath"/>) or on its null caption.
 /// </summary>
 public sealed class FlexiConverter(ConvertOptions options, TextWriter? console = null)
 {
+    /// <summary>The method's text-to-image fine-tuning (frozen original, LoRA): AdamW lr 8e-4, weight decay 1e-2, gradient clip 0.02.</summary>
+    public static readonly (double LearningRate, double WeightDecay, double GradClip) TextToImageHyperParameters = (8e-4, 1e-2, 0.02);
+
+    /// <summary>This project's DiT conversion defaults (tuned on the Shapes model): lr 5e-4, no weight decay, clip 1.</summary>
+    public static readonly (double LearningRate, double WeightDecay, double GradClip) DiTHyperParameters = (5e-4, 0, 1.0);
+
+    // The teacher's trajectories: DDPM respaced to 50 steps, guided as at inference.
+    private const string TrajectoryRespacing = "50";
+    private const double DiTGuidance = 4.0;
+    private const double PixArtGuidance = 4.5;
+
     /// <summary>Runs the conversion and writes the FlexiDiT checkpoint.</summary>
     public ConvertResult Run(CancellationToken cancellationToken = default)
     {
@@ -31,78 +46,166 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         // forwards' activations (teacher, student, the student's saved for backward); the guided loss doubles the batch.
         int forwardBatch = options.BatchSize * (options.Loss == ConversionLoss.Guided ? 2 : 1);
         MemoryEstimate.EnsureFits(options.BaseCheckpoint, batchSize: options.MaxSteps == 0 ? 1 : forwardBatch * 3);
+        return PixArtCheckpoint.IsPixArt(options.BaseCheckpoint) ? ConvertPixArt(log, cancellationToken) : ConvertDiT(log, cancellationToken);
+    }
+
+    private ConvertResult ConvertDiT(TrainingLog log, CancellationToken cancellationToken)
+    {
+        if (options.CaptionsPath is not null || options.TextEncoderPath is not null)
+            throw new ArgumentException("--captions and --text-encoder are for text-to-image models (PixArt-α); this checkpoint is a class-conditional DiT.");
         using var model = DiTCheckpoint.Load(options.BaseCheckpoint, options.BaseConfig);
         var config = model.Config;
-        bool fineTunes = options.MaxSteps != 0;
-        if (fineTunes) CheckTrainingInputs(config);
-
+        if (options.MaxSteps != 0) CheckTrainingInputs(config);
         Flexify.AddWeakPatchSize(model, options.WeakPatch, options.LoraRank);
-
-        foreach (var p in model.parameters()) p.requires_grad = false;
-        var trainable = model.WeakParameters().ToList();
-        foreach (var p in trainable) p.requires_grad = true;
+        var trainable = Freeze(model, model.WeakParameters());
+        var hyper = HyperParameters(DiTHyperParameters);
         log.Write($"converting {options.BaseCheckpoint}: patch {config.PatchSize} + weak {options.WeakPatch}, LoRA rank {options.LoraRank}, " +
             $"{trainable.Sum(p => p.numel()) / 1e3:F0} k trainable parameters, loss {options.Loss}{(options.DataFree ? ", data-free" : "")}" +
             $"{(options.MinTimestep > 0 ? $", timesteps {options.MinTimestep}–{GaussianDiffusion.TrainingTimesteps - 1}" : "")}" +
             $"{(options.BFloat16 ? ", bfloat16 forwards/backward" : "")}");
 
-        var optimizer = torch.optim.AdamW(trainable, lr: options.LearningRate, weight_decay: 0);
         var generator = new Generator((ulong)options.Seed);
         var diffusion = new GaussianDiffusion(null, config.Variance);
-        var inputs = options.DataFree ? new TeacherTrajectories(model, options.BatchSize, generator, options.MinTimestep) : null;
+        using var inputs = options.DataFree
+            ? new TeacherTrajectories(model, options.BatchSize, generator, options.MinTimestep, config.HasNullClass ? DiTGuidance : 1.0,
+                () => new ClassCondition(torch.randint(0, config.NumClasses, [options.BatchSize], generator: generator)))
+            : null;
         var data = new ShapesDataset(options.Seed + 1000);
+        model.train();
+        using var replica = options.BFloat16 ? new BFloat16Replica(model) : null;
+        Tensor Forward(Tensor x, Tensor t, ModelCondition c, int patchSize) =>
+            replica is null ? model.Forward(x, t, c, patchSize) : replica.Forward(x, t, ModelCondition.As<ClassCondition>(c).Labels, patchSize);
+
+        TrainingBatch NextBatch(int step)
+        {
+            if (inputs is not null) return inputs.Next(diffusion);
+            var (xStart, labels, _) = data.Batch((long)step * options.BatchSize, options.BatchSize);
+            if (options.Loss != ConversionLoss.Guided) labels = model.LabelEmbedder.DropLabels(labels, generator);
+            var indices = torch.randint(options.MinTimestep, GaussianDiffusion.TrainingTimesteps, [options.BatchSize], generator: generator).data<long>().ToArray();
+            var noise = torch.randn(xStart.shape, generator: generator);
+            var xT = diffusion.QSample(xStart, indices, noise);
+            var t = diffusion.ModelTimesteps(indices, xT.device);
+            if (options.Loss == ConversionLoss.Guided)
+            {
+                // Both branches of classifier-free guidance in one batch: conditional rows, then unconditional.
+                xT = cat([xT, xT]);
+                t = cat([t, t]);
+                labels = cat([labels, torch.full_like(labels, config.NullClass)]);
+            }
+            var condition = new ClassCondition(labels);
+            Tensor teacher;
+            using (torch.no_grad()) teacher = Forward(xT, t, condition, config.PatchSize);
+            return new TrainingBatch(xT, t, condition, teacher, indices, xStart, noise);
+        }
+
+        var outcome = FineTune(trainable, hyper, NextBatch, Forward, replica is null ? null : replica.CopyGradientsToMaster, diffusion, config.InChannels, log, cancellationToken);
+        model.eval();
+        return Finish(log, outcome, hyper, (path, metadata) => DiTCheckpoint.Save(model, path, metadata));
+    }
+
+    private ConvertResult ConvertPixArt(TrainingLog log, CancellationToken cancellationToken)
+    {
+        if (options.Loss != ConversionLoss.Distill)
+            throw new ArgumentException($"A PixArt-α converts with --loss distill only (the method's text-to-image recipe), not {options.Loss.ToString().ToLowerInvariant()}.");
+        if (options.BFloat16) throw new ArgumentException("--bf16 runs a bfloat16 replica of a DiT; it is not available for PixArt-α.");
+        bool fineTunes = options.MaxSteps != 0;
+        if (fineTunes && !options.DataFree)
+            throw new ArgumentException("A PixArt-α is distilled on its own sampling trajectories (there is no image data set for it): add --data-free; --captions sets what the trajectories are conditioned on.");
+        if ((options.CaptionsPath is null) != (options.TextEncoderPath is null))
+            throw new ArgumentException("Give --captions and --text-encoder together: the captions file's prompts are encoded by that text encoder (a T5 folder with config.json, weights and spiece.model).");
+        using var model = PixArtCheckpoint.Load(options.BaseCheckpoint, options.BaseConfig);
+        var config = model.Config;
+        using var captions = fineTunes ? LoadCaptions(config) : null;
+        if (fineTunes && captions is null && model.NullCaption is null)
+            throw new ArgumentException("These PixArt-α weights have no learned null caption (diffusers files drop it), so they cannot be distilled unconditionally: give --captions and --text-encoder.");
+        Flexify.AddWeakPatchSize(model, options.WeakPatch, options.LoraRank);
+        var trainable = Freeze(model, model.WeakParameters());
+        var hyper = HyperParameters(TextToImageHyperParameters);
+        log.Write($"converting {options.BaseCheckpoint} (PixArt-α): patch {config.PatchSize} + weak {options.WeakPatch}, LoRA rank {options.LoraRank}, " +
+            $"{trainable.Sum(p => p.numel()) / 1e3:F0} k trainable parameters, distillation on the teacher's trajectories " +
+            (captions is null ? "(null caption, unguided)" : $"for {captions.Count} captions of {Path.GetFileName(options.CaptionsPath)}") +
+            $"{(options.MinTimestep > 0 ? $", timesteps {options.MinTimestep}–{GaussianDiffusion.TrainingTimesteps - 1}" : "")}");
+
+        var generator = new Generator((ulong)options.Seed);
+        var diffusion = new GaussianDiffusion(null, config.Variance);
+        bool guided = captions is not null && model.NullCaption is not null;
+        ModelCondition DrawCaptions()
+        {
+            if (captions is null)
+                return new CaptionCondition(model.NullCaption!.detach().unsqueeze(0).expand(options.BatchSize, -1, -1).contiguous());
+            var rows = torch.randint(0, captions.Count, [options.BatchSize], generator: generator);
+            return new CaptionCondition(captions.Features.index_select(0, rows), captions.Mask.index_select(0, rows));
+        }
+        using var inputs = new TeacherTrajectories(model, options.BatchSize, generator, options.MinTimestep, guided ? PixArtGuidance : 1.0, DrawCaptions);
+        model.train();
+        var outcome = FineTune(trainable, hyper, _ => inputs.Next(diffusion), model.Forward, null, diffusion, config.InChannels, log, cancellationToken);
+        model.eval();
+        return Finish(log, outcome, hyper, (path, metadata) => PixArtCheckpoint.Save(model, path, metadata));
+    }
+
+    // The captions file's prompts, encoded once at the model's caption length (its null caption's length).
+    private CaptionCondition? LoadCaptions(PixArtConfig config)
+    {
+        if (options.CaptionsPath is null) return null;
+        var prompts = File.ReadAllLines(options.CaptionsPath).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        if (prompts.Count == 0) throw new ArgumentException($"The captions file '{options.CaptionsPath}' has no prompts (one per line).");
+        using var encoder = T5TextEncoder.LoadFolder(options.TextEncoderPath!, new T5EncoderOptions { MaxLength = config.ModelMaxLength });
+        if (encoder.Channels != config.CaptionChannels)
+            throw new ArgumentException($"The text encoder gives {encoder.Channels}-wide features but the model's caption_channels is {config.CaptionChannels}; use the encoder it was trained with.");
+        const int Chunk = 16;
+        var parts = new List<CaptionCondition>();
+        for (int i = 0; i < prompts.Count; i += Chunk) parts.Add(encoder.Encode(prompts.Skip(i).Take(Chunk).ToList(), negativePrompt: null));
+        var all = CaptionCondition.Concat(parts);
+        if (parts.Count > 1) foreach (var part in parts) part.Dispose();
+        all.DetachFromDisposeScope();
+        return all;
+    }
+
+    private static List<Parameter> Freeze(nn.Module model, IEnumerable<Parameter> weakParameters)
+    {
+        foreach (var p in model.parameters()) p.requires_grad = false;
+        var trainable = weakParameters.ToList();
+        foreach (var p in trainable) p.requires_grad = true;
+        return trainable;
+    }
+
+    private (double LearningRate, double WeightDecay, double GradClip) HyperParameters((double LearningRate, double WeightDecay, double GradClip) defaults) =>
+        (options.LearningRate ?? defaults.LearningRate, options.WeightDecay ?? defaults.WeightDecay, options.GradClip ?? defaults.GradClip);
+
+    private sealed record TrainingBatch(Tensor X, Tensor T, ModelCondition Condition, Tensor Teacher, long[] Indices, Tensor? XStart = null, Tensor? Noise = null);
+
+    private sealed record FineTuneOutcome(int Steps, double FirstLoss, double LastLoss, double RecentLoss, TimeSpan Elapsed);
+
+    // The fine-tuning loop both model kinds share: the student (weak patch) against the batch's frozen teacher output.
+    private FineTuneOutcome FineTune(List<Parameter> trainable, (double LearningRate, double WeightDecay, double GradClip) hyper,
+        Func<int, TrainingBatch> nextBatch, Func<Tensor, Tensor, ModelCondition, int, Tensor> forward, Action? afterBackward,
+        GaussianDiffusion diffusion, int inChannels, TrainingLog log, CancellationToken cancellationToken)
+    {
+        var optimizer = torch.optim.AdamW(trainable, lr: hyper.LearningRate, weight_decay: hyper.WeightDecay);
         var watch = Stopwatch.StartNew();
         int step = 0;
         double first = double.NaN, last = double.NaN, recent = double.NaN, sum = 0;
         int count = 0;
         bool Finished() => (options.MaxSteps is { } s && step >= s) || (options.MaxTime is { } t && watch.Elapsed >= t);
         double Progress() => LearningRateSchedule.BudgetProgress(step, options.MaxSteps, watch.Elapsed, options.MaxTime);
-
-        model.train();
-        using var replica = options.BFloat16 ? new BFloat16Replica(model) : null;
-        Tensor Forward(Tensor x, Tensor t, Tensor y, int patchSize) => replica is null ? model.Forward(x, t, y, patchSize) : replica.Forward(x, t, y, patchSize);
         while (!Finished() && !cancellationToken.IsCancellationRequested)
         {
             using (var scope = torch.NewDisposeScope())
             {
-                Tensor xT, t, labels, xStart = null!, noise = null!;
-                long[] indices;
-                Tensor teacher;
-                if (inputs is not null)
-                {
-                    (xT, indices, labels, teacher) = inputs.Next();
-                    t = diffusion.ModelTimesteps(indices, xT.device);
-                }
-                else
-                {
-                    (xStart, labels, _) = data.Batch((long)step * options.BatchSize, options.BatchSize);
-                    if (options.Loss != ConversionLoss.Guided) labels = model.LabelEmbedder.DropLabels(labels, generator);
-                    indices = torch.randint(options.MinTimestep, GaussianDiffusion.TrainingTimesteps, [options.BatchSize], generator: generator).data<long>().ToArray();
-                    noise = torch.randn(xStart.shape, generator: generator);
-                    xT = diffusion.QSample(xStart, indices, noise);
-                    t = diffusion.ModelTimesteps(indices, xT.device);
-                    if (options.Loss == ConversionLoss.Guided)
-                    {
-                        // Both branches of classifier-free guidance in one batch: conditional rows, then unconditional.
-                        xT = cat([xT, xT]);
-                        t = cat([t, t]);
-                        labels = cat([labels, torch.full_like(labels, config.NullClass)]);
-                    }
-                    using (torch.no_grad()) teacher = Forward(xT, t, labels, config.PatchSize);
-                }
-                optimizer.ParamGroups.First().LearningRate = options.LearningRate * LearningRateSchedule.FactorByProgress(Progress(), options.CooldownFraction);
-                var student = Forward(xT, t, labels, options.WeakPatch);
+                var batch = nextBatch(step);
+                optimizer.ParamGroups.First().LearningRate = hyper.LearningRate * LearningRateSchedule.FactorByProgress(Progress(), options.CooldownFraction);
+                var student = forward(batch.X, batch.T, batch.Condition, options.WeakPatch);
                 var loss = options.Loss switch
                 {
-                    ConversionLoss.Distill => (student - teacher).pow(2).mean(),
-                    ConversionLoss.Denoise => diffusion.TrainingLoss(student, xStart, xT, indices, noise).mean(),
-                    ConversionLoss.Guided => GuidedDistillationLoss(student, teacher, options.GuidanceScale, config.InChannels),
-                    _ => (student - teacher).pow(2).mean() + diffusion.TrainingLoss(student, xStart, xT, indices, noise).mean(),
+                    ConversionLoss.Distill => (student - batch.Teacher).pow(2).mean(),
+                    ConversionLoss.Denoise => diffusion.TrainingLoss(student, batch.XStart!, batch.X, batch.Indices, batch.Noise!).mean(),
+                    ConversionLoss.Guided => GuidedDistillationLoss(student, batch.Teacher, options.GuidanceScale, inChannels),
+                    _ => (student - batch.Teacher).pow(2).mean() + diffusion.TrainingLoss(student, batch.XStart!, batch.X, batch.Indices, batch.Noise!).mean(),
                 };
                 optimizer.zero_grad();
                 loss.backward();
-                replica?.CopyGradientsToMaster();
-                torch.nn.utils.clip_grad_norm_(trainable, options.GradClip);
+                afterBackward?.Invoke();
+                torch.nn.utils.clip_grad_norm_(trainable, hyper.GradClip);
                 optimizer.step();
                 last = loss.item<float>();
             }
@@ -118,21 +221,26 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
                 count = 0;
             }
         }
-        model.eval();
+        return new FineTuneOutcome(step, first, last, recent, watch.Elapsed);
+    }
+
+    private ConvertResult Finish(TrainingLog log, FineTuneOutcome outcome, (double LearningRate, double WeightDecay, double GradClip) hyper, Action<string, Dictionary<string, string>> save)
+    {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Output))!);
-        DiTCheckpoint.Save(model, options.Output, new Dictionary<string, string>
+        save(options.Output, new Dictionary<string, string>
         {
             ["flexidit.base"] = Path.GetFileName(options.BaseCheckpoint),
-            ["flexidit.convert.steps"] = step.ToString(),
+            ["flexidit.convert.steps"] = outcome.Steps.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["flexidit.convert.loss"] = options.Loss.ToString(),
             ["flexidit.convert.data_free"] = options.DataFree.ToString(),
         });
         // The last line is the conversion's summary: the model card quotes it.
-        log.Write($"wrote {Path.GetRelativePath(Environment.CurrentDirectory, options.Output)} after {step} steps at batch {options.BatchSize} in {watch.Elapsed:hh\\:mm\\:ss} " +
-            $"({options.Loss.ToString().ToLowerInvariant()} loss{(options.DataFree ? ", data-free" : "")}, lr {options.LearningRate:G3}" +
+        log.Write($"wrote {Path.GetRelativePath(Environment.CurrentDirectory, options.Output)} after {outcome.Steps} steps at batch {options.BatchSize} in {outcome.Elapsed:hh\\:mm\\:ss} " +
+            $"({options.Loss.ToString().ToLowerInvariant()} loss{(options.DataFree ? ", data-free" : "")}, lr {hyper.LearningRate:G3}" +
+            $"{(hyper != DiTHyperParameters with { LearningRate = hyper.LearningRate } ? $", weight decay {hyper.WeightDecay:G3}, clip {hyper.GradClip:G3}" : "")}" +
             $"{(options.CooldownFraction > 0 ? $" cooled down over the last {options.CooldownFraction:P0}" : "")}" +
-            $"{(options.MinTimestep > 0 ? $", timesteps ≥ {options.MinTimestep}" : "")}{(options.BFloat16 ? ", bfloat16" : "")}), loss {first:F4} → {recent:F4}");
-        return new ConvertResult(step, first, last, watch.Elapsed, options.Output);
+            $"{(options.MinTimestep > 0 ? $", timesteps ≥ {options.MinTimestep}" : "")}{(options.BFloat16 ? ", bfloat16" : "")}), loss {outcome.FirstLoss:F4} → {outcome.RecentLoss:F4}");
+        return new ConvertResult(outcome.Steps, outcome.FirstLoss, outcome.LastLoss, outcome.Elapsed, options.Output);
     }
 
     /// <summary>
@@ -164,47 +272,55 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
 
     /// <summary>
     /// The teacher's own guided ancestral sampling trajectories: each call advances a batch of trajectories one
-    /// step and returns the visited x_t, the step index, the labels and the teacher's (conditional) output there.
-    /// A trajectory restarts once it reaches timesteps below <paramref name="minTimestep"/>, where the weak size is not trained.
+    /// step and returns the visited x_t, the step index, the conditions and the teacher's output there.
+    /// A trajectory restarts, with newly drawn conditions, once it reaches timesteps below <paramref name="minTimestep"/>,
+    /// where the weak size is not trained.
     /// </summary>
-    private sealed class TeacherTrajectories(DiT model, int batch, Generator generator, int minTimestep)
+    private sealed class TeacherTrajectories(IDenoiser model, int batch, Generator generator, int minTimestep, double guidanceScale, Func<ModelCondition> drawConditions) : IDisposable
     {
-        private const string Respacing = "50";
-        private const double GuidanceScale = 4.0;
         private const double UnconditionalShare = 0.25;
-        private readonly int[] timestepMap = new GaussianDiffusion(Respacing).TimestepMap;
+        private readonly int[] timestepMap = new GaussianDiffusion(TrajectoryRespacing).TimestepMap;
         private SamplingRun? run;
-        private long[] labels = [];
+        private ModelCondition? conditions;
         private long trajectories;
 
         // The run counts respaced steps from the noisiest; the student trains on original (1000-step) timesteps.
         private int CurrentTimestep(SamplingRun r) => timestepMap[r.Plan.Steps.Count - 1 - r.StepsDone];
 
-        public (Tensor X, long[] Indices, Tensor Labels, Tensor Teacher) Next()
+        public TrainingBatch Next(GaussianDiffusion diffusion)
         {
-            var config = model.Config;
             if (run is null || run.IsDone || CurrentTimestep(run) < minTimestep)
             {
                 run?.Dispose();
-                labels = torch.randint(0, config.NumClasses, [batch], generator: generator).data<long>().ToArray();
-                var plan = ComputePlan.Full("teacher", Respacing, config.PatchSize, config.HasNullClass ? GuidanceScale : 1.0);
-                run = new SamplingRun(config, plan, labels, new SeededNoise((long)generator.initial_seed() * 7919 + trajectories++), CPU);
+                conditions?.Dispose();
+                conditions = drawConditions();
+                conditions.DetachFromDisposeScope();
+                var plan = ComputePlan.Full("teacher", TrajectoryRespacing, model.Geometry.PatchSize, guidanceScale);
+                run = new SamplingRun(model, plan, conditions, new SeededNoise((long)generator.initial_seed() * 7919 + trajectories++));
             }
             long timestep = CurrentTimestep(run);
             var x = run.Current.clone();
+            var requests = run.PendingForwards();
             Tensor[] outputs;
-            using (torch.no_grad()) outputs = ForwardBatcher.Run(model, run.PendingForwards());
+            using (torch.no_grad()) outputs = ForwardBatcher.Run(model, requests);
             // A quarter of the rows learn the unconditional branch (the weak model serves both at inference).
-            var y = tensor(labels);
+            var condition = requests[0].Condition;
             var teacher = outputs[0].clone();
             if (outputs.Length > 1)
             {
-                var unconditional = (torch.rand(batch, generator: generator) < UnconditionalShare);
-                y = torch.where(unconditional, torch.full_like(y, model.Config.NullClass), y);
-                teacher = torch.where(unconditional.view(-1, 1, 1, 1), outputs[1], teacher);
+                var unconditional = torch.rand(batch, generator: generator) < UnconditionalShare;
+                condition = condition.Where(unconditional, requests[1].Condition);
+                teacher = torch.where(unconditional.view(-1, 1, 1, 1).to(teacher.device), outputs[1], teacher);
             }
             run.Complete(outputs);
-            return (x, Enumerable.Repeat(timestep, batch).ToArray(), y, teacher);
+            var indices = Enumerable.Repeat(timestep, batch).ToArray();
+            return new TrainingBatch(x, diffusion.ModelTimesteps(indices, x.device), condition, teacher, indices);
+        }
+
+        public void Dispose()
+        {
+            run?.Dispose();
+            conditions?.Dispose();
         }
     }
 }

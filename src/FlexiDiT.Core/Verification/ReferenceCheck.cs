@@ -211,7 +211,9 @@ public static class ReferenceCheck
         return doc.RootElement.TryGetProperty("cfg_scale", out var s) ? s.GetDouble() : 4.0;
     }
 
-    private static GroupError Compare(string group, Tensor actual, Tensor expected, double tolerance)
+    /// <summary>Max abs error of <paramref name="actual"/> against <paramref name="expected"/>, and that over max |expected|.</summary>
+    /// <exception cref="InvalidDataException">The shapes differ.</exception>
+    public static GroupError Compare(string group, Tensor actual, Tensor expected, double tolerance)
     {
         if (!actual.shape.SequenceEqual(expected.shape))
             throw new InvalidDataException($"Reference group '{group}': output shape [{string.Join(", ", actual.shape)}] differs from the reference [{string.Join(", ", expected.shape)}].");

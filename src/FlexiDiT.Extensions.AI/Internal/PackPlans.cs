@@ -33,7 +33,7 @@ internal sealed class PackPlans
     /// table computed from the pack's plans and the model's config, with FLOPs but no quality (such plans satisfy only
     /// the quality floor <c>none</c>, so quality-bound tasks are refused until the pack is evaluated).
     /// </summary>
-    public static PackPlans Load(ModelPack pack, DiTConfig config)
+    public static PackPlans Load(ModelPack pack, IDenoiserGeometry config)
     {
         var specs = new Dictionary<string, PlanSpec>(StringComparer.Ordinal);
         if (pack.Manifest.PlanTable is { } tablePath)
@@ -88,8 +88,24 @@ internal sealed class PackPlans
     }
 
     /// <summary>The model's config without loading its weights where the pack allows (a config file or embedded metadata).</summary>
-    public static DiTConfig ReadConfig(ModelPack pack)
+    public static IDenoiserGeometry ReadConfig(ModelPack pack)
     {
+        if (pack.IsTextToImage)
+        {
+            return ReadPixArtConfig(pack);
+        }
+
+        return ReadDiTConfig(pack);
+    }
+
+    /// <summary>A class pack's DiT config (calibration times DiT forwards).</summary>
+    public static DiTConfig ReadDiTConfig(ModelPack pack)
+    {
+        if (pack.IsTextToImage)
+        {
+            throw new NotSupportedException($"Latency calibration times DiT forwards; {pack.Name} is a text-to-image pack: give it a latency model file (FlexiDiTOptions.LatencyModelPath).");
+        }
+
         if (pack.Manifest.Config is { } configPath)
         {
             return DiTConfig.Load(pack.Resolve(configPath));
@@ -102,6 +118,22 @@ internal sealed class PackPlans
 
         // An official checkpoint without a config: only its weights say what it is.
         using var model = pack.LoadModel();
+        return model.Config;
+    }
+
+    private static PixArtConfig ReadPixArtConfig(ModelPack pack)
+    {
+        if (pack.Manifest.Config is { } configPath)
+        {
+            return PixArtConfig.Load(pack.Resolve(configPath));
+        }
+
+        if (PixArtCheckpoint.ReadEmbeddedConfig(pack.Resolve(pack.Manifest.Checkpoint)) is { } embedded)
+        {
+            return embedded;
+        }
+
+        using var model = PixArtCheckpoint.Load(pack.Resolve(pack.Manifest.Checkpoint));
         return model.Config;
     }
 
