@@ -185,7 +185,10 @@ public sealed class GenerationEngine : IDisposable
             if (item.Job.Prompts is { } prompts)
             {
                 // Every prompt is encoded to the encoder's length, so caption jobs batch together; the run keeps a copy.
-                using var caption = textEncoder!.Encode(prompts, item.Job.NegativePrompt);
+                // Weights without a learned null caption (the diffusers layout) guide with the empty prompt, as diffusers'
+                // PixArtAlphaPipeline does when no negative prompt is given.
+                string? negative = item.Job.NegativePrompt ?? (model is PixArt { NullCaption: null } ? "" : null);
+                using var caption = textEncoder!.Encode(prompts, negative);
                 using var onDevice = caption.CopyTo(device);
                 run = new SamplingRun(model, plan, onDevice, new SeededNoise(item.Job.Seed));
             }
