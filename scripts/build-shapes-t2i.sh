@@ -21,16 +21,18 @@ BF16=$(grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo 2>/dev/null && echo --bf16
 #    4 heads, patch 2, learned sigma) trained jointly; caption dropout 10 % to the null caption for guidance.
 #    Recipe from the class model's measured short-budget runs (build-shapes-model.sh): batch 16, lr 1e-3 with
 #    gradient clipping, Min-SNR-5, EMA 0.999, warm-up 600, constant then linear to zero over the last third of the
-#    budget. 4 heads rather than 2: see runs/ab-t2i (A/B at equal width) and the lead's note on the class model's
-#    streaky crosses with 2 heads. The budget is 6 hours of training, counted across resumes (state.json).
+#    budget. 4 heads rather than 2: chosen for the class model's streaky crosses with 2 heads (runs/ab-t2i holds a
+#    5-minute A/B on a loaded machine that could not tell them apart: it is to be measured again). The budget is 6 hours of training, counted across resumes (state.json).
 t=$SECONDS; step "1. train runs/shapes-t2i-base"
 flexidit train-t2i --run runs/shapes-t2i-base --depth 6 --hidden 128 --heads 4 --batch 16 --lr 1e-3 --warmup 600 --ema 0.999 \
   --min-snr 5 --grad-clip 1 --minutes 360 --cooldown-fraction 0.33 --log-every 100 $BF16
 done_in "1. train" $t
 
-# 2. The judge: the scene attribute classifier (shape, colour, size, position, background).
+# 2. The judge: the scene attribute classifier (shape, colour, size, position, background), shipped in
+#    models/scenes-classifier with its card; trained again only where it is missing.
 t=$SECONDS; step "2. scene classifier"
-[ -f runs/scenes-classifier/scenes-classifier.safetensors ] || flexidit train-scene-classifier --out runs/scenes-classifier/scenes-classifier.safetensors
+[ -f models/scenes-classifier/classifier.safetensors ] || \
+  flexidit train-scene-classifier --out models/scenes-classifier/classifier.safetensors --steps 4000 --batch 64 --seed 42 --test-count 4000
 done_in "2. scene classifier" $t
 
 # 3. A grid to look at: training and held-out phrasings, 4 seeds each, DDPM 50 steps, guidance 4.
