@@ -31,13 +31,14 @@ public static class FlexiDiTCalibration
     /// <param name="stopAfter">Skip larger batches once a forward takes longer than this (they are extrapolated); <see langword="null"/> measures all.</param>
     /// <param name="log">Where progress lines go, if anywhere.</param>
     /// <param name="statistic">Which of the repeats each entry keeps.</param>
+    /// <param name="timeProvider">The clock that dates the measurement; <see cref="TimeProvider.System"/> if omitted.</param>
     /// <returns>The latency model.</returns>
     public static LatencyModel Measure(
         ModelPack pack, IEnumerable<int>? batches = null, int warmup = 2, int repeats = 7, Device? device = null, TimeSpan? stopAfter = null, TextWriter? log = null,
-        CalibrationStatistic statistic = CalibrationStatistic.Median)
+        CalibrationStatistic statistic = CalibrationStatistic.Median, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(pack);
-        return Measure(PackPlans.ReadDiTConfig(pack), batches, warmup, repeats, device, stopAfter, log, statistic);
+        return Measure(PackPlans.ReadDiTConfig(pack), batches, warmup, repeats, device, stopAfter, log, statistic, timeProvider);
     }
 
     /// <summary>Measures a model config.</summary>
@@ -49,10 +50,11 @@ public static class FlexiDiTCalibration
     /// <param name="stopAfter">Skip larger batches once a forward takes longer than this; <see langword="null"/> measures all.</param>
     /// <param name="log">Where progress lines go, if anywhere.</param>
     /// <param name="statistic">Which of the repeats each entry keeps.</param>
+    /// <param name="timeProvider">The clock that dates the measurement; <see cref="TimeProvider.System"/> if omitted.</param>
     /// <returns>The latency model.</returns>
     public static LatencyModel Measure(
         DiTConfig config, IEnumerable<int>? batches = null, int warmup = 2, int repeats = 7, Device? device = null, TimeSpan? stopAfter = null, TextWriter? log = null,
-        CalibrationStatistic statistic = CalibrationStatistic.Median)
+        CalibrationStatistic statistic = CalibrationStatistic.Median, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentOutOfRangeException.ThrowIfNegative(warmup);
@@ -82,7 +84,7 @@ public static class FlexiDiTCalibration
             }
         }
 
-        return new LatencyModel(measurements, Describe(device), DateTimeOffset.UtcNow);
+        return new LatencyModel(measurements, Describe(device), (timeProvider ?? TimeProvider.System).GetUtcNow());
     }
 
     /// <summary>
@@ -98,9 +100,10 @@ public static class FlexiDiTCalibration
     /// </remarks>
     /// <param name="config">The architecture.</param>
     /// <param name="device">The device, or <see langword="null"/> for the CPU.</param>
+    /// <param name="timeProvider">The clock that dates the measurement; <see cref="TimeProvider.System"/> if omitted.</param>
     /// <returns>The latency model.</returns>
-    public static LatencyModel Quick(DiTConfig config, Device? device = null) =>
-        Measure(config, DefaultBatches, warmup: 1, repeats: 3, device, stopAfter: TimeSpan.FromMilliseconds(500), statistic: CalibrationStatistic.Fastest);
+    public static LatencyModel Quick(DiTConfig config, Device? device = null, TimeProvider? timeProvider = null) =>
+        Measure(config, DefaultBatches, warmup: 1, repeats: 3, device, stopAfter: TimeSpan.FromMilliseconds(500), statistic: CalibrationStatistic.Fastest, timeProvider: timeProvider);
 
     private static string Describe(Device device) =>
         device.type == TorchSharp.DeviceType.CUDA

@@ -290,7 +290,7 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
     {
         var images = ImageExport.ToImages(result.Samples);
         var contents = new List<AIContent>(images.Length);
-        var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        var stamp = Runtime.Options.TimeProvider.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         var batch = Guid.NewGuid().ToString("N")[..8];
         try
         {

@@ -1,5 +1,6 @@
 using FlexiDiT.Extensions.AI.Tests.Support;
 using FlexiDiT.Governance.Knowledge;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FlexiDiT.Extensions.AI.Tests;
 
@@ -10,7 +11,8 @@ public sealed class CalibrationTests(TinyFlexiDiTPack pack)
     [Fact]
     public void Measure_times_every_patch_size_at_every_batch_and_round_trips_through_the_file_format()
     {
-        var model = FlexiDiTCalibration.Measure(pack.Config, [1, 4], warmup: 0, repeats: 1);
+        var clock = new FakeTimeProvider(new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero));
+        var model = FlexiDiTCalibration.Measure(pack.Config, [1, 4], warmup: 0, repeats: 1, timeProvider: clock);
 
         var entries = model.Snapshot();
         Assert.Equal([(2, 1), (2, 4), (4, 1), (4, 4)], entries.Select(m => (m.PatchSize, m.Batch)));
@@ -18,12 +20,18 @@ public sealed class CalibrationTests(TinyFlexiDiTPack pack)
         var path = Path.Combine(pack.Root, $"calibration-{Guid.NewGuid():N}.json");
         model.Save(path);
         Assert.Equal(entries, LatencyModel.Load(path).Snapshot());
+        Assert.Equal(clock.GetUtcNow(), model.MeasuredAt);
     }
 
     [Fact]
     public void Without_a_latency_file_the_first_use_calibrates_and_saves_one_next_to_the_ledger()
     {
-        var options = pack.CreateOptions(o => o.LatencyModelPath = null);
+        var clock = new FakeTimeProvider(new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero));
+        var options = pack.CreateOptions(o =>
+        {
+            o.LatencyModelPath = null;
+            o.TimeProvider = clock;
+        });
         using var runtime = new FlexiDiTRuntime(options);
         var expectedPath = FlexiDiTPaths.LatencyModelPath(TinyFlexiDiTPack.Name, options.LedgerPath);
         Assert.Equal(Path.GetDirectoryName(options.LedgerPath), Path.GetDirectoryName(expectedPath));
@@ -36,6 +44,7 @@ public sealed class CalibrationTests(TinyFlexiDiTPack pack)
         Assert.Contains((2, 1), measured);
         Assert.Contains((4, 1), measured);
         Assert.Equal(latency.Snapshot(), LatencyModel.Load(expectedPath).Snapshot());
+        Assert.Equal(clock.GetUtcNow(), latency.MeasuredAt);
         Assert.NotNull(runtime.DefaultModel.PolicyEngine.PredictLatencyMs(runtime.DefaultModel.PlanTable.Find("full")!, 1));
     }
 }

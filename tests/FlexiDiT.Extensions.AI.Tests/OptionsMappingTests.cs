@@ -1,6 +1,7 @@
 using Size = System.Drawing.Size;
 using FlexiDiT.Extensions.AI.Tests.Support;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FlexiDiT.Extensions.AI.Tests;
 
@@ -80,7 +81,8 @@ public sealed class OptionsMappingTests(TinyFlexiDiTPack pack)
     [Fact]
     public async Task Uri_format_writes_files_to_the_output_folder_and_returns_file_uris()
     {
-        var options = pack.CreateOptions();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero));
+        var options = pack.CreateOptions(o => o.TimeProvider = clock);
         using var generator = new FlexiDiTImageGenerator(options);
 
         var response = await generator.GenerateImagesAsync(
@@ -94,6 +96,7 @@ public sealed class OptionsMappingTests(TinyFlexiDiTPack pack)
             Assert.Equal("image/webp", uri.MediaType);
             Assert.Equal(Path.GetFullPath(options.OutputFolder!), Path.GetDirectoryName(uri.Uri.LocalPath));
             Assert.EndsWith(".webp", uri.Uri.LocalPath, StringComparison.Ordinal);
+            Assert.StartsWith("20310506-070809-", Path.GetFileName(uri.Uri.LocalPath), StringComparison.Ordinal);
             Assert.Equal("image/webp", SixLabors.ImageSharp.Image.DetectFormat(await File.ReadAllBytesAsync(uri.Uri.LocalPath)).DefaultMimeType);
         }
     }

@@ -19,7 +19,7 @@ internal static class AdaLN
     public static Tensor Norm(Tensor x) => F.layer_norm(x, [x.shape[^1]], null, null, 1e-6);
 }
 
-/// <summary>A low-rank update W + (alpha/r)·B·A, active for one weak patch size.</summary>
+/// <summary>A low-rank update W + B·A (no alpha/r scaling: the rank is fixed per model, so the learning rate absorbs it), active for one weak patch size.</summary>
 public sealed class LoraAdapter : nn.Module
 {
     private readonly Parameter A;
