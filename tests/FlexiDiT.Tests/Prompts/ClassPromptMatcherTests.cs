@@ -1,11 +1,9 @@
-using System.Diagnostics;
 using FlexiDiT.Prompts;
-using Xunit.Abstractions;
 
 namespace FlexiDiT.Tests.Prompts;
 
 /// <summary>Free-text prompts map forgivingly to exactly one class, or fail saying why.</summary>
-public sealed class ClassPromptMatcherTests(ITestOutputHelper output)
+public sealed class ClassPromptMatcherTests
 {
     private static readonly string[] Colours = ["red", "orange", "yellow", "green", "cyan", "blue", "purple", "white"];
     private static readonly string[] Shapes = ["circle", "square", "triangle", "cross", "ring"];
@@ -119,24 +117,19 @@ public sealed class ClassPromptMatcherTests(ITestOutputHelper output)
         Assert.DoesNotContain("Known classes", unknown.Message);
     }
 
-    [Fact]
-    public void Matching_is_fast_with_1000_classes()
+    [Theory]
+    [InlineData("a golden retriever on the beach", 207)]
+    [InlineData("a fluffy tabby cat sleeping on a sofa in the sun", 281)]
+    [InlineData("an espresso", 967)]
+    [InlineData("a red fox in the snow", 277)]
+    [InlineData("a golden retreiver", 207)]
+    [InlineData("photo of a lighthouse at dusk", 437)]
+    [InlineData("a shiny red sports car", 817)]
+    public void Sentences_find_their_class_among_1000(string prompt, int classIndex)
     {
-        var matcher = ClassPromptMatcher.ImageNet;
-        string[] prompts =
-        [
-            "a golden retriever on the beach", "a fluffy tabby cat sleeping on a sofa in the sun", "an espresso",
-            "a red fox in the snow", "a golden retreiver", "photo of a lighthouse at dusk", "a shiny red sports car",
-        ];
-        foreach (var p in prompts) matcher.TryMatch(p, out _);
-        const int rounds = 300;
-        var watch = Stopwatch.StartNew();
-        for (int i = 0; i < rounds; i++)
-            foreach (var p in prompts) matcher.TryMatch(p, out _);
-        double perPrompt = watch.Elapsed.TotalMilliseconds / (rounds * prompts.Length);
-        output.WriteLine($"{perPrompt * 1000:F0} µs per prompt (1000 classes, exact and fuzzy mixed)");
-        // Well under a millisecond when the machine is idle; the bound leaves room for a busy test host.
-        Assert.True(perPrompt < 2.0, $"{perPrompt:F3} ms per prompt");
+        // Its speed is a benchmark's business, not a unit test's (a busy test host makes any bound flaky).
+        Assert.True(ClassPromptMatcher.ImageNet.TryMatch(prompt, out var match), $"no class for '{prompt}'");
+        Assert.Equal(classIndex, match.ClassIndex);
     }
 
     [Fact]
