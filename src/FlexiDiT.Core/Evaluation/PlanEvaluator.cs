@@ -32,7 +32,7 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
         var sampler = new Sampler(model);
         WarmUp(sampler);
         var batches = new List<Tensor>();
-        long flops = 0;
+        long flops = 0, sameStepsFull = 0;
         var watch = Stopwatch.StartNew();
         for (int start = 0, batch = 0; start < imagesPerPlan; start += batchSize, batch++)
         {
@@ -41,6 +41,7 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
             var result = sampler.Sample(plan, labels, new SeededNoise(seed + batch));
             batches.Add(result.Samples);
             flops += result.FlopsSpent;
+            sameStepsFull += result.FullComputeFlops;
         }
         watch.Stop();
         var samples = cat(batches.ToArray(), 0).clamp(-1, 1);
@@ -58,6 +59,7 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
             Forwards = forwards,
             FlopsPerImage = flopsPerImage,
             FlopsFraction = flopsPerImage / fullComputeFlopsPerImage,
+            SameStepsFullFlopsPerImage = sameStepsFull / (double)imagesPerPlan,
             FrechetDistance = scores.Frechet,
             ClassAccuracy = scores.Class,
             ShapeAccuracy = scores.Shape,

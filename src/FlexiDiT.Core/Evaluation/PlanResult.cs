@@ -25,6 +25,11 @@ public sealed record PlanResult
     [JsonPropertyName("flopsPerImage")] public double FlopsPerImage { get; init; }
     /// <summary>FLOPs relative to the full-compute plan.</summary>
     [JsonPropertyName("flopsFraction")] public double FlopsFraction { get; init; }
+    /// <summary>
+    /// FLOPs per image of the same steps and guidance with every forward at the powerful patch size: what the FlexiDiT
+    /// saving is measured against (see <see cref="Flops.ComputeSavings"/>); null in tables written before it was recorded.
+    /// </summary>
+    [JsonPropertyName("sameStepsFullFlopsPerImage")] public double? SameStepsFullFlopsPerImage { get; init; }
     /// <summary>Fréchet distance to real images in the classifier's feature space.</summary>
     [JsonPropertyName("frechetDistance")] public double? FrechetDistance { get; init; }
     /// <summary>Fraction whose class (shape and colour) the classifier confirms.</summary>

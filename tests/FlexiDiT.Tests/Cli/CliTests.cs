@@ -191,6 +191,10 @@ public sealed class CliTests : IDisposable
         Assert.Equal(["circle", "square", "triangle", "cross", "ring"], judge.Select(e => e.Name));
         Assert.All(judge, e => Assert.InRange(e.Value.GetDouble(), 0.9, 1.0));
         var markdown = File.ReadAllText(Path.Combine(dir, "ev", "plans.md"));
+        // Both plans run the same 10 steps: FlexiDiT's saving is against full compute at those steps, and no step is saved.
+        double fullFlops = plans[0].GetProperty("flopsPerImage").GetDouble();
+        Assert.All(plans, p => Assert.Equal(fullFlops, p.GetProperty("sameStepsFullFlopsPerImage").GetDouble(), 0));
+        Assert.Matches(@"\| weak50-g0-wg \|[^\n]*\| [1-9]\d* % × 0 % \|", markdown);
         Assert.Contains("What the classifier saw, `full`", markdown);
         Assert.Contains("The classifier on the real images of the Fréchet distance, shape accuracy: circle ", markdown);
         foreach (string f in new[] { "plans.json", "plans.md", "plot.png", "grid-full.png", "grid-weak50-g0-wg.png" })
