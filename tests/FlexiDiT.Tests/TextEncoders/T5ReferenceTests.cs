@@ -44,6 +44,15 @@ public sealed class T5ReferenceTests
     }
 
     [Fact]
+    public void Other_bucket_counts_and_distances_follow_the_same_rule()
+    {
+        // 8 buckets, max distance 16: 4 per direction, 2 exact; then ⌊2 + log(d/2)/log(8)·2⌋, capped at 3.
+        using var relative = torch.tensor(new long[] { 0, 1, 2, 3, 5, 8, 16, 100, -1, -3, -8, -100 });
+        var buckets = T5Attention.RelativePositionBucket(relative, numBuckets: 8, maxDistance: 16).data<long>().ToArray();
+        Assert.Equal(new long[] { 0, 5, 6, 6, 6, 7, 7, 7, 1, 2, 3, 3 }, buckets);
+    }
+
+    [Fact]
     public void Padding_tokens_do_not_change_the_real_tokens_outputs()
     {
         using var model = T5Files.LoadReference();
