@@ -50,5 +50,25 @@ public sealed class WebPageTests(ServerFixture server)
 
         // A blank or error page has a handful of colours; text, the header and the budget bar give many.
         Assert.True(colours.Count > 20, $"the screenshot has only {colours.Count} colours");
+
+        // The stylesheet applied (the header band, app.css #243b6b, across the top) and the script fetched the key's
+        // budget (the meter's green bar, #2fa35a, has a width only once /v1/budget answered).
+        Assert.Equal(new Rgb24(0x24, 0x3b, 0x6b), image[500, 4]);
+        var budgetGreen = new Rgb24(0x2f, 0xa3, 0x5a);
+        int green = 0;
+        image.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height; y++)
+            {
+                foreach (var pixel in rows.GetRowSpan(y))
+                {
+                    if (pixel == budgetGreen)
+                    {
+                        green++;
+                    }
+                }
+            }
+        });
+        Assert.True(green > 200, $"the budget bar has {green} pixels: the page did not load the budget");
     }
 }
