@@ -43,12 +43,7 @@ public static class DiTCheckpoint
     }
 
     /// <summary>The config stored in a FlexiDiT safetensors file, if any.</summary>
-    public static DiTConfig? ReadEmbeddedConfig(string path)
-    {
-        if (!path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return null;
-        var (_, metadata) = SafetensorsFile.ReadHeader(path);
-        return metadata.TryGetValue(ConfigMetadataKey, out var json) ? JsonSerializer.Deserialize<DiTConfig>(json, DiTConfig.JsonOptions) : null;
-    }
+    public static DiTConfig? ReadEmbeddedConfig(string path) => SafetensorsFile.ReadMetadataJson<DiTConfig>(path, ConfigMetadataKey, DiTConfig.JsonOptions);
 
     /// <summary>What the weights say about the architecture, checked against the declared config.</summary>
     public static DiTConfig Reconcile(IReadOnlyDictionary<string, Tensor> w, DiTConfig? declared, string source)

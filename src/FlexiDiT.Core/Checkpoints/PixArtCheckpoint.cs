@@ -65,12 +65,7 @@ public static partial class PixArtCheckpoint
     private static bool IsPixArtKey(string key) => key is "t_block.1.weight" or "adaln_single.linear.weight";
 
     /// <summary>The config stored in a FlexiDiT safetensors file, if any.</summary>
-    public static PixArtConfig? ReadEmbeddedConfig(string path)
-    {
-        if (!path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return null;
-        var (_, metadata) = SafetensorsFile.ReadHeader(path);
-        return metadata.TryGetValue(ConfigMetadataKey, out var json) ? JsonSerializer.Deserialize<PixArtConfig>(json, DiTConfig.JsonOptions) : null;
-    }
+    public static PixArtConfig? ReadEmbeddedConfig(string path) => SafetensorsFile.ReadMetadataJson<PixArtConfig>(path, ConfigMetadataKey, DiTConfig.JsonOptions);
 
     /// <summary>What the weights say about the architecture, checked against the declared config.</summary>
     public static PixArtConfig Reconcile(IReadOnlyDictionary<string, Tensor> w, PixArtConfig? declared, string source)

@@ -17,6 +17,17 @@ public static class SafetensorsFile
     /// <summary>One tensor's entry in the header.</summary>
     public sealed record Entry(string Name, string DType, long[] Shape, long Begin, long End);
 
+    /// <summary>
+    /// The JSON value a FlexiDiT safetensors file keeps under <paramref name="key"/> in its header metadata (e.g. the
+    /// model config), deserialized; null for other file types or when the key is absent.
+    /// </summary>
+    public static T? ReadMetadataJson<T>(string path, string key, System.Text.Json.JsonSerializerOptions options) where T : class
+    {
+        if (!path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return null;
+        var (_, metadata) = ReadHeader(path);
+        return metadata.TryGetValue(key, out var json) ? System.Text.Json.JsonSerializer.Deserialize<T>(json, options) : null;
+    }
+
     /// <summary>Reads the header of <paramref name="path"/>: its tensor entries and its metadata.</summary>
     public static (IReadOnlyList<Entry> Entries, IReadOnlyDictionary<string, string> Metadata) ReadHeader(string path)
     {
