@@ -19,9 +19,14 @@ internal static class TrainTextToImageCommand
         var encoderDepth = new Option<int>("--encoder-depth") { Description = "Caption encoder transformer layers", DefaultValueFactory = _ => 2 };
         var encoderHeads = new Option<int>("--encoder-heads") { Description = "Caption encoder attention heads", DefaultValueFactory = _ => 4 };
         var dropout = new Option<double>("--caption-dropout") { Description = "Share of captions replaced by the null caption (for guidance)", DefaultValueFactory = _ => 0.1 };
+        var pooled = new Option<bool>("--pooled-caption")
+        {
+            Description = "Also add the caption's mean (through an MLP) to the timestep embedding, so shape, colour, size and position reach adaLN, not only cross-attention (--pooled-caption false: plain PixArt-α)",
+            DefaultValueFactory = _ => true,
+        };
         var command = new Command("train-t2i", "Train the text-to-image Shapes scenes model (caption encoder + PixArt-α, patch 2, learned sigma, EMA, AdamW) from scratch")
         {
-            depth, hidden, heads, captionWidth, captionTokens, encoderDepth, encoderHeads, dropout,
+            depth, hidden, heads, captionWidth, captionTokens, encoderDepth, encoderHeads, dropout, pooled,
         };
         shared.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
@@ -32,7 +37,7 @@ internal static class TrainTextToImageCommand
             var tokenizer = SceneTokenizer.FromGrammar(parse.GetValue(captionTokens));
             var config = TextToImageConfig.Scenes(tokenizer.VocabularySize, parse.GetValue(depth), parse.GetValue(hidden), parse.GetValue(heads),
                 parse.GetValue(captionWidth), parse.GetValue(captionTokens), parse.GetValue(encoderDepth), parse.GetValue(encoderHeads));
-            config = config with { Denoiser = config.Denoiser with { ClassDropoutProb = drop } };
+            config = config with { Denoiser = config.Denoiser with { ClassDropoutProb = drop, PooledCaption = parse.GetValue(pooled) } };
             var options = shared.Fill(parse, new TextToImageTrainOptions { RunDirectory = shared.RunDirectoryOf(parse), Model = config });
             TrainingRunOptions.Print(new TextToImageTrainer(options).Run(cancellationToken));
             return Task.FromResult(0);

@@ -37,7 +37,7 @@ public static class FlopCounter
 
     /// <summary>
     /// Multiply-adds of one PixArt-α forward with <paramref name="captionTokens"/> caption tokens (default: all
-    /// <c>model_max_length</c>): patch embedding, timestep MLP and <c>t_block</c>, caption projection, per block
+    /// <c>model_max_length</c>): patch embedding, timestep MLP and <c>t_block</c>, caption projection (and pooled-caption MLP), per block
     /// self-attention, cross-attention (q, kv of the caption, scores, values, projection) and MLP, LoRA adapters at weak
     /// sizes, de-embedding. The text encoder that makes the captions is not counted (it runs once per prompt).
     /// </summary>
@@ -49,6 +49,7 @@ public static class FlopCounter
         long embed = tokens * c * p * p * d;
         long timestep = TimestepMlp(d) + d * 6 * d;                // t_embedder, t_block
         long caption = l * (config.CaptionChannels * d + d * d);   // y_proj fc1, fc2
+        if (config.PooledCaption) caption += config.CaptionChannels * d + d * d; // y_pool_embedder fc1, fc2
         long selfAttention = tokens * d * 3 * d + 2 * tokens * tokens * d + tokens * d * d;
         long crossAttention = tokens * d * d + l * d * 2 * d + 2 * tokens * l * d + tokens * d * d;
         long perBlock = selfAttention + crossAttention + 2 * tokens * d * mlp;

@@ -135,6 +135,7 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
     private readonly TimestepEmbedder t_embedder;
     private readonly Sequential t_block;
     private readonly CaptionEmbedder y_embedder;
+    private readonly Sequential? y_pool_embedder;
     private readonly ModuleList<PixArtBlock> blocks = new();
     private readonly T2IFinalLayer final_layer;
     private readonly ModuleGroup<FlexiPatch> flexi = new("flexi");
@@ -150,6 +151,8 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
         t_embedder = new TimestepEmbedder(d);
         t_block = nn.Sequential(("0", nn.SiLU()), ("1", nn.Linear(d, 6 * d)));
         y_embedder = new CaptionEmbedder(config.CaptionChannels, d, hasNullCaption ? config.ModelMaxLength : 0);
+        if (config.PooledCaption)
+            y_pool_embedder = nn.Sequential(("fc1", nn.Linear(config.CaptionChannels, d)), ("act", nn.SiLU()), ("fc2", nn.Linear(d, d)));
         for (int i = 0; i < config.Depth; i++) blocks.Add(new PixArtBlock(d, config.NumHeads, config.MlpHidden));
         final_layer = new T2IFinalLayer(d, config.PatchSize, config.OutChannels);
         foreach (int p in config.FlexiPatchSizes) AddWeakParts(p);
@@ -225,9 +228,10 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
             deEmbedding = parts.DeEmbedding;
         }
         var tEmbedding = t_embedder.Forward(t);
-        var t0 = t_block.forward(tEmbedding);
         var caption = y_embedder.Forward(y);
         var keyBias = KeyBias(mask, y.shape[0], y.shape[1], x.device, caption.dtype);
+        if (y_pool_embedder is not null) tEmbedding = tEmbedding + y_pool_embedder.forward(MaskedMean(y, keyBias));
+        var t0 = t_block.forward(tEmbedding);
         foreach (var block in blocks) tokens = block.Forward(tokens, caption, keyBias, t0, p);
         return DiT.Unpatchify(final_layer.Forward(tokens, tEmbedding, deEmbedding), p, Config.OutChannels);
     }
@@ -252,6 +256,13 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
             throw new ArgumentException($"Captions have {caption.Features.shape[1]} tokens but the null caption has {NullCaption.shape[0]} (model_max_length); encode prompts to that length.", nameof(condition));
         var features = NullCaption.unsqueeze(0).expand(caption.Count, -1, -1).to(caption.Features.dtype, caption.Features.device);
         return new CaptionCondition(features, caption.Mask);
+    }
+
+    // The mean of the kept tokens' features: (N, L, C) with the key bias (N, 1, 1, L) → (N, C).
+    private static Tensor MaskedMean(Tensor y, Tensor keyBias)
+    {
+        var keep = keyBias.view(y.shape[0], y.shape[1], 1).isfinite().to(y.dtype);
+        return (y * keep).sum(1) / keep.sum(1);
     }
 
     // The block-diagonal mask of the official code as an additive bias per image: 0 on kept tokens, −∞ on dropped.

@@ -35,6 +35,12 @@ public sealed record PixArtConfig : IDenoiserGeometry
     [JsonPropertyName("model_max_length")] public int ModelMaxLength { get; init; } = 120;
     /// <summary>Position-embedding scale (1 for 256/512, 2 for 1024); the official code keeps it as a 1-tuple.</summary>
     [JsonPropertyName("lewei_scale"), JsonConverter(typeof(ScalarOrSingletonConverter))] public double LeweiScale { get; init; } = 1.0;
+    /// <summary>
+    /// Whether the caption's masked mean, through a 2-layer MLP, is added to the timestep embedding (Imagen's pooled
+    /// text conditioning; PixArt-α's multi-scale models add their size conditions there the same way). Not in the
+    /// released weights; the small scenes model uses it so every global attribute reaches adaLN, not only cross-attention.
+    /// </summary>
+    [JsonPropertyName("pooled_caption")] public bool PooledCaption { get; init; }
     /// <summary>Extra ("weak") patch sizes of a FlexiDiT; empty for a plain PixArt.</summary>
     [JsonPropertyName("flexi_patch_sizes")] public int[] FlexiPatchSizes { get; init; } = [];
     /// <summary>LoRA rank of the weak patch sizes' adapters (0: no adapters).</summary>
