@@ -29,6 +29,7 @@ public sealed class CaptionEncoder : nn.Module
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegative(depth);
         MaxTokens = maxTokens;
+        Width = width;
         token_embedding = nn.Embedding(vocabularySize, width);
         positions = nn.Parameter(torch.zeros(maxTokens, width));
         for (int i = 0; i < depth; i++) layers.Add(new CaptionEncoderLayer(width, heads));
@@ -38,6 +39,9 @@ public sealed class CaptionEncoder : nn.Module
 
     /// <summary>Tokens per caption.</summary>
     public int MaxTokens { get; }
+
+    /// <summary>Width of the features (the denoiser's <c>caption_channels</c>).</summary>
+    public int Width { get; }
 
     /// <summary>Token and position embeddings ~ N(0, 0.02) (as BERT); the linears keep TorchSharp's default init.</summary>
     public void Initialize(Generator? generator = null)
