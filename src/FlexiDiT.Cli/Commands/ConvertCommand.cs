@@ -3,12 +3,15 @@ using FlexiDiT.Training;
 
 namespace FlexiDiT.Cli.Commands;
 
-/// <summary><c>flexidit convert</c>: a DiT or PixArt-α → a FlexiDiT with a weak patch size, fine-tuned by distillation.</summary>
+/// <summary>
+/// <c>flexidit convert</c>: a DiT, a PixArt-α or a text-to-image scenes checkpoint → a FlexiDiT with a weak patch size,
+/// fine-tuned by distillation (or, on data, the denoising loss).
+/// </summary>
 internal static class ConvertCommand
 {
     public static Command Create()
     {
-        var from = new Option<FileInfo>("--from") { Description = "Base DiT or PixArt-α checkpoint (official .pt/.pth/.safetensors, diffusers PixArt, or this project's)", Required = true };
+        var from = new Option<FileInfo>("--from") { Description = "Base DiT or PixArt-α checkpoint (official .pt/.pth/.safetensors, diffusers PixArt, or this project's), or the ema.safetensors of a train-t2i run", Required = true };
         var config = new Option<FileInfo?>("--config") { Description = "Base config JSON (official names); optional for this project's files" };
         var weak = new Option<int>("--weak-patch") { DefaultValueFactory = _ => 4, Description = "Weak patch size to add (2× the original)" };
         var output = new Option<FileInfo>("--out") { Description = "FlexiDiT checkpoint to write (.safetensors)", Required = true };
@@ -27,9 +30,11 @@ internal static class ConvertCommand
         var clip = new Option<double?>("--grad-clip") { Description = "Gradient-norm clip (default 1 for a DiT, 0.02 for PixArt-α)" };
         var captions = new Option<FileInfo?>("--captions") { Description = "PixArt-α: prompts (one per line) that the distillation trajectories are conditioned on (default: the null caption)" };
         var textEncoder = new Option<DirectoryInfo?>("--text-encoder") { Description = "PixArt-α: the T5 folder (config.json, weights, spiece.model) that encodes --captions" };
+        var minSnr = new Option<double?>("--min-snr") { Description = "Min-SNR-γ weighting of the denoising loss (give the base model's, e.g. 5; default: unweighted)" };
+        var run = new Option<DirectoryInfo?>("--run") { Description = "Text-to-image scenes: resumable run folder (default: --out without extension + -run); a conversion started again on it resumes" };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1, Description = "Seed" };
         var command = new Command("convert", "Convert a DiT or PixArt-α into a FlexiDiT (PI-resize initialisation + distillation fine-tuning of the weak patch size)")
-        { from, config, weak, output, rank, loss, guidance, cooldown, dataFree, minTimestep, steps, minutes, batch, lr, weightDecay, clip, captions, textEncoder, seed, bf16 };
+        { from, config, weak, output, rank, loss, guidance, cooldown, dataFree, minTimestep, steps, minutes, batch, lr, weightDecay, clip, captions, textEncoder, minSnr, run, seed, bf16 };
         command.SetAction((parse, cancellationToken) =>
         {
             if (parse.GetValue(bf16)) NativeBFloat16.EnsureWorthIt("--bf16");
@@ -54,6 +59,8 @@ internal static class ConvertCommand
                 GradClip = parse.GetValue(clip),
                 CaptionsPath = parse.GetValue(captions)?.FullName,
                 TextEncoderPath = parse.GetValue(textEncoder)?.FullName,
+                MinSnrGamma = parse.GetValue(minSnr),
+                RunDirectory = parse.GetValue(run)?.FullName,
                 Seed = parse.GetValue(seed),
             };
             if (options.MaxSteps is null && options.MaxTime is null)

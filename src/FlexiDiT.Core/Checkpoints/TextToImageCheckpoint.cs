@@ -22,6 +22,11 @@ public static class TextToImageCheckpoint
         SafetensorsFile.Write(path, model.state_dict(), metadata);
     }
 
+    /// <summary>Whether <paramref name="path"/> is a text-to-image checkpoint (a safetensors file with this class's config metadata).</summary>
+    public static bool IsTextToImage(string path) =>
+        path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) && File.Exists(path)
+        && SafetensorsFile.ReadHeader(path).Metadata.ContainsKey(ConfigMetadataKey);
+
     /// <summary>The config a text-to-image checkpoint was saved with.</summary>
     public static TextToImageConfig ReadConfig(string path)
     {

@@ -33,6 +33,11 @@ public sealed record TextToImageConfig
         EncoderHeads = encoderHeads,
     };
 
+    /// <summary>Whether <paramref name="other"/> describes the same architecture (weak patch sizes included).</summary>
+    // Records holding records compare by value, but the saved config's arrays (flexi patch sizes) are new instances.
+    public bool SameAs(TextToImageConfig other) =>
+        System.Text.Json.JsonSerializer.Serialize(this) == System.Text.Json.JsonSerializer.Serialize(other);
+
     /// <summary>Checks the numbers and names the field that is wrong.</summary>
     public void Validate()
     {

@@ -14,20 +14,21 @@ public sealed class TextToImageModel : nn.Module
 {
     private readonly CaptionEncoder text_encoder;
     private readonly PixArt pixart;
+    private readonly TextToImageConfig config;
 
     /// <summary>Creates the model (initialise or load weights before use).</summary>
     public TextToImageModel(TextToImageConfig config) : base("TextToImage")
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        Config = config;
+        this.config = config;
         text_encoder = new CaptionEncoder(config.VocabularySize, config.Denoiser.ModelMaxLength, config.Denoiser.CaptionChannels, config.EncoderDepth, config.EncoderHeads);
         pixart = new PixArt(config.Denoiser);
         RegisterComponents();
     }
 
-    /// <summary>The configuration.</summary>
-    public TextToImageConfig Config { get; }
+    /// <summary>The configuration, with the denoiser's weak patch sizes once it is converted to a FlexiDiT.</summary>
+    public TextToImageConfig Config => config with { Denoiser = pixart.Config };
 
     /// <summary>The denoiser the samplers run.</summary>
     public PixArt Denoiser => pixart;
@@ -56,15 +57,22 @@ public sealed class TextToImageModel : nn.Module
     }
 
     /// <summary>
-    /// The training forward: noisy images x (N, C, H, W), timesteps t (N), caption ids and mask (N, L); where
+    /// The training forward: noisy images x (N, C, H, W), timesteps t (N), caption ids and mask (N, L), at
+    /// <paramref name="patchSize"/> (null: the original one); see <see cref="Features"/> for <paramref name="dropCaption"/>.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor t, Tensor ids, Tensor mask, Tensor? dropCaption = null, int? patchSize = null) =>
+        pixart.Forward(x, t, Features(ids, mask, dropCaption), mask, patchSize);
+
+    /// <summary>
+    /// The caption features the denoiser takes (N, L, C) for caption ids and mask (N, L); where
     /// <paramref name="dropCaption"/> (N, bool) is set, the caption is replaced by the null caption (classifier-free
     /// guidance's dropout), keeping the mask as the official <c>token_drop</c> does.
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor t, Tensor ids, Tensor mask, Tensor? dropCaption = null)
+    public Tensor Features(Tensor ids, Tensor mask, Tensor? dropCaption = null)
     {
         var features = text_encoder.Forward(ids, mask);
         if (dropCaption is not null && pixart.NullCaption is { } nullCaption)
             features = torch.where(dropCaption.view(-1, 1, 1), nullCaption.unsqueeze(0).to(features.dtype), features);
-        return pixart.Forward(x, t, features, mask);
+        return features;
     }
 }

@@ -62,6 +62,18 @@ public sealed record ConvertOptions
     /// AVX512-BF16. Data-free mode still samples the teacher's trajectories in float32.
     /// </summary>
     public bool BFloat16 { get; init; }
+    /// <summary>
+    /// Min-SNR-γ weighting of the denoising loss (null: unweighted); give the γ the base model was trained with, so the
+    /// weak patch size learns the loss its original learned.
+    /// </summary>
+    public double? MinSnrGamma { get; init; }
+    /// <summary>
+    /// The resumable run folder of a text-to-image scenes conversion (live weights, AdamW state, <c>state.json</c>);
+    /// null: the output path without its extension + <c>-run</c>. A conversion started again on it resumes.
+    /// </summary>
+    public string? RunDirectory { get; init; }
+    /// <summary>Checkpoint a resumable conversion at least this often.</summary>
+    public TimeSpan CheckpointEvery { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>Stop after this many steps.</summary>
     public int? MaxSteps { get; init; }
     /// <summary>Stop after this much time.</summary>

@@ -1,12 +1,15 @@
 using System.Diagnostics;
 using FlexiDiT.Checkpoints;
 using FlexiDiT.Data;
+using FlexiDiT.Data.Scenes;
 using FlexiDiT.Diffusion;
 using FlexiDiT.Models;
+using FlexiDiT.Prompts.Captions;
 using FlexiDiT.Sampling;
 using FlexiDiT.TextEncoders;
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace FlexiDiT.Training;
@@ -42,6 +45,8 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         if (options.MinTimestep < 0 || options.MinTimestep >= GaussianDiffusion.TrainingTimesteps)
             throw new ArgumentOutOfRangeException(nameof(options.MinTimestep), options.MinTimestep, $"--min-timestep must lie in [0, {GaussianDiffusion.TrainingTimesteps - 1}].");
         var log = new TrainingLog(options.LogPath ?? options.Output + ".log", console);
+        // Checked first: its PixArt half would pass for a PixArt-α checkpoint.
+        if (TextToImageCheckpoint.IsTextToImage(options.BaseCheckpoint)) return ConvertTextToImage(log, cancellationToken);
         // A DiT-XL/2 needs gigabytes; say so before loading rather than dying half-way. A step holds about three
         // forwards' activations (teacher, student, the student's saved for backward); the guided loss doubles the batch.
         int forwardBatch = options.BatchSize * (options.Loss == ConversionLoss.Guided ? 2 : 1);
@@ -143,6 +148,120 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         return Finish(log, outcome, hyper, (path, metadata) => PixArtCheckpoint.Save(model, path, metadata));
     }
 
+    /// <summary>
+    /// A text-to-image scenes model (caption encoder + PixArt-α, trained here) has its data: the weak size learns on real
+    /// captioned scenes with the loss of its choice (the denoising loss is the training loss), caption dropout to the null
+    /// caption as in training so it serves guidance's unconditional branch too, the caption encoder and the original
+    /// weights frozen. It runs as a resumable run (<see cref="TrainingLoop"/>): live weights, AdamW state and
+    /// <c>state.json</c> in <see cref="ConvertOptions.RunDirectory"/>; the same data and noise at step s whenever it runs.
+    /// </summary>
+    private ConvertResult ConvertTextToImage(TrainingLog log, CancellationToken cancellationToken)
+    {
+        if (options.DataFree)
+            throw new ArgumentException("A text-to-image scenes checkpoint converts on real captioned scenes (the scenes data set is generated here): leave out --data-free.");
+        if (options.CaptionsPath is not null || options.TextEncoderPath is not null)
+            throw new ArgumentException("--captions and --text-encoder are for a PixArt-α with a T5; a text-to-image scenes checkpoint holds its own caption encoder and draws its captions from the scenes data set.");
+        if (options.BFloat16) throw new ArgumentException("--bf16 runs a bfloat16 replica of a DiT; it is not available for a text-to-image scenes checkpoint.");
+        string output = Path.GetFullPath(options.Output);
+        string runDirectory = options.RunDirectory ?? Path.Combine(Path.GetDirectoryName(output)!, Path.GetFileNameWithoutExtension(output) + "-run");
+        string livePath = Path.Combine(runDirectory, "model.safetensors"), optimizerPath = Path.Combine(runDirectory, "optimizer.pt");
+        var state = TrainingState.Read(Path.Combine(runDirectory, "state.json"));
+
+        using var model = TextToImageCheckpoint.Load(options.BaseCheckpoint);
+        var config = model.Config.Denoiser;
+        if (config.FlexiPatchSizes.Length > 0)
+            throw new ArgumentException($"{options.BaseCheckpoint} is already a FlexiDiT (patch sizes {string.Join(", ", config.AllPatchSizes)}); convert the base model's checkpoint.");
+        if (options.Loss == ConversionLoss.Guided && model.Denoiser.NullCaption is null)
+            throw new ArgumentException("--loss guided distils classifier-free guidance, which needs the model's learned null caption; this checkpoint has none.");
+        // The LoRA adapters' A matrices are drawn from the global generator: seed it so the same command converts alike.
+        torch.manual_seed(options.Seed);
+        Flexify.AddWeakPatchSize(model.Denoiser, options.WeakPatch, options.LoraRank);
+        if (state is not null)
+        {
+            if (!TextToImageCheckpoint.ReadConfig(livePath).SameAs(model.Config))
+                throw new ArgumentException($"The conversion run in {runDirectory} was started from another base model or with another --weak-patch/--lora-rank; resume it with the same ones or give a new --run folder.");
+            TextToImageCheckpoint.LoadInto(model, livePath);
+        }
+        var trainable = Freeze(model, model.Denoiser.WeakParameters());
+        var hyper = HyperParameters(TextToImageHyperParameters);
+        var optimizer = torch.optim.AdamW(trainable, lr: hyper.LearningRate, weight_decay: hyper.WeightDecay);
+        var run = new ConversionRun
+        {
+            RunDirectory = runDirectory, BatchSize = options.BatchSize, LearningRate = hyper.LearningRate, WeightDecay = hyper.WeightDecay,
+            CooldownFraction = options.CooldownFraction, GradientClip = hyper.GradClip, MinSnrGamma = options.MinSnrGamma,
+            MaxSteps = options.MaxSteps, MaxTime = options.MaxTime, Seed = options.Seed, LogEvery = options.LogEvery, CheckpointEvery = options.CheckpointEvery,
+        };
+        run.ValidateSchedule();
+        Directory.CreateDirectory(runDirectory);
+        if (state is null)
+        {
+            state = TrainingState.Start;
+            log.Write($"converting {options.BaseCheckpoint} (text-to-image scenes): patch {config.PatchSize} + weak {options.WeakPatch}, LoRA rank {options.LoraRank}, " +
+                $"{trainable.Sum(p => p.numel()) / 1e3:F0} k trainable parameters, {options.Loss.ToString().ToLowerInvariant()} loss on real captioned scenes " +
+                $"(caption encoder frozen, caption dropout {config.ClassDropoutProb:P0}{(options.MinSnrGamma is { } g ? $", Min-SNR γ {g}" : "")})" +
+                $"{(options.MinTimestep > 0 ? $", timesteps {options.MinTimestep}–{GaussianDiffusion.TrainingTimesteps - 1}" : "")}, run folder {runDirectory}");
+        }
+        else
+        {
+            if (File.Exists(optimizerPath)) optimizer.load_py(optimizerPath);
+            log.Write($"resumed at step {state.Step} ({state.TrainingSeconds / 60:F1} min trained){(File.Exists(optimizerPath) ? "" : ", AdamW state not found: fresh moments")}");
+        }
+
+        var data = new SceneDataset(options.Seed + ConversionDataSeed);
+        var tokenizer = SceneTokenizer.FromGrammar(config.ModelMaxLength);
+        var diffusion = new GaussianDiffusion(null, config.Variance);
+        model.train();
+        TrainingBatch SceneTrainingBatch(int step)
+        {
+            // Step s always draws the same scenes, timesteps, noise and dropout, so a resumed run ends where an uninterrupted one does.
+            var generator = new Generator((ulong)ShapesDataset.MixSeed(options.Seed, step));
+            var scenes = data.Batch((long)step * options.BatchSize, options.BatchSize);
+            var (ids, mask) = tokenizer.EncodeBatch(scenes.Captions);
+            var xStart = scenes.Images;
+            var indices = torch.randint(options.MinTimestep, GaussianDiffusion.TrainingTimesteps, [options.BatchSize], generator: generator).data<long>().ToArray();
+            var noise = torch.randn(xStart.shape, generator: generator);
+            var xT = diffusion.QSample(xStart, indices, noise);
+            var t = diffusion.ModelTimesteps(indices, xT.device);
+            Tensor drop;
+            if (options.Loss == ConversionLoss.Guided)
+            {
+                // Both branches of classifier-free guidance in one batch: the captions, then the null caption.
+                (xT, t, ids, mask) = (cat([xT, xT]), cat([t, t]), cat([ids, ids]), cat([mask, mask]));
+                drop = cat([torch.zeros(options.BatchSize, ScalarType.Bool), torch.ones(options.BatchSize, ScalarType.Bool)]);
+            }
+            else
+            {
+                drop = torch.rand(options.BatchSize, generator: generator).lt(config.ClassDropoutProb);
+            }
+            CaptionCondition condition;
+            using (torch.no_grad()) condition = new CaptionCondition(model.Features(ids, mask, drop), mask);
+            Tensor? teacher = null;
+            if (options.Loss != ConversionLoss.Denoise)
+                using (torch.no_grad()) teacher = model.Denoiser.Forward(xT, t, condition, config.PatchSize);
+            return new TrainingBatch(xT, t, condition, teacher, indices, xStart, noise);
+        }
+        double TrainStep(int step, double factor)
+        {
+            optimizer.ParamGroups.First().LearningRate = hyper.LearningRate * factor;
+            return OptimizerStep(optimizer, trainable, hyper.GradClip, SceneTrainingBatch(step), model.Denoiser.Forward, null, diffusion, config.InChannels);
+        }
+        void Checkpoint(TrainingState now)
+        {
+            TextToImageCheckpoint.Save(model, livePath, new Dictionary<string, string> { ["flexidit.base"] = Path.GetFileName(options.BaseCheckpoint), ["flexidit.step"] = now.Step.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            optimizer.save_py(optimizerPath);
+        }
+        var result = new TrainingLoop(run, log).Run(state, TrainStep, Checkpoint, () => 0, livePath, cancellationToken, weightsName: "live weights");
+        model.eval();
+        return Finish(log, new FineTuneOutcome(result.Steps, result.FirstLoss, result.FinalLoss, result.FinalLoss, result.TrainingTime), hyper,
+            (path, metadata) => TextToImageCheckpoint.Save(model, path, metadata));
+    }
+
+    // The conversion's scenes are not the base model's training scenes (train-t2i draws seed --seed, 0 by default).
+    private const long ConversionDataSeed = 1000;
+
+    /// <summary>The shared training-run settings of a resumable text-to-image conversion.</summary>
+    private sealed record ConversionRun : DiffusionTrainOptions;
+
     // The captions file's prompts, encoded once at the model's caption length (its null caption's length).
     private CaptionCondition? LoadCaptions(PixArtConfig config)
     {
@@ -172,7 +291,7 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
     private (double LearningRate, double WeightDecay, double GradClip) HyperParameters((double LearningRate, double WeightDecay, double GradClip) defaults) =>
         (options.LearningRate ?? defaults.LearningRate, options.WeightDecay ?? defaults.WeightDecay, options.GradClip ?? defaults.GradClip);
 
-    private sealed record TrainingBatch(Tensor X, Tensor T, ModelCondition Condition, Tensor Teacher, long[] Indices, Tensor? XStart = null, Tensor? Noise = null);
+    private sealed record TrainingBatch(Tensor X, Tensor T, ModelCondition Condition, Tensor? Teacher, long[] Indices, Tensor? XStart = null, Tensor? Noise = null);
 
     private sealed record FineTuneOutcome(int Steps, double FirstLoss, double LastLoss, double RecentLoss, TimeSpan Elapsed);
 
@@ -194,20 +313,7 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
             {
                 var batch = nextBatch(step);
                 optimizer.ParamGroups.First().LearningRate = hyper.LearningRate * LearningRateSchedule.FactorByProgress(Progress(), options.CooldownFraction);
-                var student = forward(batch.X, batch.T, batch.Condition, options.WeakPatch);
-                var loss = options.Loss switch
-                {
-                    ConversionLoss.Distill => (student - batch.Teacher).pow(2).mean(),
-                    ConversionLoss.Denoise => diffusion.TrainingLoss(student, batch.XStart!, batch.X, batch.Indices, batch.Noise!).mean(),
-                    ConversionLoss.Guided => GuidedDistillationLoss(student, batch.Teacher, options.GuidanceScale, inChannels),
-                    _ => (student - batch.Teacher).pow(2).mean() + diffusion.TrainingLoss(student, batch.XStart!, batch.X, batch.Indices, batch.Noise!).mean(),
-                };
-                optimizer.zero_grad();
-                loss.backward();
-                afterBackward?.Invoke();
-                torch.nn.utils.clip_grad_norm_(trainable, hyper.GradClip);
-                optimizer.step();
-                last = loss.item<float>();
+                last = OptimizerStep(optimizer, trainable, hyper.GradClip, batch, forward, afterBackward, diffusion, inChannels);
             }
             step++;
             if (double.IsNaN(first)) first = last;
@@ -223,6 +329,30 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         }
         return new FineTuneOutcome(step, first, last, recent, watch.Elapsed);
     }
+
+    // One AdamW step of the student (the weak patch size) on a batch: what both the DiT/PixArt-α loop and the resumable
+    // text-to-image run take per step.
+    private double OptimizerStep(AdamW optimizer, List<Parameter> trainable, double gradClip, TrainingBatch batch,
+        Func<Tensor, Tensor, ModelCondition, int, Tensor> forward, Action? afterBackward, GaussianDiffusion diffusion, int inChannels)
+    {
+        var student = forward(batch.X, batch.T, batch.Condition, options.WeakPatch);
+        var loss = options.Loss switch
+        {
+            ConversionLoss.Distill => (student - batch.Teacher!).pow(2).mean(),
+            ConversionLoss.Denoise => DenoisingLoss(student, batch, diffusion),
+            ConversionLoss.Guided => GuidedDistillationLoss(student, batch.Teacher!, options.GuidanceScale, inChannels),
+            _ => (student - batch.Teacher!).pow(2).mean() + DenoisingLoss(student, batch, diffusion),
+        };
+        optimizer.zero_grad();
+        loss.backward();
+        afterBackward?.Invoke();
+        torch.nn.utils.clip_grad_norm_(trainable, gradClip);
+        optimizer.step();
+        return loss.item<float>();
+    }
+
+    private Tensor DenoisingLoss(Tensor student, TrainingBatch batch, GaussianDiffusion diffusion) =>
+        diffusion.TrainingLoss(student, batch.XStart!, batch.X, batch.Indices, batch.Noise!, options.MinSnrGamma).mean();
 
     private ConvertResult Finish(TrainingLog log, FineTuneOutcome outcome, (double LearningRate, double WeightDecay, double GradClip) hyper, Action<string, Dictionary<string, string>> save)
     {

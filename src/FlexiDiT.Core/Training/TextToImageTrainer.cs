@@ -43,7 +43,7 @@ public sealed class TextToImageTrainer(TextToImageTrainOptions options, TextWrit
         if (state is not null)
         {
             var saved = TextToImageCheckpoint.ReadConfig(modelPath);
-            if (!JsonSame(saved, options.Model))
+            if (!saved.SameAs(options.Model))
                 throw new ArgumentException($"The run in {options.RunDirectory} was started with another architecture; resume it with the same --depth/--hidden/--heads/caption settings or use a new --run folder.", nameof(options));
             TextToImageCheckpoint.LoadInto(model, modelPath);
             generator = loop.Resume(state, ema, path => TextToImageCheckpoint.LoadInto(emaModel, path), optimizer, emaPath, optimizerPath);
@@ -87,8 +87,4 @@ public sealed class TextToImageTrainer(TextToImageTrainOptions options, TextWrit
         }
         return loop.Run(state, TrainStep, Checkpoint, () => ema.Updates, emaPath, cancellationToken);
     }
-
-    // Records holding records compare by value, but the saved config's arrays (flexi patch sizes) are new instances.
-    private static bool JsonSame(TextToImageConfig a, TextToImageConfig b) =>
-        System.Text.Json.JsonSerializer.Serialize(a) == System.Text.Json.JsonSerializer.Serialize(b);
 }

@@ -87,10 +87,11 @@ public sealed class TrainingLoop(DiffusionTrainOptions options, TrainingLog log)
     /// Runs from <paramref name="state"/> until the budget is spent or <paramref name="cancellationToken"/> fires.
     /// <paramref name="trainStep"/> takes the step index and the learning-rate factor and returns the loss;
     /// <paramref name="checkpoint"/> saves the weights and optimizer for the state it is given (the loop writes
-    /// <c>state.json</c> after it). Cancellation checkpoints and stops.
+    /// <c>state.json</c> after it). Cancellation checkpoints and stops. The summary line names <paramref name="emaPath"/>
+    /// as <paramref name="weightsName"/> (a run without an EMA names its live weights).
     /// </summary>
     public TrainResult Run(TrainingState state, Func<int, double, double> trainStep, Action<TrainingState> checkpoint,
-        Func<long> emaUpdates, string emaPath, CancellationToken cancellationToken)
+        Func<long> emaUpdates, string emaPath, CancellationToken cancellationToken, string weightsName = "EMA weights")
     {
         string statePath = Path.Combine(options.RunDirectory, "state.json");
         int step = state.Step;
@@ -140,7 +141,7 @@ public sealed class TrainingLoop(DiffusionTrainOptions options, TrainingLog log)
         Checkpoint();
         // The last line is the run's summary: the model card quotes it.
         log.Write($"{(cancellationToken.IsCancellationRequested ? "stopped" : "finished")} at step {step} after {Trained():hh\\:mm\\:ss} of training " +
-            $"({step / Trained().TotalSeconds:F2} steps/s at batch {options.BatchSize}), loss {firstLoss:F3} → {recentLoss:F4}; EMA weights in " +
+            $"({step / Trained().TotalSeconds:F2} steps/s at batch {options.BatchSize}), loss {firstLoss:F3} → {recentLoss:F4}; {weightsName} in " +
             Path.GetRelativePath(Environment.CurrentDirectory, emaPath));
         return new TrainResult(step, lastLoss, firstLoss, Trained(), emaPath);
     }
