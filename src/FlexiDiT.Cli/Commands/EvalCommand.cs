@@ -7,14 +7,14 @@ using FlexiDiT.Sampling;
 
 namespace FlexiDiT.Cli.Commands;
 
-/// <summary><c>flexidit eval</c>: quality vs FLOPs of compute plans on a Shapes model.</summary>
+/// <summary><c>flexidit eval</c>: quality vs FLOPs of compute plans on a Shapes model or a text-to-image scenes checkpoint.</summary>
 internal static class EvalCommand
 {
     public static Command Create()
     {
         var model = new Option<string?>("--model") { Description = "Model pack (default: the shipped Shapes FlexiDiT)" };
-        var checkpoint = new Option<FileInfo?>("--checkpoint") { Description = "Evaluate this checkpoint instead of the pack's (same classes)" };
-        var classifier = new Option<FileInfo?>("--classifier") { Description = "Classifier (default: the pack's)" };
+        var checkpoint = new Option<FileInfo?>("--checkpoint") { Description = "Evaluate this checkpoint instead of the pack's (same classes), or a text-to-image scenes checkpoint (train-t2i, convert)" };
+        var classifier = new Option<FileInfo?>("--classifier") { Description = "Classifier (default: the pack's; for a text-to-image checkpoint the scene classifier, default " + TextToImageEvaluation.ShippedClassifier + ")" };
         var images = new Option<int>("--images") { DefaultValueFactory = _ => 120, Description = "Images per plan (classes cycle; same seeds for every plan)" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 40, Description = "Images sampled together" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 50, Description = "DDPM steps of the full-compute plan the sweep is built around" };
@@ -22,13 +22,20 @@ internal static class EvalCommand
         var plans = new Option<string[]>("--plan") { Description = "Only these plans of the sweep", AllowMultipleArgumentsPerToken = true };
         var output = new Option<DirectoryInfo>("--out") { DefaultValueFactory = _ => new DirectoryInfo("eval-out"), Description = "Folder for plans.json, plans.md, plot.png and grids" };
         var json = new Option<bool>("--json") { Description = "Print the plan table as JSON" };
+        var split = new Option<string>("--split") { DefaultValueFactory = _ => "both", Description = "Text-to-image: caption phrasings, training, held-out or both (both adds the paired held-out gap)" };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1234, Description = "Sampling seed" };
         var command = new Command("eval", "Sweep compute plans: Fréchet distance, class/colour accuracy, FLOPs and wall time per plan")
-        { model, checkpoint, classifier, images, batch, steps, guidance, plans, output, json, seed };
+        { model, checkpoint, classifier, images, batch, steps, guidance, plans, output, json, split, seed };
         command.SetAction(parse =>
         {
             // A checkpoint and classifier given explicitly need no pack (that is how the shipped pack is built).
             var ckpt = parse.GetValue(checkpoint);
+            if (ckpt is not null && Checkpoints.TextToImageCheckpoint.IsTextToImage(ckpt.FullName))
+            {
+                return TextToImageEvaluation.Run(new TextToImageEvaluation.Settings(ckpt.FullName, parse.GetValue(classifier)?.FullName, parse.GetValue(images),
+                    parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(guidance), parse.GetValue(plans) ?? [], parse.GetValue(split)!,
+                    parse.GetValue(output)!, parse.GetValue(json), parse.GetValue(seed)));
+            }
             var pack = ckpt is not null && parse.GetValue(classifier) is not null ? null : ModelPack.Find(parse.GetValue(model));
             using var dit = ckpt is not null ? Checkpoints.DiTCheckpoint.Load(ckpt.FullName) : pack!.LoadModel();
             string modelName = pack?.Name ?? Path.GetFileNameWithoutExtension(ckpt!.Name);

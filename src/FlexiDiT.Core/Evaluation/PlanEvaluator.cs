@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FlexiDiT.Data;
 using FlexiDiT.Models;
 using FlexiDiT.Sampling;
@@ -8,15 +7,16 @@ using static TorchSharp.torch;
 namespace FlexiDiT.Evaluation;
 
 /// <summary>
-/// Measures plans on a Shapes model: every plan samples the same classes from the same seeds, and the
+/// Measures plans on a Shapes model: every plan samples the same classes from the same seeds (<see cref="PairedPlanSampler"/>), and the
 /// images are scored by the classifier (class, shape, colour, Fréchet distance to real images) and by the
 /// colour detector. Wall time is measured per plan in the same process, so ratios are comparable.
 /// </summary>
 public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int imagesPerPlan, int batchSize, long seed, TextWriter? log = null)
 {
+    private readonly PairedPlanSampler sampler = new(model, imagesPerPlan, batchSize, seed,
+        (start, count) => new ClassCondition(tensor(Labels(model.Config, start, count))));
     private (Tensor Mean, Tensor Covariance)? realStatistics;
     private Dictionary<string, double>? judgeOnReal;
-    private bool warmedUp;
 
     /// <summary>Images per plan.</summary>
     public int ImagesPerPlan => imagesPerPlan;
@@ -29,23 +29,8 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
     {
         var config = model.Config;
         var plan = spec.Build(config);
-        var sampler = new Sampler(model);
-        WarmUp(sampler);
-        var batches = new List<Tensor>();
-        long flops = 0, sameStepsFull = 0;
-        var watch = Stopwatch.StartNew();
-        for (int start = 0, batch = 0; start < imagesPerPlan; start += batchSize, batch++)
-        {
-            int n = Math.Min(batchSize, imagesPerPlan - start);
-            long[] labels = Enumerable.Range(start, n).Select(i => (long)(i % config.NumClasses)).ToArray();
-            var result = sampler.Sample(plan, labels, new SeededNoise(seed + batch));
-            batches.Add(result.Samples);
-            flops += result.FlopsSpent;
-            sameStepsFull += result.FullComputeFlops;
-        }
-        watch.Stop();
-        var samples = cat(batches.ToArray(), 0).clamp(-1, 1);
-        long[] wanted = Enumerable.Range(0, imagesPerPlan).Select(i => (long)(i % config.NumClasses)).ToArray();
+        var (samples, flops, sameStepsFull, elapsed) = sampler.Sample(plan);
+        long[] wanted = Labels(config, 0, imagesPerPlan);
         var scores = Score(samples, wanted);
         double flopsPerImage = flops / (double)imagesPerPlan;
         var forwards = plan.ForwardsByPatch().ToDictionary(p => p.Key.ToString(), p => p.Value);
@@ -68,7 +53,7 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
             ClassHits = PairedDifference.Encode(scores.ClassHits),
             ClassAccuracyByShape = ByShape(wanted, scores.ClassHits),
             ShapesSeen = ShapesSeen(wanted, scores.Predicted),
-            MsPerImage = watch.Elapsed.TotalMilliseconds / imagesPerPlan,
+            MsPerImage = elapsed.TotalMilliseconds / imagesPerPlan,
         };
         log?.WriteLine($"{spec.Name,-16} {row.FlopsFraction,6:P0} FLOPs  FD {row.FrechetDistance,7:F3}  class {row.ClassAccuracy,6:P1}  colour {row.ColorAccuracy,6:P1}  {row.MsPerImage,7:F0} ms/img");
         return (row, samples);
@@ -91,18 +76,9 @@ public sealed class PlanEvaluator(DiT model, ShapesClassifier classifier, int im
 
     private static string ShapeName(ShapeKind shape) => shape.ToString().ToLowerInvariant();
 
-    // The first forwards at each patch size and batch pay one-off allocation and kernel selection costs;
-    // run them untimed so the first plan's wall time is comparable with the others.
-    private void WarmUp(Sampler sampler)
-    {
-        if (warmedUp) return;
-        warmedUp = true;
-        var config = model.Config;
-        int weak = config.FlexiPatchSizes.FirstOrDefault(config.PatchSize);
-        var plan = ComputePlan.WeakFirst("warm-up", "4", config.PatchSize, weak, 2, 2, 4.0);
-        long[] labels = Enumerable.Range(0, Math.Min(batchSize, imagesPerPlan)).Select(i => (long)(i % config.NumClasses)).ToArray();
-        sampler.Sample(plan, labels, new SeededNoise(seed)).Samples.Dispose();
-    }
+    // The classes cycle: image i asks for class i mod the number of classes, in every plan.
+    private static long[] Labels(DiTConfig config, int start, int count) =>
+        Enumerable.Range(start, count).Select(i => (long)(i % config.NumClasses)).ToArray();
 
     /// <summary>Scores images against the classes they were asked for.</summary>
     public (double Frechet, double Class, double Shape, double ClassifierColor, double DetectorColor, bool[] ClassHits, long[] Predicted) Score(Tensor samples, long[] wanted)

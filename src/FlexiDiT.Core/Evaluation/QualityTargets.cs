@@ -11,6 +11,10 @@ public sealed record QualityTargets
     public double FullClassAccuracy { get; init; } = 0.95;
     /// <summary>Colour accuracy (detector) full compute must reach.</summary>
     public double FullColorAccuracy { get; init; } = 0.95;
+    /// <summary>Text-to-image: the accuracy full compute must reach on every attribute a caption names, and on every shape.</summary>
+    public double FullAttributeAccuracy { get; init; } = 0.95;
+    /// <summary>Text-to-image: held-out phrasings may score at most this much below the training phrasings, on every attribute.</summary>
+    public double HeldOutPhrasingMargin { get; init; } = 0.03;
     /// <summary>A matching plan's Fréchet distance may be at most this times full compute's.</summary>
     public double FrechetRatio { get; init; } = 1.05;
     /// <summary>A matching plan's accuracies may be at most this much below full compute's.</summary>

@@ -37,11 +37,20 @@ public sealed class SceneClassifier : nn.Module
     /// <summary>Logits per attribute, in <see cref="SceneAttribute"/> order, of images (N, 3, 32, 32) in [-1, 1].</summary>
     public Tensor[] Logits(Tensor images)
     {
+        var shared = Features(images);
+        return heads.Select(h => h.forward(shared)).ToArray();
+    }
+
+    /// <summary>
+    /// The shared features (N, <see cref="FeatureSize"/>) of images (N, 3, 32, 32) in [-1, 1]: the space the evaluation's
+    /// Fréchet distance is measured in.
+    /// </summary>
+    public Tensor Features(Tensor images)
+    {
         ArgumentNullException.ThrowIfNull(images);
         if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] != ShapesDataset.ImageSize || images.shape[3] != ShapesDataset.ImageSize)
             throw new ArgumentException($"Expected images (N, 3, {ShapesDataset.ImageSize}, {ShapesDataset.ImageSize}); got [{string.Join(", ", images.shape)}].", nameof(images));
-        var shared = features.forward(images);
-        return heads.Select(h => h.forward(shared)).ToArray();
+        return features.forward(images);
     }
 
     /// <summary>The attributes the classifier sees in each image.</summary>
@@ -49,8 +58,17 @@ public sealed class SceneClassifier : nn.Module
     {
         using var _ = torch.inference_mode();
         using var scope = torch.NewDisposeScope();
-        var predicted = Logits(images).Select(l => l.argmax(1).data<long>().ToArray()).ToArray();
-        return Enumerable.Range(0, (int)images.shape[0]).Select(i => SceneAttributes.FromIndices(
+        return PredictFromFeatures(Features(images));
+    }
+
+    /// <summary>The attributes the classifier sees in images whose <see cref="Features"/> are <paramref name="shared"/>.</summary>
+    public SceneAttributes[] PredictFromFeatures(Tensor shared)
+    {
+        ArgumentNullException.ThrowIfNull(shared);
+        using var _ = torch.inference_mode();
+        using var scope = torch.NewDisposeScope();
+        var predicted = heads.Select(h => h.forward(shared).argmax(1).data<long>().ToArray()).ToArray();
+        return Enumerable.Range(0, (int)shared.shape[0]).Select(i => SceneAttributes.FromIndices(
             (int)predicted[0][i], (int)predicted[1][i], (int)predicted[2][i], (int)predicted[3][i], (int)predicted[4][i])).ToArray();
     }
 

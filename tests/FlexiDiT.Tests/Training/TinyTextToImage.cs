@@ -14,14 +14,16 @@ internal static class TinyTextToImage
 
     /// <summary>
     /// Writes the checkpoint to <paramref name="path"/>. The official init zeroes the cross-attention and output layers
-    /// (a constant model, which conversion could not improve on), so every weight is random instead.
+    /// (a constant model, which conversion could not improve on), so every weight is random instead;
+    /// <paramref name="weakPatch"/> adds that weak patch size (Flexify's initialisation, LoRA rank 4).
     /// </summary>
-    public static string Write(string path, int seed = 3)
+    public static string Write(string path, int seed = 3, int? weakPatch = null)
     {
         using var model = new TextToImageModel(Config);
         var generator = new Generator((ulong)seed);
         using (torch.no_grad())
             foreach (var p in model.parameters()) p.copy_(torch.randn(p.shape, generator: generator) * 0.1);
+        if (weakPatch is { } weak) Flexify.AddWeakPatchSize(model.Denoiser, weak, loraRank: 4);
         TextToImageCheckpoint.Save(model, path);
         return path;
     }
