@@ -3,8 +3,8 @@
 # is downloaded), one command: ./scripts/build-shapes-t2i.sh. Every step is resumable or skipped when its output is
 # there, so the script can be run again after an interruption (or across sessions) and carries on; each step prints
 # its wall time, and the CPU is printed first. Progress goes to the run folders' logs.
-# Phase 1 (this script today): train -> classifier -> sample grid. Conversion to FlexiDiT, evaluation and the pack
-# are added when their text-to-image commands exist.
+# Steps: train -> classifier -> sample grid -> conversion to FlexiDiT -> paired evaluation. The pack is added when its
+# text-to-image command exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -40,4 +40,22 @@ t=$SECONDS; step "3. sample grid"
 flexidit sample-t2i "a red ring in the top left corner" "a small blue square" "a large green triangle at the bottom" "a yellow star on a dark background" \
   --checkpoint runs/shapes-t2i-base/ema.safetensors --count 4 --respacing 50 --guidance 4 --out runs/shapes-t2i-base/grid.png
 done_in "3. sample grid" $t
+
+# 4. FlexiDiT: weak patch 4 added by PI-resize, with LoRA rank 16 on self-attention, cross-attention and MLP, fine-tuned
+#    on real captioned scenes with the training loss (ε-MSE + VB, Min-SNR 5, caption dropout to the null caption as in
+#    training), the original weights and the caption encoder frozen (patch 2 stays bit-identical). Resumable: the run
+#    state is in runs/shapes-t2i-flexi-run and a run started again carries on; the budget counts across resumes.
+t=$SECONDS; step "4. convert runs/shapes-t2i-flexi.safetensors"
+flexidit convert --from runs/shapes-t2i-base/ema.safetensors --weak-patch 4 --lora-rank 16 --min-snr 5 --batch 16 --cooldown 0.3 \
+  --minutes 40 --out runs/shapes-t2i-flexi.safetensors
+done_in "4. convert" $t
+
+# 5. Issue 21's paired evaluation: full compute, weak30/50/70 (same 50 steps and guidance 4) and steps-half (fewer steps,
+#    reported as its own saving), 480 images per plan on the training and the held-out phrasings of the same scenes and
+#    seeds, judged by the scene classifier (its accuracy on real scenes is in the report). Skipped when its table is there.
+t=$SECONDS; step "5. eval runs/eval-t2i-480"
+[ -f runs/eval-t2i-480/plans.json ] || \
+  flexidit eval --checkpoint runs/shapes-t2i-flexi.safetensors --classifier models/scenes-classifier/classifier.safetensors \
+    --images 480 --batch 48 --steps 50 --guidance 4 --split both --out runs/eval-t2i-480
+done_in "5. eval" $t
 echo "== all done in $(( (SECONDS - started) / 60 )) min"

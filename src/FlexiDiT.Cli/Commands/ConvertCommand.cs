@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FlexiDiT.Checkpoints;
 using FlexiDiT.Training;
 
 namespace FlexiDiT.Cli.Commands;
@@ -18,7 +19,10 @@ internal static class ConvertCommand
         var rank = new Option<int>("--lora-rank") { DefaultValueFactory = _ => 16, Description = "LoRA rank of the weak size's adapters (0: none)" };
         var guidance = new Option<double>("--guidance") { DefaultValueFactory = _ => 4.0, Description = "Guidance scale of --loss guided (the scale the plans sample with)" };
         var cooldown = new Option<double>("--cooldown") { Description = "Decay the learning rate linearly to zero over this last fraction of the budget (e.g. 0.3)" };
-        var loss = new Option<ConversionLoss>("--loss") { DefaultValueFactory = _ => ConversionLoss.Distill, Description = "distill, denoise, both, or guided (distils the classifier-free-guided output too)" };
+        var loss = new Option<ConversionLoss?>("--loss")
+        {
+            Description = "distill, denoise, both, or guided (distils the classifier-free-guided output too); default distill, and for a text-to-image scenes checkpoint denoise (its training loss)",
+        };
         var bf16 = new Option<bool>("--bf16") { Description = "Forwards and backward in bfloat16 on a copy of the model, float32 weights (faster only on CPUs with AVX512-BF16)" };
         var dataFree = new Option<bool>("--data-free") { Description = "Distil on the teacher's own sampling trajectories (no data set)" };
         var steps = new Option<int?>("--steps") { Description = "Fine-tuning steps (0: initialisation only)" };
@@ -38,14 +42,15 @@ internal static class ConvertCommand
         command.SetAction((parse, cancellationToken) =>
         {
             if (parse.GetValue(bf16)) NativeBFloat16.EnsureWorthIt("--bf16");
+            string baseCheckpoint = parse.GetValue(from)!.FullName;
             var options = new ConvertOptions
             {
-                BaseCheckpoint = parse.GetValue(from)!.FullName,
+                BaseCheckpoint = baseCheckpoint,
                 BaseConfig = parse.GetValue(config)?.FullName,
                 Output = parse.GetValue(output)!.FullName,
                 WeakPatch = parse.GetValue(weak),
                 LoraRank = parse.GetValue(rank),
-                Loss = parse.GetValue(loss),
+                Loss = parse.GetValue(loss) ?? (TextToImageCheckpoint.IsTextToImage(baseCheckpoint) ? ConversionLoss.Denoise : ConversionLoss.Distill),
                 GuidanceScale = parse.GetValue(guidance),
                 CooldownFraction = parse.GetValue(cooldown),
                 DataFree = parse.GetValue(dataFree),

@@ -30,7 +30,7 @@ public sealed record ConvertOptions
     public int WeakPatch { get; init; } = 4;
     /// <summary>LoRA rank of the weak patch size's adapters on attention and MLP (0: none).</summary>
     public int LoraRank { get; init; } = 16;
-    /// <summary>The loss.</summary>
+    /// <summary>The loss (<c>flexidit convert</c> defaults to the training loss, denoise, for a text-to-image scenes checkpoint).</summary>
     public ConversionLoss Loss { get; init; } = ConversionLoss.Distill;
     /// <summary>Distil on the teacher's own sampling trajectories instead of data (no data set needed).</summary>
     public bool DataFree { get; init; }

@@ -95,12 +95,13 @@ public sealed class TextToImageConversionTests : IDisposable
     }
 
     [Fact]
-    public void The_convert_command_detects_a_text_to_image_checkpoint_and_refuses_data_free()
+    public void The_convert_command_detects_a_text_to_image_checkpoint_trains_it_with_its_training_loss_and_refuses_data_free()
     {
         TinyTextToImage.Write(Base);
-        var r = FlexiditProcess.Run(dir, "convert", "--from", Base, "--weak-patch", "4", "--lora-rank", "4", "--loss", "both", "--steps", "2", "--batch", "2", "--out", "cli.safetensors");
+        var r = FlexiditProcess.Run(dir, "convert", "--from", Base, "--weak-patch", "4", "--lora-rank", "4", "--min-snr", "5", "--steps", "2", "--batch", "2", "--out", "cli.safetensors");
         Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
         Assert.Contains("converted in 2 steps", r.Stdout);
+        Assert.Contains("denoise loss on real captioned scenes", File.ReadAllText(Path.Combine(dir, "cli.safetensors.log")));   // the training loss by default
         using (var converted = TextToImageCheckpoint.Load(Path.Combine(dir, "cli.safetensors")))
             Assert.Equal([2, 4], converted.Config.Denoiser.AllPatchSizes);
 
