@@ -29,15 +29,15 @@ internal static class ConvertCommand
         var minutes = new Option<double?>("--minutes") { Description = "Fine-tuning time limit" };
         var minTimestep = new Option<int>("--min-timestep") { Description = "Train the weak size only at timesteps ≥ this (of 1000): weak-first plans never run it on the least noisy steps" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 32, Description = "Images per step" };
-        var lr = new Option<double?>("--lr") { Description = "AdamW learning rate (default 5e-4 for a DiT, 8e-4 for PixArt-α)" };
-        var weightDecay = new Option<double?>("--weight-decay") { Description = "AdamW weight decay (default 0 for a DiT, 1e-2 for PixArt-α)" };
-        var clip = new Option<double?>("--grad-clip") { Description = "Gradient-norm clip (default 1 for a DiT, 0.02 for PixArt-α)" };
+        var lr = new Option<double?>("--lr") { Description = "AdamW learning rate (default 5e-4 for a DiT, 8e-4 for PixArt-α and text-to-image scenes)" };
+        var weightDecay = new Option<double?>("--weight-decay") { Description = "AdamW weight decay (default 0 for a DiT, 1e-2 for PixArt-α and text-to-image scenes)" };
+        var clip = new Option<double?>("--grad-clip") { Description = "Gradient-norm clip (default 1 for a DiT, 0.02 for PixArt-α and text-to-image scenes)" };
         var captions = new Option<FileInfo?>("--captions") { Description = "PixArt-α: prompts (one per line) that the distillation trajectories are conditioned on (default: the null caption)" };
         var textEncoder = new Option<DirectoryInfo?>("--text-encoder") { Description = "PixArt-α: the T5 folder (config.json, weights, spiece.model) that encodes --captions" };
         var minSnr = new Option<double?>("--min-snr") { Description = "Min-SNR-γ weighting of the denoising loss (give the base model's, e.g. 5; default: unweighted)" };
         var run = new Option<DirectoryInfo?>("--run") { Description = "Text-to-image scenes: resumable run folder (default: --out without extension + -run); a conversion started again on it resumes" };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1, Description = "Seed" };
-        var command = new Command("convert", "Convert a DiT or PixArt-α into a FlexiDiT (PI-resize initialisation + distillation fine-tuning of the weak patch size)")
+        var command = new Command("convert", "Convert a DiT, PixArt-α or text-to-image scenes checkpoint into a FlexiDiT (PI-resize initialisation + fine-tuning of the weak patch size)")
         { from, config, weak, output, rank, loss, guidance, cooldown, dataFree, minTimestep, steps, minutes, batch, lr, weightDecay, clip, captions, textEncoder, minSnr, run, seed, bf16 };
         command.SetAction((parse, cancellationToken) =>
         {

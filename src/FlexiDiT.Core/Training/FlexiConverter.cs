@@ -25,6 +25,8 @@ public sealed record ConvertResult(int Steps, double FirstLoss, double FinalLoss
 /// teacher visits while sampling its own images (classifier-free guided, as at inference). A PixArt-α has no
 /// image data here, so it is always converted data-free, on trajectories conditioned on the captions of
 /// <see cref="ConvertOptions.CaptionsPath"/> (encoded by <see cref="ConvertOptions.TextEncoderPath"/>) or on its null caption.
+/// A text-to-image scenes checkpoint (<see cref="TextToImageCheckpoint"/>) has its data: it is fine-tuned on real
+/// captioned scenes, as a resumable run.
 /// </summary>
 public sealed class FlexiConverter(ConvertOptions options, TextWriter? console = null)
 {
