@@ -15,7 +15,7 @@ internal static class EvalCommand
         var model = new Option<string?>("--model") { Description = "Model pack (default: the shipped Shapes FlexiDiT)" };
         var checkpoint = new Option<FileInfo?>("--checkpoint") { Description = "Evaluate this checkpoint instead of the pack's (same classes), or a text-to-image scenes checkpoint (train-t2i, convert)" };
         var classifier = new Option<FileInfo?>("--classifier") { Description = "Classifier (default: the pack's; for a text-to-image checkpoint the scene classifier, default " + TextToImageEvaluation.ShippedClassifier + ")" };
-        var images = new Option<int>("--images") { DefaultValueFactory = _ => 120, Description = "Images per plan (classes cycle; same seeds for every plan)" };
+        var images = new Option<int>("--images") { DefaultValueFactory = _ => 120, Description = "Images per plan (classes cycle, or scene captions for a text-to-image checkpoint; same seeds for every plan)" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 40, Description = "Images sampled together" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 50, Description = "DDPM steps of the full-compute plan the sweep is built around" };
         var guidance = new Option<double>("--guidance") { DefaultValueFactory = _ => 4.0, Description = "Guidance scale" };

@@ -31,6 +31,15 @@ public sealed class TextToImageEvalCliTests : IDisposable
         Assert.Contains("Targets:", markdown);
         Assert.True(File.Exists(Path.Combine(dir, "out", "grid-weak50-held-out.png")));
 
+        // A base checkpoint that was never converted has no weak patch size: only full-compute plans run, and it says why.
+        string plain = TinyTextToImage.Write(Path.Combine(dir, "plain.safetensors"));
+        var full = FlexiditProcess.Run(dir, "eval", "--checkpoint", plain, "--classifier", classifier, "--images", "2", "--batch", "2", "--steps", "4",
+            "--plan", "full", "weak50", "--split", "training", "--out", "plain");
+        Assert.True(full.ExitCode == 0, full.Stderr + full.Stdout);
+        Assert.Contains("convert it with 'flexidit convert'", full.Stdout);
+        Assert.Contains("| full | training |", full.Stdout);
+        Assert.DoesNotContain("| weak50 |", full.Stdout);
+
         var bad = FlexiditProcess.Run(dir, "eval", "--checkpoint", checkpoint, "--classifier", classifier, "--split", "heldout");
         Assert.NotEqual(0, bad.ExitCode);
         Assert.Contains("--split is training, held-out or both", bad.Stderr + bad.Stdout);
