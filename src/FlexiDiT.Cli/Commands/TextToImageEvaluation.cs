@@ -26,6 +26,8 @@ internal static class TextToImageEvaluation
 
     public static int Run(Settings settings)
     {
+        if (settings.Images < 1 || settings.Batch < 1)
+            throw new ArgumentException($"--images and --batch must be at least 1; got {settings.Images} and {settings.Batch}.");
         CaptionSplit[] splits = settings.Split switch
         {
             "training" => [CaptionSplit.Training],

@@ -22,11 +22,12 @@ public sealed class ScenePlanEvaluator
     private const long RealSeedOffset = 777;
     private static readonly SceneAttribute[] Attributes = Enum.GetValues<SceneAttribute>();
     private readonly IDenoiser model;
+    private readonly ITextEncoder textEncoder;
     private readonly SceneClassifier classifier;
+    private readonly int batchSize;
     private readonly long seed;
     private readonly TextWriter? log;
     private readonly Dictionary<CaptionSplit, (PairedPlanSampler Sampler, SceneRequest[] Requests)> splits = new();
-    private readonly Func<CaptionSplit, (PairedPlanSampler, SceneRequest[])> createSplit;
     private (Tensor Mean, Tensor Covariance)? realStatistics;
     private SceneAccuracy? judgeOnReal;
 
@@ -44,19 +45,14 @@ public sealed class ScenePlanEvaluator
         ArgumentNullException.ThrowIfNull(textEncoder);
         ArgumentNullException.ThrowIfNull(classifier);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imagesPerPlan);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         this.model = model;
+        this.textEncoder = textEncoder;
         this.classifier = classifier;
+        this.batchSize = batchSize;
         this.seed = seed;
         this.log = log;
         ImagesPerPlan = imagesPerPlan;
-        var scenes = new SceneDataset(seed);
-        createSplit = split =>
-        {
-            var samples = Enumerable.Range(0, imagesPerPlan).Select(i => scenes.Sample(i, split)).ToArray();
-            var captions = samples.Select(s => s.Caption).ToArray();
-            var sampler = new PairedPlanSampler(model, imagesPerPlan, batchSize, seed, (start, count) => textEncoder.Encode(captions[start..(start + count)]));
-            return (sampler, samples.Select(s => s.Request).ToArray());
-        };
     }
 
     /// <summary>Images per plan and split.</summary>
@@ -73,7 +69,7 @@ public sealed class ScenePlanEvaluator
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(fullComputeFlopsPerImage);
-        if (!splits.TryGetValue(split, out var setup)) splits[split] = setup = createSplit(split);
+        if (!splits.TryGetValue(split, out var setup)) splits[split] = setup = Captioned(split);
         var plan = spec.Build(model.Geometry);
         var (samples, flops, sameStepsFull, elapsed) = setup.Sampler.Sample(plan);
         Tensor features;
@@ -134,6 +130,16 @@ public sealed class ScenePlanEvaluator
 
     /// <summary>A split as the CLI and tables write it ("training", "held-out").</summary>
     public static string SplitName(CaptionSplit split) => split == CaptionSplit.HeldOut ? "held-out" : "training";
+
+    // Image i of a split is drawn for the caption of scene i phrased in that split; the request says what it names.
+    private (PairedPlanSampler Sampler, SceneRequest[] Requests) Captioned(CaptionSplit split)
+    {
+        var scenes = new SceneDataset(seed);
+        var samples = Enumerable.Range(0, ImagesPerPlan).Select(i => scenes.Sample(i, split)).ToArray();
+        var captions = samples.Select(s => s.Caption).ToArray();
+        var sampler = new PairedPlanSampler(model, ImagesPerPlan, batchSize, seed, (start, count) => textEncoder.Encode(captions[start..(start + count)]));
+        return (sampler, samples.Select(s => s.Request).ToArray());
+    }
 
     // Feature statistics of real scenes of a seed the sampled captions do not use, computed once.
     private (Tensor Mean, Tensor Covariance) RealStatistics()
