@@ -165,12 +165,17 @@ public sealed class GaussianDiffusion
     /// nearly-clean timesteps, whose gradients fight the rest, count less, which speeds up convergence
     /// of ViT/DiT diffusion models several-fold. Null: DiT's unweighted loss.
     /// </param>
-    public Tensor TrainingLoss(Tensor modelOutput, Tensor xStart, Tensor xT, long[] indices, Tensor noise, double? minSnrGamma = null)
+    /// <param name="pixelWeights">
+    /// If set, (N, 1, H, W) weights of each pixel's squared ε error (e.g. more weight where the object is); the
+    /// variance term stays unweighted. Null: every pixel counts the same.
+    /// </param>
+    public Tensor TrainingLoss(Tensor modelOutput, Tensor xStart, Tensor xT, long[] indices, Tensor noise, double? minSnrGamma = null, Tensor? pixelWeights = null)
     {
         long c = xStart.shape[1];
         bool learned = Variance == VarianceKind.LearnedRange;
         Tensor[] parts = learned ? modelOutput.split(c, dim: 1) : [modelOutput];
-        var mse = (noise - parts[0]).pow(2).mean([1, 2, 3]);
+        var squared = (noise - parts[0]).pow(2);
+        var mse = (pixelWeights is null ? squared : squared * pixelWeights).mean([1, 2, 3]);
         if (minSnrGamma is { } gamma)
         {
             if (gamma <= 0) throw new ArgumentOutOfRangeException(nameof(minSnrGamma), gamma, "The Min-SNR γ must be positive (the paper uses 5).");

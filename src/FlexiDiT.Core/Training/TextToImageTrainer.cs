@@ -63,6 +63,8 @@ public sealed class TextToImageTrainer(TextToImageTrainOptions options, TextWrit
                 $"{(options.BFloat16 ? ", bfloat16 forward/backward" : "")}");
         }
 
+        if (options.ObjectWeight > 0)
+            log.Write($"object pixels weigh {1 + options.ObjectWeight} in the ε loss until the cool-down, falling to 1 by its middle");
         var data = new SceneDataset(options.Seed);
         var diffusion = new GaussianDiffusion(null, options.Model.Denoiser.Variance);
         model.train();
@@ -73,11 +75,13 @@ public sealed class TextToImageTrainer(TextToImageTrainOptions options, TextWrit
             var batch = data.Batch((long)step * options.BatchSize, options.BatchSize);
             var (ids, mask) = tokenizer.EncodeBatch(batch.Captions);
             var drop = torch.rand(options.BatchSize, generator: generator).lt(options.Model.Denoiser.ClassDropoutProb);
+            double objectWeight = options.ObjectWeightAt(step, factor);
+            using var pixelWeights = objectWeight > 0 ? batch.ObjectMask() * objectWeight + 1 : null;
             return loop.Step(batch.Images, diffusion, generator, optimizer, model.parameters(), ema,
                 (xT, t) => replica is null
                     ? model.Forward(xT, t, ids, mask, drop)
                     : replica.Run(m => ((TextToImageModel)m).Forward(xT.to(ScalarType.BFloat16), t, ids, mask, drop)),
-                replica);
+                replica, pixelWeights: pixelWeights);
         }
         void Checkpoint(TrainingState now)
         {

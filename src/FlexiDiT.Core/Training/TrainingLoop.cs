@@ -62,10 +62,10 @@ public sealed class TrainingLoop(DiffusionTrainOptions options, TrainingLog log)
     /// One optimisation step on <paramref name="images"/>: noise at random timesteps, <paramref name="forward"/>
     /// (noisy images, model timesteps → model output, possibly through a bfloat16 replica), loss, backward,
     /// gradient clip, AdamW, <paramref name="afterOptimizerStep"/> (e.g. a projection of the weights, which the EMA
-    /// must see), EMA. Returns the loss.
+    /// must see), EMA. <paramref name="pixelWeights"/> (N, 1, H, W) weighs each pixel's ε error. Returns the loss.
     /// </summary>
     public double Step(Tensor images, GaussianDiffusion diffusion, Generator generator, AdamW optimizer,
-        IEnumerable<Parameter> parameters, Ema ema, Func<Tensor, Tensor, Tensor> forward, BFloat16Replica? replica, Action? afterOptimizerStep = null)
+        IEnumerable<Parameter> parameters, Ema ema, Func<Tensor, Tensor, Tensor> forward, BFloat16Replica? replica, Action? afterOptimizerStep = null, Tensor? pixelWeights = null)
     {
         long[] indices = torch.randint(0, GaussianDiffusion.TrainingTimesteps, [images.shape[0]], generator: generator).data<long>().ToArray();
         var noise = torch.randn(images.shape, generator: generator);
@@ -73,7 +73,7 @@ public sealed class TrainingLoop(DiffusionTrainOptions options, TrainingLog log)
         var timesteps = diffusion.ModelTimesteps(indices, xT.device);
         optimizer.zero_grad();
         var output = forward(xT, timesteps);
-        var loss = diffusion.TrainingLoss(output, images, xT, indices, noise, options.MinSnrGamma).mean();
+        var loss = diffusion.TrainingLoss(output, images, xT, indices, noise, options.MinSnrGamma, pixelWeights).mean();
         loss.backward();
         replica?.CopyGradientsToMaster();
         if (options.GradientClip is { } maxNorm) torch.nn.utils.clip_grad_norm_(parameters, maxNorm);
