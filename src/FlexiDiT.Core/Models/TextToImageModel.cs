@@ -14,20 +14,21 @@ public sealed class TextToImageModel : nn.Module
 {
     private readonly CaptionEncoder text_encoder;
     private readonly PixArt pixart;
+    private readonly TextToImageConfig config;
 
     /// <summary>Creates the model (initialise or load weights before use).</summary>
     public TextToImageModel(TextToImageConfig config) : base("TextToImage")
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        Config = config;
+        this.config = config;
         text_encoder = new CaptionEncoder(config.VocabularySize, config.Denoiser.ModelMaxLength, config.Denoiser.CaptionChannels, config.EncoderDepth, config.EncoderHeads);
         pixart = new PixArt(config.Denoiser);
         RegisterComponents();
     }
 
-    /// <summary>The configuration.</summary>
-    public TextToImageConfig Config { get; }
+    /// <summary>The configuration, with the denoiser's as it is now (weak patch sizes added by conversion included).</summary>
+    public TextToImageConfig Config => config with { Denoiser = pixart.Config };
 
     /// <summary>The denoiser the samplers run.</summary>
     public PixArt Denoiser => pixart;
