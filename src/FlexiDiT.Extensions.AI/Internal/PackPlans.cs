@@ -123,6 +123,11 @@ internal sealed class PackPlans
 
     private static PixArtConfig ReadPixArtConfig(ModelPack pack)
     {
+        if (pack.HasSceneEncoder)
+        {
+            return TextToImageCheckpoint.ReadConfig(pack.Resolve(pack.Manifest.Checkpoint)).Denoiser;
+        }
+
         if (pack.Manifest.Config is { } configPath)
         {
             return PixArtConfig.Load(pack.Resolve(configPath));
