@@ -47,4 +47,18 @@ public sealed class ScenesTests : IDisposable
         Assert.Equal(0m, status.Tenant.Spent);
         Assert.Equal(0m, status.Tenant.Reserved);
     }
+
+    [Fact]
+    public async Task Without_a_latency_file_the_first_use_calibrates_the_scenes_denoiser_at_both_patch_sizes()
+    {
+        var options = pack.CreateOptions(o => o.LatencyModelPath = null);
+        using var generator = new FlexiDiTImageGenerator(options);
+        var response = await generator.GenerateImagesAsync("a red circle", new ImageGenerationOptions().WithMode("cheap"));
+        Assert.Single(response.Contents);
+
+        var path = FlexiDiTPaths.LatencyModelPath(TinyFlexiDiTPack.Name, options.LedgerPath);
+        var entries = Governance.Knowledge.LatencyModel.Load(path).Snapshot();
+        Assert.Equal([2, 4], entries.Select(e => e.PatchSize).Distinct().Order());
+        Assert.All(entries, e => Assert.True(e.Ms > 0));
+    }
 }
