@@ -40,12 +40,13 @@ internal static class PackCommand
             var dir = parse.GetValue(output)!;
             dir.Create();
             var evalFile = parse.GetValue(evaluation)!;
-            var table = JsonSerializer.Deserialize<PlanTable>(File.ReadAllText(evalFile.FullName))
-                ?? throw new InvalidDataException("The plan table is empty.");
-            // Default: the cheapest plan whose quality matches full compute (FD within 5 %, accuracies within 1 point).
-            var defaultPlan = new QualityTargets().CheapestMatching(table);
             string checkpointPath = parse.GetValue(checkpoint)!.FullName;
             bool scenes = TextToImageCheckpoint.IsTextToImage(checkpointPath);
+            var table = scenes
+                ? PackPlanTable.Read(evalFile.FullName, TextToImageCheckpoint.ReadConfig(checkpointPath).Denoiser)
+                : JsonSerializer.Deserialize<PlanTable>(File.ReadAllText(evalFile.FullName)) ?? throw new InvalidDataException("The plan table is empty.");
+            // Default: the cheapest plan whose quality matches full compute (FD within 5 %, accuracies within 1 point).
+            var defaultPlan = new QualityTargets().CheapestMatching(table);
             var judge = parse.GetValue(classifier);
             if (judge is null && !scenes)
                 throw new ArgumentException("--classifier is required for a class pack (the Shapes classifier eval judged with; train one with 'flexidit train-classifier').");
@@ -83,7 +84,11 @@ internal static class PackCommand
                 WritePromptGrid(pack, gridPrompts, Path.Combine(dir.FullName, ScenesModelCard.PromptGridFile));
                 using var model = TextToImageCheckpoint.Load(pack.Resolve(manifest.Checkpoint));
                 var config = model.Config;
-                var card = new ScenesModelCard(manifest.Name, config, model.parameters().Sum(p => p.numel()), ScenesModelCard.Gflops(config.Denoiser), rebuild, trained, converted, table, defaultPlan.Name, gridPrompts, figures);
+                // The eval's own report (per attribute, both phrasings, its targets) when it wrote one; else the pack's table.
+                string evalReport = Path.Combine(evalFile.DirectoryName!, "plans.md");
+                string evalMarkdown = File.Exists(evalReport) ? File.ReadAllText(evalReport) : EvalReportWriter.Markdown(table);
+                var card = new ScenesModelCard(manifest.Name, config, model.parameters().Sum(p => p.numel()), ScenesModelCard.Gflops(config.Denoiser), rebuild, trained, converted,
+                    evalMarkdown, defaultPlan.Name, gridPrompts, figures);
                 card.WriteJson(Path.Combine(dir.FullName, "card.json"));
                 card.WriteMarkdown(Path.Combine(dir.FullName, "card.md"));
             }
@@ -126,7 +131,11 @@ internal static class PackCommand
         var full = QualityTargets.Full(table);
         string?[] shown = [full.Name, defaultPlan, new QualityTargets().BestCheap(table, full)?.Name];
         var figures = new List<string>();
-        foreach (string file in shown.OfType<string>().Distinct().Select(plan => $"grid-{plan}.png").Prepend("plot.png"))
+        // A scenes eval writes a grid per plan and caption split (grid-full-training.png, grid-full-held-out.png).
+        var wanted = shown.OfType<string>().Distinct()
+            .SelectMany(plan => new[] { $"grid-{plan}.png", $"grid-{plan}-training.png", $"grid-{plan}-held-out.png" })
+            .Prepend("plot.png");
+        foreach (string file in wanted)
         {
             string source = Path.Combine(evalDir.FullName, file);
             if (!File.Exists(source)) continue;

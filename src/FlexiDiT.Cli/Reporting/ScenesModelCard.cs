@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using FlexiDiT.Data;
-using FlexiDiT.Evaluation;
 using FlexiDiT.Flops;
 using FlexiDiT.Models;
 using FlexiDiT.Prompts.Captions;
@@ -21,7 +20,7 @@ internal sealed record ScenesModelCard(
     IReadOnlyList<string> RebuildCommands,
     string TrainingSummary,
     string ConversionSummary,
-    PlanTable Evaluation,
+    string EvaluationMarkdown,
     string DefaultPlan,
     IReadOnlyList<string> GridPrompts,
     IReadOnlyList<string> Figures)
@@ -77,7 +76,7 @@ internal sealed record ScenesModelCard(
         s.AppendLine("## Evaluation (`flexidit eval`)");
         s.AppendLine($"Default plan: `{DefaultPlan}`.");
         s.AppendLine();
-        s.AppendLine(EvalReportWriter.Markdown(Evaluation));
+        s.AppendLine(EvaluationMarkdown);
         s.AppendLine();
         s.AppendLine("## Prompts");
         s.AppendLine($"`{PromptGridFile}`: one row per prompt, top to bottom, each drawn with the default plan from the same seeds:");

@@ -28,9 +28,10 @@ public static class TextToImageCheckpoint
         SafetensorsFile.Write(path, model.state_dict(), metadata);
     }
 
-    /// <summary>Whether <paramref name="path"/> is a text-to-image checkpoint (a safetensors file with the config in its metadata).</summary>
+    /// <summary>Whether <paramref name="path"/> is a text-to-image checkpoint (a safetensors file with this class's config metadata).</summary>
     public static bool IsTextToImage(string path) =>
-        File.Exists(path) && path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) && SafetensorsFile.ReadHeader(path).Metadata.ContainsKey(ConfigMetadataKey);
+        path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) && File.Exists(path)
+        && SafetensorsFile.ReadHeader(path).Metadata.ContainsKey(ConfigMetadataKey);
 
     /// <summary>The config a text-to-image checkpoint was saved with.</summary>
     public static TextToImageConfig ReadConfig(string path)

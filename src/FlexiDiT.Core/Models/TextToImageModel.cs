@@ -27,7 +27,7 @@ public sealed class TextToImageModel : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>The configuration, with the denoiser's as it is now (weak patch sizes added by conversion included).</summary>
+    /// <summary>The configuration, with the denoiser's weak patch sizes once it is converted to a FlexiDiT.</summary>
     public TextToImageConfig Config => config with { Denoiser = pixart.Config };
 
     /// <summary>The denoiser the samplers run.</summary>
