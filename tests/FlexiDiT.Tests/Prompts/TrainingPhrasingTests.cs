@@ -16,6 +16,7 @@ public class TrainingPhrasingTests
         Assert.Equal("on a dark background a small triangle in the center",
             TrainingPhrasing.Rewrite("over a dark backdrop: a tiny three sided shape, centred"));
         Assert.Equal("a big disc at the top", TrainingPhrasing.Rewrite("a big disc at the top"));
+        Assert.Equal("a big red shape", TrainingPhrasing.Rewrite("a big red thing"));
     }
 
     [Fact]

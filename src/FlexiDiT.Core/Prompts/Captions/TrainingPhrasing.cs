@@ -3,7 +3,8 @@ namespace FlexiDiT.Prompts.Captions;
 /// <summary>
 /// Rewrites a prompt into the words the scene text encoder was trained on, keeping its word order: every held-out phrase
 /// the reader recognises ("huge", "doughnut", "on a pale backdrop") becomes the first training phrase of the same value
-/// ("large", "ring", "on a light background"), and words training never used are dropped — unknown and ignored words,
+/// ("large", "ring", "on a light background"), as does a held-out noun for an unnamed shape ("thing" → "shape"), and
+/// words training never used are dropped — unknown and ignored words,
 /// and function words outside the training captions ("please", "backdrop"). Training captions never contain held-out
 /// words, so their embeddings get no gradient and would feed the denoiser noise; after the rewrite a held-out phrasing
 /// encodes exactly as its training twin.
@@ -43,8 +44,13 @@ public static class TrainingPhrasing
             next = last + 1;
         }
         Keep(next, tokens.Count);
-        return string.Join(' ', words.Where(SceneGrammar.TrainingWords.Contains));
+        return string.Join(' ', words.Select(w => HeldOutNouns.Contains(w) ? TrainingNoun : w).Where(SceneGrammar.TrainingWords.Contains));
     }
+
+    // The nouns of an object whose shape a caption leaves out ("a red thing") are function words to the reader; the
+    // held-out ones become the first training one ("shape") like any held-out phrase.
+    private static readonly HashSet<string> HeldOutNouns = SceneGrammar.GenericNouns.Where(n => n.Split == CaptionSplit.HeldOut).Select(n => n.Text).ToHashSet(StringComparer.Ordinal);
+    private static readonly string TrainingNoun = SceneGrammar.GenericNouns.First(n => n.Split == CaptionSplit.Training).Text;
 
     /// <summary>
     /// The tokens [from, to) a held-out phrasing of the span covers, its own function words ("on a" ... "backdrop")
