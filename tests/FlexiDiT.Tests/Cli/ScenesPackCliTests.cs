@@ -46,6 +46,12 @@ public sealed class ScenesPackCliTests : IDisposable
         Assert.Contains("ignored: next, giraffe", generated.Stdout);
         Assert.True(File.Exists(Path.Combine(dir, "x.native.png")));
 
+        var flops = FlexiditProcess.Run(dir, "flops", "--model", "pk");
+        Assert.True(flops.ExitCode == 0, flops.Stderr + flops.Stdout);
+        Assert.Matches(@"patch 2: +[\d.]+ GFLOPs", flops.Stdout);
+        Assert.Matches(@"patch 4: +[\d.]+ GFLOPs", flops.Stdout);
+        Assert.Matches(@"weak +[\d.]+ TFLOPs", flops.Stdout);
+
         var nothing = FlexiditProcess.Run(dir, "generate", "a giraffe at dusk", "--model", "pk", "--out", "y.png");
         Assert.Equal(2, nothing.ExitCode);
         Assert.Contains("names nothing this model draws (not understood: giraffe, dusk)", nothing.Stderr);
