@@ -99,6 +99,8 @@ public sealed class ModelPack
             {
                 if (encoder.Tokenizer is not null)
                     throw new InvalidDataException($"Model pack {manifestPath}: a scenes text encoder tokenizes with the scene grammar; remove 'textEncoder.tokenizer'.");
+                if (manifest.Config is not null)
+                    throw new InvalidDataException($"Model pack {manifestPath}: a scenes pack's checkpoint carries its own config; remove 'config'.");
                 string weights = encoder.Path is null ? Need("checkpoint", manifest.Checkpoint) : Need("textEncoder.path", encoder.Path);
                 // Both halves are read from text-to-image checkpoints: say so now rather than at the first prompt.
                 foreach (string file in new[] { Need("checkpoint", manifest.Checkpoint), weights }.Distinct())

@@ -54,6 +54,11 @@ public sealed class ScenesPackTests : IDisposable
         var missing = Assert.Throws<FileNotFoundException>(() => ModelPack.Load(fixture.PackFolder));
         Assert.Contains("'textEncoder.path'", missing.Message);
 
+        File.WriteAllText(Manifest, original.Replace("\"kind\": \"scenes\"", "\"kind\": \"scenes\", \"tokenizer\": \"vocab.txt\"", StringComparison.Ordinal));
+        Assert.Contains("remove 'textEncoder.tokenizer'", Assert.Throws<InvalidDataException>(() => ModelPack.Load(fixture.PackFolder)).Message);
+        File.WriteAllText(Manifest, original.Replace("\"checkpoint\":", "\"config\": \"pack.json\", \"checkpoint\":", StringComparison.Ordinal));
+        Assert.Contains("remove 'config'", Assert.Throws<InvalidDataException>(() => ModelPack.Load(fixture.PackFolder)).Message);
+
         // A PixArt-only checkpoint has no caption encoder to load.
         using (var model = new TextToImageModel(TinyFlexiDiTPack.ScenesConfig)) PixArtCheckpoint.Save(model.Denoiser, Path.Combine(fixture.PackFolder, "model.safetensors"));
         File.WriteAllText(Manifest, original);
