@@ -38,11 +38,11 @@ public static class FlexiDiTCalibration
         CalibrationStatistic statistic = CalibrationStatistic.Median, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(pack);
-        return Measure(PackPlans.ReadDiTConfig(pack), batches, warmup, repeats, device, stopAfter, log, statistic, timeProvider);
+        return Measure(PackPlans.ReadConfig(pack), batches, warmup, repeats, device, stopAfter, log, statistic, timeProvider);
     }
 
     /// <summary>Measures a model config.</summary>
-    /// <param name="config">The architecture (its FlexiDiT patch sizes included).</param>
+    /// <param name="config">The architecture (its FlexiDiT patch sizes included): a <see cref="DiTConfig"/> or a <see cref="PixArtConfig"/>.</param>
     /// <param name="batches">Batch sizes, ascending; <see langword="null"/> for <see cref="DefaultBatches"/>.</param>
     /// <param name="warmup">Untimed forwards before each measurement.</param>
     /// <param name="repeats">Timed forwards per measurement (the median is kept).</param>
@@ -53,7 +53,7 @@ public static class FlexiDiTCalibration
     /// <param name="timeProvider">The clock that dates the measurement; <see cref="TimeProvider.System"/> if omitted.</param>
     /// <returns>The latency model.</returns>
     public static LatencyModel Measure(
-        DiTConfig config, IEnumerable<int>? batches = null, int warmup = 2, int repeats = 7, Device? device = null, TimeSpan? stopAfter = null, TextWriter? log = null,
+        IDenoiserGeometry config, IEnumerable<int>? batches = null, int warmup = 2, int repeats = 7, Device? device = null, TimeSpan? stopAfter = null, TextWriter? log = null,
         CalibrationStatistic statistic = CalibrationStatistic.Median, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -69,7 +69,12 @@ public static class FlexiDiTCalibration
         var measurements = new List<LatencyMeasurement>();
         foreach (var batch in sizes.Order())
         {
-            var timings = ForwardBenchmark.Run(config, batch, warmup, repeats, device);
+            var timings = config switch
+            {
+                DiTConfig dit => ForwardBenchmark.Run(dit, batch, warmup, repeats, device),
+                PixArtConfig pixArt => ForwardBenchmark.Run(pixArt, batch, warmup, repeats, device),
+                _ => throw new NotSupportedException($"Calibration times DiT and PixArt-α forwards, not {config.GetType().Name}."),
+            };
             foreach (var t in timings)
             {
                 var ms = statistic == CalibrationStatistic.Fastest ? t.MinMs : t.MedianMs;
@@ -102,7 +107,7 @@ public static class FlexiDiTCalibration
     /// <param name="device">The device, or <see langword="null"/> for the CPU.</param>
     /// <param name="timeProvider">The clock that dates the measurement; <see cref="TimeProvider.System"/> if omitted.</param>
     /// <returns>The latency model.</returns>
-    public static LatencyModel Quick(DiTConfig config, Device? device = null, TimeProvider? timeProvider = null) =>
+    public static LatencyModel Quick(IDenoiserGeometry config, Device? device = null, TimeProvider? timeProvider = null) =>
         Measure(config, DefaultBatches, warmup: 1, repeats: 3, device, stopAfter: TimeSpan.FromMilliseconds(500), statistic: CalibrationStatistic.Fastest, timeProvider: timeProvider);
 
     private static string Describe(Device device) =>

@@ -21,4 +21,9 @@ public static class FlexiDiTContentKeys
     public const string Seed = "flexidit.seed";
     /// <summary>The image's position in the request, from 0 (int).</summary>
     public const string Index = "flexidit.index";
+    /// <summary>
+    /// The words of the prompt the model did not understand and left out of the image (string[], e.g. ["giraffe"]); set
+    /// only when there are any (the scenes model; class packs and T5 read every word).
+    /// </summary>
+    public const string IgnoredWords = "flexidit.ignored_words";
 }

@@ -21,6 +21,12 @@ public sealed record FlexiDiTGenerationReport
     /// <summary>Gets the prompt a text-to-image pack drew (null for a class pack, which draws <see cref="ClassName"/>).</summary>
     public string? Prompt { get; init; }
 
+    /// <summary>
+    /// Gets the words of the prompt the model did not understand and left out of the images, in order ("giraffe"); empty
+    /// when it understood every word (always, for class packs and T5 encoders).
+    /// </summary>
+    public IReadOnlyList<string> IgnoredWords { get; init; } = [];
+
     /// <summary>Gets the number of images.</summary>
     public required int Count { get; init; }
 

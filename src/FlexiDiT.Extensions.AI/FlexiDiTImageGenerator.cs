@@ -29,8 +29,8 @@ namespace FlexiDiT.Extensions.AI;
 /// <item><description>Task type, mode, deadline, seed, steps, guidance, tenant and user: <see cref="FlexiDiTGenerationOptions"/>.</description></item>
 /// </list>
 /// <para>
-/// The response's <see cref="ImageGenerationResponse.Usage"/> carries FLOPs, steps, time and cost under
-/// <see cref="FlexiDiTUsageKeys"/>; each image carries the decision under <see cref="FlexiDiTContentKeys"/>; and
+/// The response's <see cref="ImageGenerationResponse.Usage"/> carries FLOPs, steps, time, cost and the number of prompt
+/// words the model ignored under <see cref="FlexiDiTUsageKeys"/>; each image carries the decision under <see cref="FlexiDiTContentKeys"/>; and
 /// <see cref="ImageGenerationResponse.RawRepresentation"/> is a <see cref="FlexiDiTGenerationReport"/>.
 /// </para>
 /// <para>
@@ -70,7 +70,10 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
 
     /// <inheritdoc />
     /// <exception cref="NotSupportedException">The request edits images, or asks for hosted results.</exception>
-    /// <exception cref="ArgumentException">An option is invalid, the model is unknown, or the prompt names no class (or several).</exception>
+    /// <exception cref="ArgumentException">
+    /// An option is invalid, the model is unknown, or the prompt names no class (or several); for the scenes model, the
+    /// prompt names nothing it draws (a <c>NoSceneConceptException</c>, whose message gives examples).
+    /// </exception>
     /// <exception cref="ImageGenerationRefusedException">The governance refused the request (budget, SLA, quality, permissions).</exception>
     /// <exception cref="EngineBusyException">The engine's queue is full; retry later.</exception>
     /// <exception cref="EngineUnavailableException">The engine failed repeatedly and its circuit is open.</exception>
@@ -84,9 +87,11 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
         var model = Runtime.GetModel(options?.ModelId);
 
         // A class pack matches the prompt before any weights load, so a typo fails fast with the closest class names;
-        // a text-to-image pack takes the prompt as it is, through its text encoder.
+        // a text-to-image pack takes the prompt as it is, through its text encoder, which says which words it leaves out
+        // (and refuses, before any budget is reserved, a prompt that names nothing it draws).
         var match = model.Pack.IsTextToImage ? null : model.Pack.Matcher.Match(request.Prompt!);
         var engine = await model.GetEngineAsync(cancellationToken).ConfigureAwait(false);
+        var ignored = match is null ? engine.IgnoredWords(request.Prompt!) : [];
         var size = ResolveSize(options?.ImageSize, engine.ImageSize);
 
         long[] labels = match is null ? [] : Enumerable.Repeat((long)match.ClassIndex, call.Count).ToArray();
@@ -110,6 +115,7 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
             ClassName = match?.Name ?? request.Prompt!,
             ClassIndex = match?.ClassIndex ?? -1,
             Prompt = match is null ? request.Prompt : null,
+            IgnoredWords = ignored,
             Count = call.Count,
             Seed = seed,
             TaskType = run.Ran.TaskType,
@@ -154,6 +160,7 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
                     [FlexiDiTUsageKeys.FlopsSavedBySteps] = result.Savings.StepsSaved,
                     [FlexiDiTUsageKeys.Steps] = result.Steps,
                     [FlexiDiTUsageKeys.WeakSteps] = result.WeakSteps,
+                    [FlexiDiTUsageKeys.IgnoredWords] = ignored.Count,
                     [FlexiDiTUsageKeys.Milliseconds] = (long)Math.Round(run.Elapsed.TotalMilliseconds, MidpointRounding.AwayFromZero),
                     [FlexiDiTUsageKeys.CostMillicredits] = (long)Math.Round(run.Charged * 1000m, MidpointRounding.AwayFromZero),
                 },
@@ -322,6 +329,11 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
                     [FlexiDiTContentKeys.Seed] = report.Seed,
                     [FlexiDiTContentKeys.Index] = i,
                 };
+                if (report.IgnoredWords.Count > 0)
+                {
+                    content.AdditionalProperties[FlexiDiTContentKeys.IgnoredWords] = report.IgnoredWords.ToArray();
+                }
+
                 contents.Add(content);
             }
         }

@@ -241,7 +241,7 @@ public sealed partial class FlexiDiTModel
         }
 
         LogCalibrating(_logger, Pack.Name, path);
-        var model = FlexiDiTCalibration.Quick(PackPlans.ReadDiTConfig(Pack), Device(), _runtime.Options.TimeProvider);
+        var model = FlexiDiTCalibration.Quick(Config, Device(), _runtime.Options.TimeProvider);
         try
         {
             model.Save(path);

@@ -17,6 +17,11 @@ public static class FlexiDiTUsageKeys
     public const string WeakSteps = "flexidit.weak_steps";
     /// <summary>Wall milliseconds of the generation.</summary>
     public const string Milliseconds = "flexidit.milliseconds";
+    /// <summary>
+    /// Words of the prompt the model did not understand and left out (0 when it understood all); the words themselves are
+    /// <see cref="FlexiDiTGenerationReport.IgnoredWords"/> and each image's <see cref="FlexiDiTContentKeys.IgnoredWords"/>.
+    /// </summary>
+    public const string IgnoredWords = "flexidit.ignored_words";
     /// <summary>Cost charged, in thousandths of a credit (counts are integers).</summary>
     public const string CostMillicredits = "flexidit.cost_millicredits";
 }

@@ -4,6 +4,7 @@ using FlexiDiT.Checkpoints;
 using FlexiDiT.Data;
 using FlexiDiT.Models;
 using FlexiDiT.Packs;
+using FlexiDiT.Prompts.Captions;
 using FlexiDiT.Sampling;
 using FlexiDiT.Extensions.AI;
 using TorchSharp;
@@ -13,7 +14,9 @@ namespace FlexiDiT.Testing;
 /// <summary>
 /// A complete FlexiDiT setup in a temp folder, built in a second: a random-init tiny FlexiDiT (one block, width 32,
 /// patch 2 with weak patch 4) over the 40 Shapes classes — or, for <see cref="PackKind.TextToImage"/>, a random-init
-/// tiny PixArt-α FlexiDiT of the same size over the repository's tiny reference T5 (8 tokens of 32 channels) — a pack with three plans, a measured-style plan table with
+/// tiny PixArt-α FlexiDiT of the same size over the repository's tiny reference T5 (8 tokens of 32 channels), or
+/// (<see cref="CreateScenes"/>) a random-init tiny Shapes scenes model (caption encoder + PixArt-α with pooled caption, one
+/// file, <c>"textEncoder": { "kind": "scenes" }</c>) — a pack with three plans, a measured-style plan table with
 /// quality, policies and a latency model, shared by the tests of everything built on the generator (generator, plugin, server).
 /// </summary>
 /// <remarks>
@@ -63,14 +66,17 @@ public sealed class TinyFlexiDiTPack : IDisposable
         ["cheap"] = (14.0, 0.60),
     };
 
+    /// <summary>The scenes model's architecture: a one-layer caption encoder over the scene grammar feeding a PixArt-α of the class model's size.</summary>
+    public static readonly Models.TextToImageConfig ScenesConfig = TinyScenes();
+
     /// <summary>Builds the class-conditional fixture in a new temp folder.</summary>
     public TinyFlexiDiTPack()
-        : this(PackKind.Class)
+        : this(PackKind.Class, scenes: false)
     {
     }
 
-    // xUnit's collection fixtures need a single public constructor: other kinds come from Create.
-    private TinyFlexiDiTPack(PackKind kind)
+    // xUnit's collection fixtures need a single public constructor: other kinds come from Create and CreateScenes.
+    private TinyFlexiDiTPack(PackKind kind, bool scenes)
     {
         Kind = kind;
         Root = Directory.CreateTempSubdirectory("flexidit-meai").FullName;
@@ -78,7 +84,11 @@ public sealed class TinyFlexiDiTPack : IDisposable
         PoliciesFolder = Directory.CreateDirectory(Path.Combine(Root, "policies")).FullName;
         LatencyModelPath = Path.Combine(Root, "latency.json");
 
-        if (kind == PackKind.TextToImage)
+        if (scenes)
+        {
+            Geometry = WriteScenesModel(PackFolder);
+        }
+        else if (kind == PackKind.TextToImage)
         {
             Geometry = WriteTextToImageModel(PackFolder);
         }
@@ -94,7 +104,7 @@ public sealed class TinyFlexiDiTPack : IDisposable
             ["description"] = "Random-init tiny FlexiDiT for tests",
             ["kind"] = kind == PackKind.TextToImage ? "text-to-image" : "class",
             ["checkpoint"] = "model.safetensors",
-            [kind == PackKind.TextToImage ? "textEncoder" : "classes"] = kind == PackKind.TextToImage ? new { kind = "t5", path = "t5" } : "classes.txt",
+            [kind == PackKind.TextToImage ? "textEncoder" : "classes"] = scenes ? new { kind = "scenes" } : kind == PackKind.TextToImage ? new { kind = "t5", path = "t5" } : "classes.txt",
             ["plans"] = Plans,
             ["planTable"] = "plans.json",
             ["defaults"] = new { plan = "full", seed = 7 },
@@ -113,7 +123,28 @@ public sealed class TinyFlexiDiTPack : IDisposable
     /// <summary>Builds the fixture of <paramref name="kind"/> in a new temp folder.</summary>
     /// <param name="kind">Class-conditional (DiT) or text-to-image (PixArt-α with T5).</param>
     /// <returns>The fixture.</returns>
-    public static TinyFlexiDiTPack Create(PackKind kind) => new(kind);
+    public static TinyFlexiDiTPack Create(PackKind kind) => new(kind, scenes: false);
+
+    /// <summary>Builds the text-to-image fixture of the Shapes scenes kind (its own caption encoder in the checkpoint) in a new temp folder.</summary>
+    /// <returns>The fixture.</returns>
+    public static TinyFlexiDiTPack CreateScenes() => new(PackKind.TextToImage, scenes: true);
+
+    // As the shipped model: pooled caption on (train-t2i's default).
+    private static Models.TextToImageConfig TinyScenes()
+    {
+        var config = Models.TextToImageConfig.Scenes(SceneTokenizer.FromGrammar(24).VocabularySize, depth: 1, hidden: 32, heads: 2, captionWidth: 32, captionTokens: 24, encoderDepth: 1, encoderHeads: 2);
+        return config with { Denoiser = config.Denoiser with { PooledCaption = true } };
+    }
+
+    private static PixArtConfig WriteScenesModel(string folder)
+    {
+        using var model = new TextToImageModel(ScenesConfig);
+        model.Initialize(new torch.Generator(3));
+        Perturb(model);
+        Flexify.AddWeakPatchSize(model.Denoiser, 4, loraRank: 0);
+        TextToImageCheckpoint.Save(model, Path.Combine(folder, "model.safetensors"));
+        return model.Config.Denoiser;
+    }
 
     // Official init zeroes the adaLN and output layers; small random weights make the work and the images real.
     private static void Perturb(torch.nn.Module model)

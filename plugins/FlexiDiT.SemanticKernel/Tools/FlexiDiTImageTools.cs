@@ -211,7 +211,8 @@ public sealed partial class FlexiDiTImageTools
         }
         catch (ArgumentException e)
         {
-            // The generator rejects prompts that name none of the model's classes before anything is charged.
+            // The generator rejects prompts that name none of the model's classes (or, for the scenes model, nothing it
+            // draws: the message lists examples) before anything is charged.
             var verdict = Refuse(run, GenerateFunction, ToolRefusalKind.Policy, $"Not generated: {e.Message} Nothing was charged. Rephrase the prompt to name one thing the model knows.");
             return new GenerateImageResult(verdict.Refusal!.Message, null, verdict.Refusal);
         }
@@ -354,6 +355,12 @@ public sealed partial class FlexiDiTImageTools
                    (record.ComputeSavedByFlexiDiT is { } flexi && record.ComputeSavedBySteps is { } steps && steps != 0
                        ? $" ({CostText.Percent(flexi)} by FlexiDiT at the same steps, {CostText.Percent(steps)} by {(steps > 0 ? "fewer" : "more")} steps)."
                        : ".");
+        if (record.IgnoredWords.Count > 0)
+        {
+            // The model drew what it understood; the agent should know what it left out before showing the image.
+            line += $" The model does not know {string.Join(", ", record.IgnoredWords.Select(w => $"'{w}'"))} and left {(record.IgnoredWords.Count == 1 ? "it" : "them")} out of the image.";
+        }
+
         if (record.Degraded)
         {
             line += $" Degraded below the '{record.TaskType}' quality floor because the budget could not pay for it ({approval.Reason}).";
@@ -379,6 +386,7 @@ public sealed partial class FlexiDiTImageTools
                 ComputeSavedByFlexiDiT = report.Savings.FlexiDiTFraction,
                 ComputeSavedBySteps = report.Savings.StepsFraction,
                 Degraded = report.Degraded || approval.Degraded,
+                IgnoredWords = report.IgnoredWords,
                 Images = images,
             };
         }
@@ -396,6 +404,9 @@ public sealed partial class FlexiDiTImageTools
             Cost = usage is not null && usage.TryGetValue(FlexiDiTUsageKeys.CostMillicredits, out var milli) ? milli / 1000m : approval.Cost,
             ComputeSaved = 1 - (Policy.Plans.Find(mode) ?? approval.Plan).FlopsFraction,
             Degraded = approval.Degraded || mode != approval.PlanName,
+            IgnoredWords = response.Contents
+                .Select(c => c.AdditionalProperties is { } p && p.TryGetValue(FlexiDiTContentKeys.IgnoredWords, out string[]? words) ? words : null)
+                .FirstOrDefault(w => w is not null) ?? [],
             Images = images,
         };
     }

@@ -33,6 +33,12 @@ public sealed record ImageCallRecord
     /// <summary>Gets a value indicating whether the mode is below the task's quality floor because the budget forced it.</summary>
     public required bool Degraded { get; init; }
 
+    /// <summary>
+    /// Gets the words of the prompt the model did not understand and left out of the images ("giraffe"); empty when it
+    /// understood every word.
+    /// </summary>
+    public IReadOnlyList<string> IgnoredWords { get; init; } = [];
+
     /// <summary>Gets the images.</summary>
     public required IReadOnlyList<GeneratedImage> Images { get; init; }
 }

@@ -11,7 +11,7 @@ internal static class ToolDescriptions
         "The task type sets the quality floor and price: draft (cheapest, any quality), thumbnail, slide (near full quality), " +
         "ad-creative (full quality, never degraded), batch-overnight. The cheapest mode meeting the task's quality is chosen; " +
         "if the budget is short, tasks that may degrade get a cheaper mode. Returns the cost line (images, mode, credits, compute saved) " +
-        "and the file URIs, or a refusal telling you what would fit instead.";
+        "and the file URIs (and any words of the prompt the model does not know and left out), or a refusal telling you what would fit instead.";
 
     public const string Estimate =
         "Estimates what generating images would cost, without generating or charging anything: for each compute mode " +

@@ -30,6 +30,12 @@ public sealed record GenerationSummary
     /// <summary>Gets a value indicating whether a mode below the task's quality floor ran.</summary>
     public required bool Degraded { get; init; }
 
+    /// <summary>
+    /// Gets the words of the prompt the model did not understand and left out of the images ("giraffe"); empty when it
+    /// understood every word.
+    /// </summary>
+    public IReadOnlyList<string> IgnoredWords { get; init; } = [];
+
     /// <summary>Gets the policy's explanation.</summary>
     public required string Reason { get; init; }
 

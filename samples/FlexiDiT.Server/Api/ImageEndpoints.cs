@@ -97,7 +97,7 @@ internal static partial class ImageEndpoints
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException)
         {
-            // Unknown model, a prompt naming no class, an unsupported size: the caller's to fix.
+            // Unknown model, a prompt naming no class (or nothing the scenes model draws), an unsupported size: the caller's to fix.
             metrics.Refused("invalid_request");
             return ApiErrors.BadRequest(e.Message);
         }
@@ -134,6 +134,7 @@ internal static partial class ImageEndpoints
             StepsSavedPercent = report is null ? 0 : (int)Math.Round(100 * report.Savings.StepsFraction),
             Degraded = report?.Degraded ?? false,
             Reason = report?.Reason ?? string.Empty,
+            IgnoredWords = report?.IgnoredWords ?? [],
             LatencyMs = Math.Round(latency, 1),
             RemainingCredits = await ledger.GetRemainingAsync(identity.Tenant, identity.User, cancellationToken),
         };

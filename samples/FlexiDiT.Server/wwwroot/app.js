@@ -81,6 +81,7 @@ async function generate(event) {
     const f = r.flexidit;
     lastMode = f.mode;
     $('status').textContent = r.data.length + ' image(s) of "' + (r.data[0] && r.data[0].revised_prompt || body.prompt) + '" for ' + f.tenant + (f.degraded ? ' (degraded to fit the budget)' : '');
+    if (f.ignored_words && f.ignored_words.length) $('status').textContent += '; ignored (not something the model draws): ' + f.ignored_words.join(', ');
     $('result-facts').hidden = false;
     $('result-mode').textContent = f.mode + ' (' + f.task_type + ')';
     $('result-cost').textContent = credits(f.cost) + ', ' + credits(f.remaining_credits) + ' left';

@@ -21,26 +21,36 @@ internal static class FlopsCommand
         command.SetAction(parse =>
         {
             if (parse.GetValue(pixart) is { } pixartName) return PrintPixArt(PixArtConfig.Official(pixartName, parse.GetValue(inputSize)));
-            DiTConfig config;
+            IDenoiserGeometry config;
             IReadOnlyList<PlanSpec> plans;
             if (parse.GetValue(name) is { } dit)
             {
-                config = DiTConfig.Official(dit, parse.GetValue(inputSize));
-                config = config with { FlexiPatchSizes = config.InputSize % (2 * config.PatchSize) == 0 ? [2 * config.PatchSize] : [] };
+                var official = DiTConfig.Official(dit, parse.GetValue(inputSize));
+                config = official with { FlexiPatchSizes = official.InputSize % (2 * official.PatchSize) == 0 ? [2 * official.PatchSize] : [] };
                 plans = [new PlanSpec { Name = "full", Respacing = "250" }, new PlanSpec { Name = "flexi-130/130", Respacing = "250", PowerfulCondSteps = 130, PowerfulGuidanceSteps = 130 },
                     new PlanSpec { Name = "flexi-70/70", Respacing = "250", PowerfulCondSteps = 70, PowerfulGuidanceSteps = 70 }, new PlanSpec { Name = "flexi-30/0", Respacing = "250", PowerfulCondSteps = 30, PowerfulGuidanceSteps = 0 }];
             }
             else
             {
                 var pack = ModelPack.Find(parse.GetValue(model));
-                using var loaded = pack.LoadModel();
-                config = loaded.Config;
+                // A class pack's DiT or a text-to-image pack's PixArt-α (its caption tokens counted).
+                var loaded = pack.LoadDenoiser();
+                config = loaded.Geometry;
+                ((IDisposable)loaded).Dispose();
                 plans = pack.Manifest.Plans;
             }
             string[] only = parse.GetValue(plan) ?? [];
             Console.WriteLine($"Per forward of one image (FLOPs = 2 × multiply-adds; [DiT paper's 'Gflops' = multiply-adds]):");
             foreach (int p in config.AllPatchSizes)
-                Console.WriteLine($"  patch {p}: {FlopCounter.Flops(config, p) / 1e9,10:F3} GFLOPs  [{FlopCounter.MultiplyAdds(config, p) / 1e9:F3} G]");
+            {
+                long multiplyAdds = config switch
+                {
+                    DiTConfig d => FlopCounter.MultiplyAdds(d, p),
+                    PixArtConfig x => FlopCounter.MultiplyAdds(x, p),
+                    _ => throw new NotSupportedException($"No FLOP count for {config.GetType().Name}."),
+                };
+                Console.WriteLine($"  patch {p}: {2 * multiplyAdds / 1e9,10:F3} GFLOPs  [{multiplyAdds / 1e9:F3} G]");
+            }
             var full = plans.FirstOrDefault(p => p.PowerfulCondSteps is null && p.PowerfulGuidanceSteps is null);
             Console.WriteLine("Per image of each plan:");
             foreach (var spec in plans.Where(p => only.Length == 0 || only.Contains(p.Name)))

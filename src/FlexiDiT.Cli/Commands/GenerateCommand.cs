@@ -50,6 +50,8 @@ internal static class GenerateCommand
             Console.WriteLine($"{string.Join(", ", written)} (and .native copies at {result.Samples.shape[3]}×{result.Samples.shape[2]})");
             Console.WriteLine($"{(match is null ? $"\"{prompt}\"" : $"\"{match.Name}\" (class {match.ClassIndex})")} · plan {plan.Name}: {plan.Describe()} · {n} image(s) · " +
                 $"{FlopFormat.Format(result.FlopsSpent)} spent, {FlopFormat.Format(result.FlopsSaved)} saved: {result.Savings} · {result.Elapsed.TotalSeconds:F2} s");
+            // The scenes model draws what it understood; say what it left out rather than let the image look wrong.
+            if (result.IgnoredWords.Count > 0) Console.WriteLine($"ignored: {string.Join(", ", result.IgnoredWords)} (not something this model draws)");
             return 0;
         });
         return command;

@@ -24,7 +24,7 @@ internal static class ModelsCommand
                     Console.WriteLine($"  checkpoint: {pack.Resolve(m.Checkpoint)} ({new FileInfo(pack.Resolve(m.Checkpoint)).Length / 1e6:F1} MB)");
                     Console.WriteLine($"  decoder: {(m.Vae is null ? "none (pixel space)" : $"VAE {pack.Resolve(m.Vae.Weights)}, scale {m.Vae.Scale}")}");
                     Console.WriteLine(pack.IsTextToImage
-                        ? $"  text-to-image: prompts through {m.TextEncoder!.Kind} at {pack.Resolve(m.TextEncoder.Path)}"
+                        ? $"  text-to-image: prompts through {m.TextEncoder!.Kind} at {pack.Resolve(m.TextEncoder.Path ?? m.Checkpoint)}"
                         : $"  classes: {pack.ClassNames.Count} (e.g. {string.Join(", ", pack.ClassNames.Take(3))})");
                     Console.WriteLine($"  plans: {string.Join(", ", m.Plans.Select(p => p.Name == m.Defaults.Plan ? p.Name + " (default)" : p.Name))}");
                 }

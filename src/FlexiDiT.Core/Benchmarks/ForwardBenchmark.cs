@@ -56,32 +56,63 @@ public static class ForwardBenchmark
         foreach (int p in model.Config.AllPatchSizes)
         {
             var paired = peer is not null && peer.PatchSize == p;
-            var times = new List<double>();
-            var peerTimes = new List<double>();
-            var ratios = new List<double>();
-            for (int i = 0; i < warmup + repeats; i++)
-            {
-                double ours = TimeForward(() =>
-                {
-                    using var scope = torch.NewDisposeScope();
-                    model.Forward(x, t, y, p);
-                    if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
-                });
-                double theirs = paired ? TimeForward(peer!.Forward) : 0;
-                if (i < warmup) continue;
-                times.Add(ours);
-                if (!paired) continue;
-                peerTimes.Add(theirs);
-                ratios.Add(theirs / ours);
-            }
-            double median = Median(times);
-            long flops = FlopCounter.Flops(model.Config, p, batch);
-            int tokens = (config.InputSize / p) * (config.InputSize / p);
-            var peerTiming = paired ? new PeerTiming(peer!.Engine, Math.Round(Median(peerTimes), 2), Math.Round(Median(ratios), 3)) : null;
-            results.Add(new ForwardTiming(p, tokens, batch, median, times.Min(), flops, flops / (median / 1000) / 1e9,
-                dtype == ScalarType.BFloat16 ? "bfloat16" : "float32", peerTiming));
+            results.Add(TimePatchSize(p, config.InputSize, batch, warmup, repeats, FlopCounter.Flops(model.Config, p, batch), () => model.Forward(x, t, y, p), device,
+                dtype == ScalarType.BFloat16 ? "bfloat16" : "float32", paired ? peer : null));
         }
         return results;
+    }
+
+    /// <summary>
+    /// Times a PixArt-α FlexiDiT's forward with random weights and random caption features of <c>model_max_length</c>
+    /// tokens, every token kept (a weak patch 2× the original is added when none is configured).
+    /// </summary>
+    /// <param name="config">The architecture (random weights).</param>
+    /// <param name="batch">Images per forward.</param>
+    /// <param name="warmup">Untimed forwards per patch size.</param>
+    /// <param name="repeats">Timed forwards per patch size.</param>
+    /// <param name="device">Where to run (default: CPU).</param>
+    public static IReadOnlyList<ForwardTiming> Run(PixArtConfig config, int batch, int warmup = 3, int repeats = 15, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        device ??= CPU;
+        using var model = new PixArt(config);
+        PixArtInit.Apply(model);
+        using (torch.no_grad()) foreach (var p in model.parameters()) p.normal_(0, 0.02);
+        if (config.FlexiPatchSizes.Length == 0 && config.InputSize % (2 * config.PatchSize) == 0)
+            Flexify.AddWeakPatchSize(model, 2 * config.PatchSize, config.FlexiLoraRank);
+        model.to(device).eval();
+        using var inference = torch.inference_mode();
+        var x = torch.randn([batch, config.InChannels, config.InputSize, config.InputSize], device: device);
+        var t = torch.randint(0, 1000, [batch], device: device);
+        var caption = torch.randn([batch, config.ModelMaxLength, config.CaptionChannels], device: device);
+        return model.Config.AllPatchSizes.Select(p => TimePatchSize(p, config.InputSize, batch, warmup, repeats, FlopCounter.Flops(model.Config, p, batch),
+            () => model.Forward(x, t, caption, null, p), device, "float32", null)).ToList();
+    }
+
+    private static ForwardTiming TimePatchSize(int p, int inputSize, int batch, int warmup, int repeats, long flops, Action forward, Device device, string precision, IForwardPeer? peer)
+    {
+        var times = new List<double>();
+        var peerTimes = new List<double>();
+        var ratios = new List<double>();
+        for (int i = 0; i < warmup + repeats; i++)
+        {
+            double ours = TimeForward(() =>
+            {
+                using var scope = torch.NewDisposeScope();
+                forward();
+                if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
+            });
+            double theirs = peer is not null ? TimeForward(peer.Forward) : 0;
+            if (i < warmup) continue;
+            times.Add(ours);
+            if (peer is null) continue;
+            peerTimes.Add(theirs);
+            ratios.Add(theirs / ours);
+        }
+        double median = Median(times);
+        int tokens = (inputSize / p) * (inputSize / p);
+        var peerTiming = peer is not null ? new PeerTiming(peer.Engine, Math.Round(Median(peerTimes), 2), Math.Round(Median(ratios), 3)) : null;
+        return new ForwardTiming(p, tokens, batch, median, times.Min(), flops, flops / (median / 1000) / 1e9, precision, peerTiming);
     }
 
     private static double TimeForward(Action forward)

@@ -13,6 +13,12 @@ public static class TextToImageCheckpoint
 {
     private const string ConfigMetadataKey = "flexidit.t2i.config";
 
+    /// <summary>The prefix of the caption encoder's tensors.</summary>
+    public const string EncoderPrefix = "text_encoder.";
+
+    /// <summary>The prefix of the denoiser's tensors.</summary>
+    public const string DenoiserPrefix = "pixart.";
+
     /// <summary>Writes the model to <paramref name="path"/>.</summary>
     public static void Save(TextToImageModel model, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
@@ -47,12 +53,40 @@ public static class TextToImageCheckpoint
     }
 
     /// <summary>Copies the weights of <paramref name="path"/> into <paramref name="model"/>; names a missing or misshapen tensor.</summary>
-    public static void LoadInto(TextToImageModel model, string path)
+    public static void LoadInto(TextToImageModel model, string path) => LoadPart(model, path, "");
+
+    /// <summary>
+    /// The denoiser half (<c>pixart.*</c>) alone, as the engine runs it, with the weak patch sizes its config lists, in
+    /// eval mode on <paramref name="device"/>.
+    /// </summary>
+    public static PixArt LoadDenoiser(string path, Device? device = null)
     {
-        var weights = StateDictReader.Read(path);
+        var model = new PixArt(ReadConfig(path).Denoiser);
         try
         {
-            DiTCheckpoint.LoadInto(model, weights, path);
+            LoadPart(model, path, DenoiserPrefix);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        model.eval();
+        return device is null ? model : model.to(device);
+    }
+
+    /// <summary>
+    /// Copies the tensors of <paramref name="path"/> whose names start with <paramref name="prefix"/> (the prefix removed)
+    /// into <paramref name="module"/>; names a missing or misshapen tensor.
+    /// </summary>
+    public static void LoadPart(nn.Module module, string path, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(prefix);
+        var weights = StateDictReader.Read(path, key => key.StartsWith(prefix, StringComparison.Ordinal));
+        try
+        {
+            DiTCheckpoint.LoadInto(module, weights.ToDictionary(w => w.Key[prefix.Length..], w => w.Value), path);
         }
         finally
         {

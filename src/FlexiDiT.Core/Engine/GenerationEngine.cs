@@ -103,11 +103,27 @@ public sealed class GenerationEngine : IDisposable
             }
         }
         if (job.ImageCount == 0) throw new ArgumentException("A job needs at least one image.", nameof(job));
+        // A prompt that names nothing the encoder knows (the scenes model's NoSceneConceptException) is refused here.
+        var ignored = IgnoredWordsOf(job);
         var completion = new TaskCompletionSource<GenerationResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!queue.Writer.TryWrite((job, completion, cancellationToken)))
+        if (!queue.Writer.TryWrite((job with { IgnoredWords = ignored }, completion, cancellationToken)))
             throw new ObjectDisposedException(nameof(GenerationEngine));
         return completion.Task;
     }
+
+    /// <summary>
+    /// The words of <paramref name="prompt"/> the pack's text encoder does not understand and leaves out (empty for
+    /// encoders that read any text, and for class packs, whose prompts are matched to classes before they get here).
+    /// </summary>
+    /// <exception cref="ArgumentException">The prompt names nothing the model knows (the scenes model's <c>NoSceneConceptException</c>).</exception>
+    public IReadOnlyList<string> IgnoredWords(string prompt)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        return textEncoder?.IgnoredWords(prompt) ?? [];
+    }
+
+    private IReadOnlyList<string> IgnoredWordsOf(GenerationJob job) =>
+        job.Prompts is { } prompts ? prompts.Distinct(StringComparer.Ordinal).SelectMany(p => IgnoredWords(p)).Distinct(StringComparer.Ordinal).ToArray() : [];
 
     private void Work()
     {
@@ -256,6 +272,7 @@ public sealed class GenerationEngine : IDisposable
                 plan.Steps.Count, plan.WeakConditionalSteps(model.Geometry.PatchSize), a.Watch.Elapsed)
             {
                 SameStepsFullComputeFlops = a.Run.FullComputeFlops,
+                IgnoredWords = a.Job.IgnoredWords,
             });
         }
         catch (Exception e)

@@ -17,6 +17,9 @@ public sealed record GenerationJob(long[] ClassLabels, PlanSpec Plan, long Seed)
     /// <summary>A text-to-image job's negative prompt for guidance (null: the model's own null caption).</summary>
     public string? NegativePrompt { get; init; }
 
+    /// <summary>The words of the prompts the text encoder leaves out; the engine fills this in when it accepts the job.</summary>
+    internal IReadOnlyList<string> IgnoredWords { get; init; } = [];
+
     /// <summary>Images the job makes.</summary>
     public int ImageCount => Prompts?.Count ?? ClassLabels.Length;
 
@@ -49,6 +52,12 @@ public sealed record GenerationResult(TorchSharp.torch.Tensor Samples, long Flop
     /// own saving is measured against); by default <see cref="FullComputeFlops"/>.
     /// </summary>
     public long SameStepsFullComputeFlops { get; init; } = FullComputeFlops;
+
+    /// <summary>
+    /// Gets the words of the prompt the text encoder did not understand and left out of the images ("giraffe"), in order;
+    /// empty when it understood every word, and for class jobs.
+    /// </summary>
+    public IReadOnlyList<string> IgnoredWords { get; init; } = [];
 
     /// <summary>Gets the saving split into FlexiDiT's part (same steps and guidance) and fewer steps' part.</summary>
     public Flops.ComputeSavings Savings => Flops.ComputeSavings.Of(FlopsSpent, SameStepsFullComputeFlops, FullComputeFlops);

@@ -91,15 +91,34 @@ public sealed class ModelPack
         if (manifest.Kind == PackKind.TextToImage)
         {
             if (manifest.TextEncoder is null)
-                throw new InvalidDataException($"Model pack {manifestPath}: a text-to-image pack needs 'textEncoder' ({{ \"kind\": \"t5\", \"path\": \"<folder>\" }}).");
+                throw new InvalidDataException($"Model pack {manifestPath}: a text-to-image pack needs 'textEncoder' ({{ \"kind\": \"t5\", \"path\": \"<folder>\" }} or {{ \"kind\": \"scenes\" }}).");
             if (manifest.Classes is not null)
                 throw new InvalidDataException($"Model pack {manifestPath}: a text-to-image pack takes prompts through its text encoder; remove 'classes'.");
-            if (!string.Equals(manifest.TextEncoder.Kind, "t5", StringComparison.OrdinalIgnoreCase))
-                throw new InvalidDataException($"Model pack {manifestPath}: textEncoder.kind '{manifest.TextEncoder.Kind}' is unknown; supported: t5.");
-            string encoder = Path.IsPathRooted(manifest.TextEncoder.Path) ? manifest.TextEncoder.Path : Path.GetFullPath(Path.Combine(folder, manifest.TextEncoder.Path));
-            if (!System.IO.Directory.Exists(encoder))
-                throw new DirectoryNotFoundException($"Model pack {manifestPath}: 'textEncoder.path' names {encoder}, which is not a folder.");
-            if (manifest.TextEncoder.Tokenizer is not null) Need("textEncoder.tokenizer", manifest.TextEncoder.Tokenizer);
+            var encoder = manifest.TextEncoder;
+            if (encoder.IsScenes)
+            {
+                if (encoder.Tokenizer is not null)
+                    throw new InvalidDataException($"Model pack {manifestPath}: a scenes text encoder tokenizes with the scene grammar; remove 'textEncoder.tokenizer'.");
+                if (manifest.Config is not null)
+                    throw new InvalidDataException($"Model pack {manifestPath}: a scenes pack's checkpoint carries its own config; remove 'config'.");
+                string weights = encoder.Path is null ? Need("checkpoint", manifest.Checkpoint) : Need("textEncoder.path", encoder.Path);
+                // Both halves are read from text-to-image checkpoints: say so now rather than at the first prompt.
+                foreach (string file in new[] { Need("checkpoint", manifest.Checkpoint), weights }.Distinct())
+                    TextToImageCheckpoint.ReadConfig(file);
+            }
+            else if (string.Equals(encoder.Kind, TextEncoderReference.T5, StringComparison.OrdinalIgnoreCase))
+            {
+                if (encoder.Path is null)
+                    throw new InvalidDataException($"Model pack {manifestPath}: a t5 text encoder needs 'textEncoder.path' (the folder with config.json, the weights and spiece.model).");
+                string folderPath = Path.IsPathRooted(encoder.Path) ? encoder.Path : Path.GetFullPath(Path.Combine(folder, encoder.Path));
+                if (!System.IO.Directory.Exists(folderPath))
+                    throw new DirectoryNotFoundException($"Model pack {manifestPath}: 'textEncoder.path' names {folderPath}, which is not a folder.");
+                if (encoder.Tokenizer is not null) Need("textEncoder.tokenizer", encoder.Tokenizer);
+            }
+            else
+            {
+                throw new InvalidDataException($"Model pack {manifestPath}: textEncoder.kind '{encoder.Kind}' is unknown; supported: {TextEncoderReference.T5}, {TextEncoderReference.Scenes}.");
+            }
             classes = [];
         }
         else
@@ -133,21 +152,42 @@ public sealed class ModelPack
         return model;
     }
 
-    /// <summary>Loads the denoiser on <paramref name="device"/>: the DiT of a class pack, the PixArt-α of a text-to-image pack.</summary>
-    public IDenoiser LoadDenoiser(Device? device = null) =>
-        IsTextToImage ? PixArtCheckpoint.Load(Resolve(Manifest.Checkpoint), Manifest.Config is null ? null : Resolve(Manifest.Config), device) : LoadModel(device);
+    /// <summary>Whether prompts go through the scenes model's own encoder (a text-to-image pack whose checkpoint holds both halves).</summary>
+    public bool HasSceneEncoder => Manifest.TextEncoder is { IsScenes: true };
 
     /// <summary>
-    /// Loads a text-to-image pack's text encoder (on the CPU), encoding prompts to <paramref name="maxLength"/> tokens
-    /// (the denoiser's caption length, e.g. PixArt-α's 120), on <paramref name="device"/> (default CPU).
+    /// Loads the denoiser on <paramref name="device"/>: the DiT of a class pack, the PixArt-α of a text-to-image pack
+    /// (for a scenes pack, the <c>pixart.*</c> half of its checkpoint, with its weak patch sizes).
+    /// </summary>
+    public IDenoiser LoadDenoiser(Device? device = null)
+    {
+        if (!IsTextToImage) return LoadModel(device);
+        if (HasSceneEncoder) return TextToImageCheckpoint.LoadDenoiser(Resolve(Manifest.Checkpoint), device);
+        return PixArtCheckpoint.Load(Resolve(Manifest.Checkpoint), Manifest.Config is null ? null : Resolve(Manifest.Config), device);
+    }
+
+    /// <summary>
+    /// Loads a text-to-image pack's text encoder, encoding prompts to <paramref name="maxLength"/> tokens (the denoiser's
+    /// caption length, e.g. PixArt-α's 120), on <paramref name="device"/> (default CPU).
     /// </summary>
     public ITextEncoder LoadTextEncoder(int maxLength, Device? device = null)
     {
         var reference = Manifest.TextEncoder ?? throw new InvalidOperationException($"Model pack {Name} has no text encoder (it is a {Manifest.Kind} pack).");
+        if (reference.IsScenes)
+        {
+            var scenes = SceneTextEncoder.Load(Resolve(reference.Path ?? Manifest.Checkpoint), device);
+            if (scenes.MaxLength != maxLength)
+            {
+                scenes.Dispose();
+                throw new InvalidDataException($"Model pack {Name}: its scenes text encoder gives {scenes.MaxLength} tokens but {maxLength} were asked for (the denoiser's model_max_length); the encoder and denoiser come from different models.");
+            }
+            return scenes;
+        }
         var options = new T5EncoderOptions { MaxLength = maxLength, Device = device };
+        string path = Resolve(reference.Path!);
         return reference.Tokenizer is { } tokenizer
-            ? T5TextEncoder.Load(Resolve(reference.Path), Resolve(tokenizer), null, options)
-            : T5TextEncoder.LoadFolder(Resolve(reference.Path), options);
+            ? T5TextEncoder.Load(path, Resolve(tokenizer), null, options)
+            : T5TextEncoder.LoadFolder(path, options);
     }
 
     /// <summary>A named plan of the pack.</summary>

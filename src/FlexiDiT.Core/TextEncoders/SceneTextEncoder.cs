@@ -8,12 +8,13 @@ namespace FlexiDiT.TextEncoders;
 
 /// <summary>
 /// Prompts → caption features for the text-to-image Shapes scenes model: the grammar's WordPiece tokenizer and the
-/// <see cref="CaptionEncoder"/> trained with the model. Words outside the scene world are reported by
-/// <see cref="IgnoredWords"/> (the reader's verdict), so callers can tell the user what was not drawn.
+/// <see cref="CaptionEncoder"/> trained with the model. Prompts are first rewritten into the training phrasing
+/// (<see cref="TrainingPhrasing"/>: held-out synonyms become training ones, words training never used are dropped).
+/// Words outside the scene world are reported by <see cref="IgnoredWords"/> (the reader's verdict), so callers can tell
+/// the user what was not drawn; a prompt that names nothing of it is a <see cref="NoSceneConceptException"/>.
 /// </summary>
 public sealed class SceneTextEncoder : ITextEncoder
 {
-    private const string WeightPrefix = "text_encoder.";
     private readonly CaptionEncoder encoder;
     private readonly SceneTokenizer tokenizer;
 
@@ -46,26 +47,21 @@ public sealed class SceneTextEncoder : ITextEncoder
         if (tokenizer.VocabularySize != config.VocabularySize)
             throw new InvalidDataException($"{checkpointPath} embeds {config.VocabularySize} token ids but this build's scene grammar has {tokenizer.VocabularySize}; the checkpoint comes from another version of the grammar.");
         var encoder = new CaptionEncoder(config.VocabularySize, config.Denoiser.ModelMaxLength, config.Denoiser.CaptionChannels, config.EncoderDepth, config.EncoderHeads);
-        var weights = StateDictReader.Read(checkpointPath);
         try
         {
-            var mine = weights.Where(w => w.Key.StartsWith(WeightPrefix, StringComparison.Ordinal)).ToDictionary(w => w.Key[WeightPrefix.Length..], w => w.Value);
-            DiTCheckpoint.LoadInto(encoder, mine, checkpointPath);
+            TextToImageCheckpoint.LoadPart(encoder, checkpointPath, TextToImageCheckpoint.EncoderPrefix);
         }
         catch
         {
             encoder.Dispose();
             throw;
         }
-        finally
-        {
-            foreach (var t in weights.Values) t.Dispose();
-        }
         if (device is not null) encoder.to(device);
         return new SceneTextEncoder(encoder, tokenizer);
     }
 
     /// <inheritdoc />
+    /// <exception cref="NoSceneConceptException">A prompt (or the negative prompt) names nothing of the scene world.</exception>
     public CaptionCondition Encode(IReadOnlyList<string> prompts, string? negativePrompt = null)
     {
         ArgumentNullException.ThrowIfNull(prompts);
@@ -82,7 +78,7 @@ public sealed class SceneTextEncoder : ITextEncoder
 
     private CaptionCondition EncodeRows(IReadOnlyList<string> prompts)
     {
-        var (ids, mask) = tokenizer.EncodeBatch(prompts);
+        var (ids, mask) = tokenizer.EncodeBatch(prompts.Select(TrainingPhrasing.Rewrite).ToArray());
         var device = encoder.parameters().First().device;
         using var _ = torch.no_grad();
         return new CaptionCondition(encoder.Forward(ids.to(device), mask.to(device)), mask.to(device));

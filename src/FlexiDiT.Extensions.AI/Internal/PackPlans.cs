@@ -98,14 +98,8 @@ internal sealed class PackPlans
         return ReadDiTConfig(pack);
     }
 
-    /// <summary>A class pack's DiT config (calibration times DiT forwards).</summary>
-    public static DiTConfig ReadDiTConfig(ModelPack pack)
+    private static DiTConfig ReadDiTConfig(ModelPack pack)
     {
-        if (pack.IsTextToImage)
-        {
-            throw new NotSupportedException($"Latency calibration times DiT forwards; {pack.Name} is a text-to-image pack: give it a latency model file (FlexiDiTOptions.LatencyModelPath).");
-        }
-
         if (pack.Manifest.Config is { } configPath)
         {
             return DiTConfig.Load(pack.Resolve(configPath));
@@ -123,6 +117,11 @@ internal sealed class PackPlans
 
     private static PixArtConfig ReadPixArtConfig(ModelPack pack)
     {
+        if (pack.HasSceneEncoder)
+        {
+            return TextToImageCheckpoint.ReadConfig(pack.Resolve(pack.Manifest.Checkpoint)).Denoiser;
+        }
+
         if (pack.Manifest.Config is { } configPath)
         {
             return PixArtConfig.Load(pack.Resolve(configPath));

@@ -11,7 +11,7 @@ namespace FlexiDiT.Prompts.Captions;
 /// </summary>
 public static class SceneCaptionReader
 {
-    private static readonly Dictionary<string, (SceneAttribute Attribute, int Value)> Lexicon = BuildLexicon(out MaxPhraseWords);
+    private static readonly Dictionary<string, CaptionPhrase> Lexicon = BuildLexicon(out MaxPhraseWords);
     private static readonly int MaxPhraseWords;
 
     /// <summary>Reads <paramref name="prompt"/>.</summary>
@@ -22,25 +22,30 @@ public static class SceneCaptionReader
         var words = PromptText.Tokenize(prompt).Where(w => !SceneGrammar.FunctionWords.Contains(w.Normalized)).ToArray();
         var request = new SceneRequest();
         var ignored = new List<string>();
+        var spans = new List<SceneSpan>();
         for (int i = 0; i < words.Length;)
         {
             int length = Math.Min(MaxPhraseWords, words.Length - i);
             for (; length > 0; length--)
             {
-                if (!Lexicon.TryGetValue(Key(words.AsSpan(i, length)), out var meaning)) continue;
-                if (request[meaning.Attribute] is null) request = request.With(meaning.Attribute, meaning.Value);
-                else if (request[meaning.Attribute] != meaning.Value) ignored.Add(string.Join(' ', words[i..(i + length)].Select(w => w.Surface)));
+                if (!Lexicon.TryGetValue(Key(words.AsSpan(i, length)), out var phrase)) continue;
+                string text = string.Join(' ', words[i..(i + length)].Select(w => w.Surface));
+                bool second = request[phrase.Attribute] is { } named && named != phrase.Value;
+                if (request[phrase.Attribute] is null) request = request.With(phrase.Attribute, phrase.Value);
+                else if (second) ignored.Add(text);
+                spans.Add(new SceneSpan(words[i].Start, words[i + length - 1].End, text, phrase, second));
                 break;
             }
             if (length == 0)
             {
                 ignored.Add(words[i].Surface);
+                spans.Add(new SceneSpan(words[i].Start, words[i].End, words[i].Surface, null, IsIgnored: true));
                 length = 1;
             }
             i += length;
         }
         if (request.Named.Count == 0) throw new NoSceneConceptException(prompt, ignored);
-        return new SceneReading(request, ignored);
+        return new SceneReading(request, ignored) { Spans = spans };
     }
 
     private static string Key(ReadOnlySpan<PromptToken> words)
@@ -50,18 +55,26 @@ public static class SceneCaptionReader
         return string.Join(' ', parts);
     }
 
-    private static Dictionary<string, (SceneAttribute, int)> BuildLexicon(out int maxWords)
+    // Phrases come training before held-out within a value, so words a training and a held-out phrase share ("light"
+    // of "on a light background" and "over a light backdrop") map to the training phrase.
+    private static Dictionary<string, CaptionPhrase> BuildLexicon(out int maxWords)
     {
-        var lexicon = new Dictionary<string, (SceneAttribute, int)>(StringComparer.Ordinal);
+        var lexicon = new Dictionary<string, CaptionPhrase>(StringComparer.Ordinal);
         maxWords = 0;
         foreach (var phrase in SceneGrammar.Phrases)
         {
             var content = PromptText.Tokenize(phrase.Text).Where(w => !SceneGrammar.FunctionWords.Contains(w.Normalized)).ToArray();
             if (content.Length == 0) throw new InvalidOperationException($"The phrase \"{phrase.Text}\" has only function words; the reader could not see it.");
             string key = Key(content);
-            if (lexicon.TryGetValue(key, out var other) && other != (phrase.Attribute, phrase.Value))
-                throw new InvalidOperationException($"The words \"{key}\" mean both {other} and {(phrase.Attribute, phrase.Value)}.");
-            lexicon[key] = (phrase.Attribute, phrase.Value);
+            if (lexicon.TryGetValue(key, out var other))
+            {
+                if ((other.Attribute, other.Value) != (phrase.Attribute, phrase.Value))
+                    throw new InvalidOperationException($"The words \"{key}\" mean both {(other.Attribute, other.Value)} and {(phrase.Attribute, phrase.Value)}.");
+            }
+            else
+            {
+                lexicon[key] = phrase;
+            }
             maxWords = Math.Max(maxWords, content.Length);
         }
         return lexicon;

@@ -55,6 +55,18 @@ public static class SceneGrammar
         .Concat(FunctionWords)
         .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
 
+    /// <summary>
+    /// The words training captions are made of (training phrases, templates and generic nouns, and the articles the
+    /// captioner puts before a noun phrase), in normal form: the only words whose embeddings training teaches.
+    /// </summary>
+    public static IReadOnlySet<string> TrainingWords { get; } = new SortedSet<string>(
+        Phrases.Where(p => p.Split == T).Select(p => p.Text)
+            .Concat(Templates.Where(t => t.Split == T).Select(t => t.FixedWords))
+            .Concat(GenericNouns.Where(n => n.Split == T).Select(n => n.Text))
+            .Append("a an")
+            .SelectMany(text => PromptText.Tokenize(text).Select(w => w.Normalized)),
+        StringComparer.Ordinal);
+
     /// <summary>The phrases of one attribute value in one split.</summary>
     public static IReadOnlyList<CaptionPhrase> PhrasesFor(SceneAttribute attribute, int value, CaptionSplit split) =>
         Phrases.Where(p => p.Attribute == attribute && p.Value == value && p.Split == split).ToArray();
