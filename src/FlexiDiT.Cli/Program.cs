@@ -8,6 +8,7 @@ var root = new RootCommand("flexidit: a variable-compute Diffusion Transformer (
     TrainCommand.Create(),
     TrainTextToImageCommand.Create(),
     SampleTextToImageCommand.Create(),
+    CaptionGainCommand.Create(),
     VaeCheckCommand.Create(),
     T5CheckCommand.Create(),
     TrainClassifierCommand.Create(),
