@@ -5,6 +5,7 @@
 # (dit_s2.onnx, dit_s4.onnx, dit_b2.onnx, dit_b4.onnx; the exports are not in this repository).
 #   ORTBENCH=/path/to/ortbench ONNX_DIR=/path/to/onnx scripts/bench-vs-ort.sh
 # bfloat16 rows need a CPU with native bfloat16 (AVX512-BF16 or AMX); elsewhere `bench` refuses them.
+# PROFILE=1 adds, after the rounds, where our float32 forward's time goes (`bench --profile`) for DiT-S and DiT-B.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${ORTBENCH:?set ORTBENCH to the ort-peer program}" "${ONNX_DIR:?set ONNX_DIR to the folder of dit_{s,b}{2,4}.onnx}"
@@ -25,3 +26,7 @@ for round in 1 2; do
     echo "round $round DiT-${n^^} $(ort "$n")"
   done
 done
+if [ "${PROFILE:-0}" = 1 ]; then
+  flexidit bench --patch 2 --repeats 15 --profile
+  flexidit bench --patch 2 --hidden 768 --heads 12 --repeats 15 --profile
+fi

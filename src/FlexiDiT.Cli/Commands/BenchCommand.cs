@@ -29,6 +29,7 @@ internal static class BenchCommand
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 2, Description = "Images per forward" };
         var repeats = new Option<int>("--repeats") { DefaultValueFactory = _ => 15, Description = "Timed forwards per patch size" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var profile = new Option<bool>("--profile") { Description = "Also show where each forward's time goes: ms and % per kind of op (patch embedding, adaLN, qkv, attention, MLP, norms, ...), CPU only" };
         var peer = new Option<string?>("--peer") { Description = "ONNX model of the same DiT (inputs x, t, y; e.g. the official DiT exported) timed by ONNX Runtime alternately with ours, reported as a ratio" };
         var peerPatch = new Option<int?>("--peer-patch") { Description = "Patch size the --peer model runs (default: --patch)" };
         var precision = new Option<string>("--precision") { DefaultValueFactory = _ => "float32", Description = "auto, float32 or bfloat16 (auto: bfloat16 only where the CPU has it natively; bfloat16 is refused where it would be emulated)" };
@@ -40,7 +41,7 @@ internal static class BenchCommand
         var model = new Option<string?>("--model") { Description = "With --batching: model pack (default: the shipped Shapes FlexiDiT)" };
         var mode = new Option<string?>("--mode") { Description = "With --batching: plan every request runs (default: the pack's default plan)" };
         var command = new Command("bench", "Median forward time, FLOPs and GFLOP/s of a DiT config at each FlexiDiT patch size (random weights); --batching: generator throughput; --training: float32 vs bfloat16 training steps")
-        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, peer, peerPatch, precision, batching, concurrency, requests, rounds, model, mode, training };
+        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, profile, peer, peerPatch, precision, batching, concurrency, requests, rounds, model, mode, training };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(batching))
@@ -69,7 +70,8 @@ internal static class BenchCommand
             using var onnx = parse.GetValue(peer) is { } peerPath
                 ? new OnnxPeer(peerPath, parse.GetValue(peerPatch) ?? config.PatchSize, parse.GetValue(batch), config.InChannels, config.InputSize, TorchSharp.torch.get_num_threads())
                 : null;
-            var results = ForwardBenchmark.Run(config, parse.GetValue(batch), repeats: parse.GetValue(repeats), dtype: dtype, peer: onnx);
+            var results = ForwardBenchmark.Run(config, parse.GetValue(batch), repeats: parse.GetValue(repeats), dtype: dtype, peer: onnx,
+                profile: parse.GetValue(profile));
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
@@ -89,6 +91,12 @@ internal static class BenchCommand
                     var line = $"patch {r.PatchSize}: {r.Tokens,4} tokens  median {r.MedianMs,8:F1} ms  min {r.MinMs,8:F1} ms  {r.Flops / 1e9,7:F2} GFLOP  {r.GflopsPerSecond,6:F1} GFLOP/s";
                     if (r.Peer is { } p) line += $"  | {p.Engine} {p.MedianMs,8:F1} ms, ours {p.Speedup:F2}× its speed (median of paired runs)";
                     Console.WriteLine(line);
+                    if (r.Profile is { } forward)
+                    {
+                        Console.WriteLine($"  profile (mean of the faster {forward.Forwards} forwards, {forward.ForwardMs:F1} ms):");
+                        foreach (var part in forward.Parts.OrderByDescending(part => part.Ms))
+                            Console.WriteLine($"    {part.Op,-16} {part.Ms,8:F2} ms {part.Percent,6:F1} %  {part.CallsPerForward,4:0} calls");
+                    }
                 }
             }
             return 0;

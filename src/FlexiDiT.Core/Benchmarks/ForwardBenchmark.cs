@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FlexiDiT.Flops;
 using FlexiDiT.Models;
+using FlexiDiT.Profiling;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,8 +17,9 @@ namespace FlexiDiT.Benchmarks;
 /// <param name="GflopsPerSecond">Achieved GFLOP/s at the median.</param>
 /// <param name="Precision">The floating-point type the forward ran in (float32 or bfloat16).</param>
 /// <param name="Peer">The peer engine at this patch size, when one was given for it.</param>
+/// <param name="Profile">Where the timed forwards' time went, when profiling was asked for.</param>
 public sealed record ForwardTiming(int PatchSize, int Tokens, int Batch, double MedianMs, double MinMs, long Flops, double GflopsPerSecond,
-    string Precision = "float32", PeerTiming? Peer = null);
+    string Precision = "float32", PeerTiming? Peer = null, ForwardProfile? Profile = null);
 
 /// <summary>
 /// Times the forward of a FlexiDiT with random weights at each patch size, after warm-up, under
@@ -33,12 +35,15 @@ public static class ForwardBenchmark
     /// <param name="device">Where to run (default: CPU).</param>
     /// <param name="dtype">Weights' and activations' type: float32 (default) or bfloat16.</param>
     /// <param name="peer">Another engine timed alternately with ours at its patch size, forward by forward.</param>
+    /// <param name="profile">Also book the timed forwards' time by <see cref="ForwardOp"/> (CPU only: GPU ops return before they finish).</param>
     public static IReadOnlyList<ForwardTiming> Run(DiTConfig config, int batch, int warmup = 3, int repeats = 15, Device? device = null,
-        ScalarType dtype = ScalarType.Float32, IForwardPeer? peer = null)
+        ScalarType dtype = ScalarType.Float32, IForwardPeer? peer = null, bool profile = false)
     {
         device ??= CPU;
         if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16))
             throw new ArgumentException($"The forward benchmark runs float32 or bfloat16, not {dtype}.", nameof(dtype));
+        if (profile && device.type != DeviceType.CPU)
+            throw new ArgumentException($"Profiling times ops as the CPU runs them; on {device.type} they run asynchronously. Profile on the CPU.", nameof(profile));
         using var model = new DiT(config);
         OfficialInit.Apply(model);
         // Random (non-zero) adaLN and final weights, so the timed work is the real work.
@@ -53,11 +58,12 @@ public static class ForwardBenchmark
         var x = torch.randn([batch, config.InChannels, config.InputSize, config.InputSize], device: device).to(dtype);
         var t = torch.randint(0, 1000, [batch], device: device);
         var y = torch.randint(0, config.NumClasses, [batch], device: device);
+        using var profiler = profile ? OpProfiler.Start() : null;
         foreach (int p in model.Config.AllPatchSizes)
         {
             var paired = peer is not null && peer.PatchSize == p;
             results.Add(TimePatchSize(p, config.InputSize, batch, warmup, repeats, FlopCounter.Flops(model.Config, p, batch), () => model.Forward(x, t, y, p), device,
-                dtype == ScalarType.BFloat16 ? "bfloat16" : "float32", paired ? peer : null));
+                dtype == ScalarType.BFloat16 ? "bfloat16" : "float32", paired ? peer : null, profiler));
         }
         return results;
     }
@@ -86,16 +92,19 @@ public static class ForwardBenchmark
         var t = torch.randint(0, 1000, [batch], device: device);
         var caption = torch.randn([batch, config.ModelMaxLength, config.CaptionChannels], device: device);
         return model.Config.AllPatchSizes.Select(p => TimePatchSize(p, config.InputSize, batch, warmup, repeats, FlopCounter.Flops(model.Config, p, batch),
-            () => model.Forward(x, t, caption, null, p), device, "float32", null)).ToList();
+            () => model.Forward(x, t, caption, null, p), device, "float32", null, null)).ToList();
     }
 
-    private static ForwardTiming TimePatchSize(int p, int inputSize, int batch, int warmup, int repeats, long flops, Action forward, Device device, string precision, IForwardPeer? peer)
+    private static ForwardTiming TimePatchSize(int p, int inputSize, int batch, int warmup, int repeats, long flops, Action forward, Device device, string precision,
+        IForwardPeer? peer, OpProfiler? profiler)
     {
         var times = new List<double>();
         var peerTimes = new List<double>();
         var ratios = new List<double>();
+        var profiled = new List<(double, double[], int[])>();
         for (int i = 0; i < warmup + repeats; i++)
         {
+            profiler?.Reset();
             double ours = TimeForward(() =>
             {
                 using var scope = torch.NewDisposeScope();
@@ -105,6 +114,7 @@ public static class ForwardBenchmark
             double theirs = peer is not null ? TimeForward(peer.Forward) : 0;
             if (i < warmup) continue;
             times.Add(ours);
+            if (profiler is not null) profiled.Add(Booked(profiler, ours));
             if (peer is null) continue;
             peerTimes.Add(theirs);
             ratios.Add(theirs / ours);
@@ -112,7 +122,14 @@ public static class ForwardBenchmark
         double median = Median(times);
         int tokens = (inputSize / p) * (inputSize / p);
         var peerTiming = peer is not null ? new PeerTiming(peer.Engine, Math.Round(Median(peerTimes), 2), Math.Round(Median(ratios), 3)) : null;
-        return new ForwardTiming(p, tokens, batch, median, times.Min(), flops, flops / (median / 1000) / 1e9, precision, peerTiming);
+        return new ForwardTiming(p, tokens, batch, median, times.Min(), flops, flops / (median / 1000) / 1e9, precision, peerTiming,
+            profiler is null ? null : ForwardProfile.FromForwards(profiled));
+    }
+
+    private static (double Ms, double[] OpMs, int[] OpCalls) Booked(OpProfiler profiler, double forwardMs)
+    {
+        var ops = Enum.GetValues<ForwardOp>();
+        return (forwardMs, ops.Select(op => profiler.Elapsed(op).TotalMilliseconds).ToArray(), ops.Select(profiler.Calls).ToArray());
     }
 
     private static double TimeForward(Action forward)

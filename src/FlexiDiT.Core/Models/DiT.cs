@@ -1,3 +1,4 @@
+using FlexiDiT.Profiling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,10 +14,40 @@ namespace FlexiDiT.Models;
 /// <summary>x * (1 + scale) + shift, broadcast over tokens (models.py <c>modulate</c>); shift and scale are (N, D) or (N, 1, D).</summary>
 internal static class AdaLN
 {
-    public static Tensor Modulate(Tensor x, Tensor shift, Tensor scale) =>
-        shift.dim() == 2 ? Modulate(x, shift.unsqueeze(1), scale.unsqueeze(1)) : torch.addcmul(shift, x, scale + 1, 1);
+    public static Tensor Modulate(Tensor x, Tensor shift, Tensor scale)
+    {
+        using var timing = OpProfiler.Measure(ForwardOp.Modulate);
+        return shift.dim() == 2 ? torch.addcmul(shift.unsqueeze(1), x, scale.unsqueeze(1) + 1, 1) : torch.addcmul(shift, x, scale + 1, 1);
+    }
 
-    public static Tensor Norm(Tensor x) => F.layer_norm(x, [x.shape[^1]], null, null, 1e-6);
+    /// <summary>
+    /// <paramref name="layer"/> applied to a few condition vectors (N, D_in) → (N, D_out), computed as (W cᵀ + b)ᵀ. The same
+    /// product as c·Wᵀ + b, but MKL (libtorch's BLAS) takes a slow path for that form when c has few rows, at least on AMD
+    /// CPUs: twelve DiT-S adaLN products (2 rows, 384 → 2304, distinct weights, 2 threads) took 19–41 ms as c·Wᵀ, 1.3 ms as W·cᵀ.
+    /// </summary>
+    public static Tensor ConditionLinear(Tensor c, Linear layer)
+    {
+        var product = layer.bias is { } bias ? torch.addmm(bias.unsqueeze(1), layer.weight!, c.t(), 1, 1) : torch.mm(layer.weight!, c.t());
+        return product.t().contiguous();
+    }
+
+    /// <summary>
+    /// modulate(norm(x), shift, scale). With <paramref name="inPlace"/> (only without autograd) the norm's own output is
+    /// modulated in place, as normed + normed·scale + shift: no allocation beyond the norm's.
+    /// </summary>
+    public static Tensor NormModulate(Tensor x, Tensor shift, Tensor scale, bool inPlace)
+    {
+        var normed = Norm(x);
+        if (!inPlace) return Modulate(normed, shift, scale);
+        using var timing = OpProfiler.Measure(ForwardOp.Modulate);
+        return shift.dim() == 2 ? normed.addcmul_(normed, scale.unsqueeze(1), 1).add_(shift.unsqueeze(1)) : normed.addcmul_(normed, scale, 1).add_(shift);
+    }
+
+    public static Tensor Norm(Tensor x)
+    {
+        using var timing = OpProfiler.Measure(ForwardOp.Norm);
+        return F.layer_norm(x, [x.shape[^1]], null, null, 1e-6);
+    }
 }
 
 /// <summary>A low-rank update W + B·A (no alpha/r scaling: the rank is fixed per model, so the learning rate absorbs it), active for one weak patch size.</summary>
@@ -94,7 +125,11 @@ public sealed class TimestepEmbedder : nn.Module
     }
 
     /// <summary>Embeds timesteps of shape (N).</summary>
-    public Tensor Forward(Tensor t) => mlp.forward(TimestepEmbedding(t, FrequencySize).to(((Linear)mlp[0]).weight!.dtype));
+    public Tensor Forward(Tensor t)
+    {
+        var (fc1, fc2) = ((Linear)mlp[0], (Linear)mlp[2]);
+        return AdaLN.ConditionLinear(F.silu(AdaLN.ConditionLinear(TimestepEmbedding(t, FrequencySize).to(fc1.weight!.dtype), fc1)), fc2);
+    }
 }
 
 /// <summary>Class labels → vectors; the extra last row is the null class of classifier-free guidance.</summary>
@@ -149,14 +184,23 @@ public sealed class Attention : nn.Module
     public Tensor Forward(Tensor x, int patchSize)
     {
         long n = x.shape[0], tokens = x.shape[1], c = x.shape[2];
-        // One unbind of a permuted view: q, k and v stay strided views of the fused product, no copies.
-        var qkvHeads = qkv.Forward(x, patchSize).view(n, tokens, 3, heads, c / heads).permute(2, 0, 3, 1, 4).unbind(0);
+        Tensor[] qkvHeads;
+        using (OpProfiler.Measure(ForwardOp.QkvLinear))
+        {
+            // One unbind of a permuted view: q, k and v stay strided views of the fused product, no copies.
+            qkvHeads = qkv.Forward(x, patchSize).view(n, tokens, 3, heads, c / heads).permute(2, 0, 3, 1, 4).unbind(0);
+        }
         var (q, k, v) = (qkvHeads[0], qkvHeads[1], qkvHeads[2]);
-        // timm's Attention (which the official DiT uses) has the same two paths. On CPU, libtorch's fused
-        // kernel is the faster one in float32 but about twice as slow as the plain products in bfloat16.
-        var attended = x.dtype == ScalarType.BFloat16 && x.device.type == DeviceType.CPU
-            ? torch.matmul(torch.softmax(torch.matmul(q, k.transpose(-2, -1)) / Math.Sqrt(c / heads), -1), v)
-            : F.scaled_dot_product_attention(q, k, v);
+        Tensor attended;
+        using (OpProfiler.Measure(ForwardOp.AttentionCore))
+        {
+            // timm's Attention (which the official DiT uses) has the same two paths. On CPU, libtorch's fused
+            // kernel is the faster one in float32 but about twice as slow as the plain products in bfloat16.
+            attended = x.dtype == ScalarType.BFloat16 && x.device.type == DeviceType.CPU
+                ? torch.matmul(torch.softmax(torch.matmul(q, k.transpose(-2, -1)) / Math.Sqrt(c / heads), -1), v)
+                : F.scaled_dot_product_attention(q, k, v);
+        }
+        using var timing = OpProfiler.Measure(ForwardOp.AttentionProj);
         return proj.Forward(attended.transpose(1, 2).reshape(n, tokens, c), patchSize);
     }
 }
@@ -177,8 +221,15 @@ public sealed class Mlp : nn.Module
     internal IEnumerable<AdaptedLinear> Linears => [fc1, fc2];
 
     /// <summary>Applies the MLP.</summary>
-    public Tensor Forward(Tensor x, int patchSize) =>
-        fc2.Forward(F.gelu(fc1.Forward(x, patchSize), GELU.Approximate.tanh), patchSize);
+    public Tensor Forward(Tensor x, int patchSize)
+    {
+        Tensor hidden;
+        using (OpProfiler.Measure(ForwardOp.MlpFc1)) hidden = fc1.Forward(x, patchSize);
+        // Without autograd GELU overwrites fc1's output: one large allocation (and its page faults) less per block.
+        using (OpProfiler.Measure(ForwardOp.Gelu)) hidden = torch.is_grad_enabled() ? F.gelu(hidden, GELU.Approximate.tanh) : hidden.gelu_(GELU.Approximate.tanh);
+        using var timing = OpProfiler.Measure(ForwardOp.MlpFc2);
+        return fc2.Forward(hidden, patchSize);
+    }
 }
 
 /// <summary>A DiT block with adaptive layer norm zero (adaLN-Zero) conditioning.</summary>
@@ -208,12 +259,19 @@ public sealed class DiTBlock : nn.Module
     /// </summary>
     internal Tensor ForwardActivated(Tensor x, Tensor activatedCondition, int patchSize, bool inPlace)
     {
-        var m = ((Linear)adaLN_modulation[1]).forward(activatedCondition).unsqueeze(1).chunk(6, dim: 2);
+        Tensor[] m;
+        using (OpProfiler.Measure(ForwardOp.AdaLnModulation)) m = AdaLN.ConditionLinear(activatedCondition, (Linear)adaLN_modulation[1]).unsqueeze(1).chunk(6, dim: 2);
         var (shiftMsa, scaleMsa, gateMsa, shiftMlp, scaleMlp, gateMlp) = (m[0], m[1], m[2], m[3], m[4], m[5]);
-        var attended = attn.Forward(AdaLN.Modulate(AdaLN.Norm(x), shiftMsa, scaleMsa), patchSize);
-        x = inPlace ? x.addcmul_(gateMsa, attended, 1) : torch.addcmul(x, gateMsa, attended, 1);
-        var mlpOut = mlp.Forward(AdaLN.Modulate(AdaLN.Norm(x), shiftMlp, scaleMlp), patchSize);
-        return inPlace ? x.addcmul_(gateMlp, mlpOut, 1) : torch.addcmul(x, gateMlp, mlpOut, 1);
+        var attended = attn.Forward(AdaLN.NormModulate(x, shiftMsa, scaleMsa, inPlace), patchSize);
+        x = GatedResidual(x, gateMsa, attended, inPlace);
+        var mlpOut = mlp.Forward(AdaLN.NormModulate(x, shiftMlp, scaleMlp, inPlace), patchSize);
+        return GatedResidual(x, gateMlp, mlpOut, inPlace);
+    }
+
+    private static Tensor GatedResidual(Tensor x, Tensor gate, Tensor update, bool inPlace)
+    {
+        using var timing = OpProfiler.Measure(ForwardOp.GateResidual);
+        return inPlace ? x.addcmul_(gate, update, 1) : torch.addcmul(x, gate, update, 1);
     }
 }
 
@@ -256,8 +314,11 @@ public sealed class FinalLayer : nn.Module
     /// <summary>modulate(norm(x)) → de-embedding (the original one, or a weak patch size's).</summary>
     public Tensor Forward(Tensor x, Tensor c, Linear deEmbedding)
     {
-        var m = adaLN_modulation.forward(c).chunk(2, dim: 1);
-        return deEmbedding.forward(AdaLN.Modulate(AdaLN.Norm(x), m[0], m[1]));
+        Tensor[] m;
+        using (OpProfiler.Measure(ForwardOp.AdaLnModulation)) m = AdaLN.ConditionLinear(F.silu(c), (Linear)adaLN_modulation[1]).chunk(2, dim: 1);
+        var modulated = AdaLN.NormModulate(x, m[0], m[1], inPlace: !torch.is_grad_enabled());
+        using var timing = OpProfiler.Measure(ForwardOp.FinalLinear);
+        return deEmbedding.forward(modulated);
     }
 }
 
@@ -387,23 +448,32 @@ public sealed class DiT : nn.Module, IDenoiser, IFlexiModel
         int p = patchSize ?? Config.PatchSize;
         Tensor tokens;
         Linear deEmbedding;
-        if (p == Config.PatchSize)
+        using (OpProfiler.Measure(ForwardOp.PatchEmbed))
         {
-            tokens = x_embedder.Forward(x) + pos_embed;
-            deEmbedding = final_layer.Linear;
+            if (p == Config.PatchSize)
+            {
+                tokens = x_embedder.Forward(x) + pos_embed;
+                deEmbedding = final_layer.Linear;
+            }
+            else
+            {
+                var parts = WeakParts(p);
+                tokens = parts.Embedder.Forward(x) + WeakPositions(p, x.device, x.dtype) + parts.SizeEmbedding;
+                deEmbedding = parts.DeEmbedding;
+            }
         }
-        else
+        Tensor c, activated;
+        using (OpProfiler.Measure(ForwardOp.Conditioning))
         {
-            var parts = WeakParts(p);
-            tokens = parts.Embedder.Forward(x) + WeakPositions(p, x.device, x.dtype) + parts.SizeEmbedding;
-            deEmbedding = parts.DeEmbedding;
+            c = t_embedder.Forward(t) + y_embedder.Forward(y);
+            activated = F.silu(c);
         }
-        var c = t_embedder.Forward(t) + y_embedder.Forward(y);
-        var activated = F.silu(c);
         // Without autograd the residual stream is updated in place (tokens is this forward's own tensor).
         bool inPlace = !torch.is_grad_enabled();
         foreach (var block in blocks) tokens = block.ForwardActivated(tokens, activated, p, inPlace);
-        var output = Unpatchify(final_layer.Forward(tokens, c, deEmbedding), p, Config.OutChannels);
+        var final = final_layer.Forward(tokens, c, deEmbedding);
+        Tensor output;
+        using (OpProfiler.Measure(ForwardOp.Unpatchify)) output = Unpatchify(final, p, Config.OutChannels);
         return (output.dtype == callerType ? output : output.to(callerType)).MoveToOuterDisposeScope();
     }
 

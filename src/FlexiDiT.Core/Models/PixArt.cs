@@ -231,7 +231,7 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
         var caption = y_embedder.Forward(y);
         var keyBias = KeyBias(mask, y.shape[0], y.shape[1], x.device, caption.dtype);
         if (y_pool_embedder is not null) tEmbedding = tEmbedding + y_pool_embedder.forward(MaskedMean(y, keyBias));
-        var t0 = t_block.forward(tEmbedding);
+        var t0 = AdaLN.ConditionLinear(F.silu(tEmbedding), (Linear)t_block[1]);
         foreach (var block in blocks) tokens = block.Forward(tokens, caption, keyBias, t0, p);
         return DiT.Unpatchify(final_layer.Forward(tokens, tEmbedding, deEmbedding), p, Config.OutChannels);
     }

@@ -101,8 +101,16 @@ public sealed class DpmSolverSamplingTests : IDisposable
             dpm.Complete(outputs[2..]);
         }
         var sampler = new Sampler(model);
-        Assert.True(torch.allclose(ddpm.Current, sampler.Sample(ddpmPlan, [1], new SeededNoise(8)).Samples, rtol: 1e-4, atol: 1e-4));
-        Assert.True(torch.allclose(dpm.Current, sampler.Sample(dpmPlan, [2], new SeededNoise(9)).Samples, rtol: 1e-4, atol: 1e-4));
+        AssertSameUpToRounding(ddpm.Current, sampler.Sample(ddpmPlan, [1], new SeededNoise(8)).Samples);
+        AssertSameUpToRounding(dpm.Current, sampler.Sample(dpmPlan, [2], new SeededNoise(9)).Samples);
+    }
+
+    // A batch changes only how BLAS blocks its products, so batched and lone runs differ by float32 rounding relative to
+    // the samples' scale (this random model's guided samples reach |x| ≈ 600: 2–5e-4 apart), not by a fixed amount.
+    private static void AssertSameUpToRounding(Tensor batched, Tensor alone)
+    {
+        double scale = alone.abs().max().item<float>();
+        Assert.True(torch.allclose(batched, alone, rtol: 1e-4, atol: 1e-5 * scale), $"batched and lone samples differ by {(batched - alone).abs().max().item<float>():E2} at scale {scale:F1}");
     }
 
     [Theory]

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using FlexiDiT.Benchmarks;
+using FlexiDiT.Models;
+using FlexiDiT.Profiling;
+
+namespace FlexiDiT.Tests.Benchmarks;
+
+/// <summary>bench --profile: where a forward's time goes, part by part, adding up to the forward.</summary>
+public class ForwardProfileTests
+{
+    private static readonly DiTConfig Tiny = new() { InputSize = 8, PatchSize = 2, InChannels = 4, HiddenSize = 32, Depth = 2, NumHeads = 2, NumClasses = 10 };
+
+    [Fact]
+    public void The_parts_of_a_profiled_forward_sum_to_the_forward_and_each_block_part_is_booked_once_per_block()
+    {
+        var results = ForwardBenchmark.Run(Tiny, batch: 1, warmup: 1, repeats: 4, profile: true);
+
+        Assert.Equal([2, 4], results.Select(r => r.PatchSize));
+        foreach (var result in results)
+        {
+            var profile = result.Profile!;
+            Assert.Equal(2, profile.Forwards);
+            Assert.Equal(Enum.GetNames<ForwardOp>(), profile.Parts.Select(p => p.Op));
+            Assert.All(profile.Parts, p => Assert.True(p.Ms >= 0, $"{p.Op}: {p.Ms} ms"));
+            Assert.Equal(profile.ForwardMs, profile.Parts.Sum(p => p.Ms), 1e-9 * profile.ForwardMs);
+            Assert.Equal(100, profile.Parts.Sum(p => p.Percent), 1e-6);
+            // The profile averages the faster half of the timed forwards.
+            Assert.InRange(profile.ForwardMs, result.MinMs, result.MedianMs);
+
+            double Calls(ForwardOp op) => profile.Parts.Single(p => p.Op == op.ToString()).CallsPerForward;
+            foreach (var perBlock in new[] { ForwardOp.QkvLinear, ForwardOp.AttentionCore, ForwardOp.AttentionProj, ForwardOp.MlpFc1, ForwardOp.Gelu, ForwardOp.MlpFc2 })
+                Assert.Equal(Tiny.Depth, Calls(perBlock));
+            Assert.Equal(2 * Tiny.Depth, Calls(ForwardOp.GateResidual));
+            // Two norms and modulations per block and one in the final layer; adaLN per block and the final layer's.
+            Assert.Equal(2 * Tiny.Depth + 1, Calls(ForwardOp.Norm));
+            Assert.Equal(2 * Tiny.Depth + 1, Calls(ForwardOp.Modulate));
+            Assert.Equal(Tiny.Depth + 1, Calls(ForwardOp.AdaLnModulation));
+            Assert.All(new[] { ForwardOp.PatchEmbed, ForwardOp.Conditioning, ForwardOp.FinalLinear, ForwardOp.Unpatchify }, op => Assert.Equal(1, Calls(op)));
+        }
+    }
+
+    [Fact]
+    public void Without_profile_no_profile_is_reported()
+    {
+        var results = ForwardBenchmark.Run(Tiny, batch: 1, warmup: 0, repeats: 1);
+
+        Assert.All(results, r => Assert.Null(r.Profile));
+    }
+
+    [Fact]
+    public void A_part_inside_another_is_booked_to_itself_only_so_the_parts_never_exceed_the_wall_time()
+    {
+        using var profiler = OpProfiler.Start();
+        var wall = Stopwatch.StartNew();
+        using (OpProfiler.Measure(ForwardOp.AttentionProj))
+        {
+            Thread.SpinWait(20_000);
+            using (OpProfiler.Measure(ForwardOp.MlpFc1)) Thread.SpinWait(20_000);
+        }
+        wall.Stop();
+
+        Assert.Equal(1, profiler.Calls(ForwardOp.AttentionProj));
+        Assert.Equal(1, profiler.Calls(ForwardOp.MlpFc1));
+        Assert.True(profiler.Elapsed(ForwardOp.MlpFc1) > TimeSpan.Zero);
+        Assert.True(profiler.Elapsed(ForwardOp.AttentionProj) + profiler.Elapsed(ForwardOp.MlpFc1) <= wall.Elapsed);
+        profiler.Reset();
+        Assert.Equal(TimeSpan.Zero, profiler.Elapsed(ForwardOp.MlpFc1));
+        Assert.Equal(0, profiler.Calls(ForwardOp.AttentionProj));
+    }
+
+    [Fact]
+    public void A_second_profiler_on_the_same_thread_is_refused_until_the_first_is_disposed()
+    {
+        using (OpProfiler.Start())
+        {
+            var error = Assert.Throws<InvalidOperationException>(OpProfiler.Start);
+            Assert.Contains("already runs on this thread", error.Message, StringComparison.Ordinal);
+        }
+        using var again = OpProfiler.Start();
+    }
+}
