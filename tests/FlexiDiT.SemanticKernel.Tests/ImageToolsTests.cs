@@ -44,6 +44,11 @@ public sealed class ImageToolsTests
         Assert.Equal([14.4m, 21.6m, 28.8m, 36m, 48m], estimate.Modes.Select(m => m.Credits));
         Assert.Equal([false, false, true, true, true], estimate.Modes.Select(m => m.MeetsQualityFloor));
         Assert.Equal(40, estimate.Modes.Single(m => m.Mode == "weak50").ComputeSavedPercent);
+        // The saving splits into FlexiDiT's at the mode's own steps and fewer steps' (0.6 × 0.5 = 0.3 of full compute's FLOPs).
+        var weak50 = estimate.Modes.Single(m => m.Mode == "weak50");
+        Assert.Equal((40, 0), (weak50.FlexiDiTSavedPercent, weak50.FewerStepsSavedPercent));
+        var halfSteps = estimate.Modes.Single(m => m.Mode == "steps-half-weak50");
+        Assert.Equal((40, 50, 70), (halfSteps.FlexiDiTSavedPercent, halfSteps.FewerStepsSavedPercent, halfSteps.ComputeSavedPercent));
         Assert.Equal("weak50", estimate.WouldRun);
         Assert.Equal(28.8m, estimate.WouldCost);
         Assert.Equal(1000m, estimate.CreditsAvailable);

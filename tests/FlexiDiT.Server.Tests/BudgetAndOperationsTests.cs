@@ -36,6 +36,14 @@ public sealed class BudgetAndOperationsTests(ServerFixture server)
         Assert.Equal(["cheap", "weak", "full"], estimate["modes"]!.AsArray().Select(m => m!["mode"]!.GetValue<string>()));
         Assert.Equal("weak", estimate["would_run"]!.GetValue<string>());
         Assert.Equal(0, estimate["modes"]![2]!["compute_saved_percent"]!.GetValue<int>());
+        // Each mode's saving is FlexiDiT's at its own steps times fewer steps' (whole percents, so within rounding).
+        Assert.All(estimate["modes"]!.AsArray(), m =>
+        {
+            double total = m!["compute_saved_percent"]!.GetValue<int>() / 100.0, flexi = m["flexidit_saved_percent"]!.GetValue<int>() / 100.0,
+                steps = m["fewer_steps_saved_percent"]!.GetValue<int>() / 100.0;
+            Assert.InRange((1 - flexi) * (1 - steps) - (1 - total), -0.015, 0.015);
+        });
+        Assert.Equal(0, estimate["modes"]![2]!["flexidit_saved_percent"]!.GetValue<int>());
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
     }
 

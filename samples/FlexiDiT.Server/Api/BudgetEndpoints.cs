@@ -59,7 +59,8 @@ internal static class BudgetEndpoints
         {
             TaskType = taskType,
             N = count,
-            Modes = [.. rows.Select(r => new ModeResult(r.PlanName, r.Cost, r.PredictedLatencyMs is { } ms ? Math.Round(ms, 1) : null, (int)Math.Round((1 - r.FlopsFraction) * 100), r.MeetsQualityFloor))],
+            Modes = [.. rows.Select(r => new ModeResult(r.PlanName, r.Cost, r.PredictedLatencyMs is { } ms ? Math.Round(ms, 1) : null, r.ComputeSavedPercent, r.MeetsQualityFloor,
+                r.FlexiDiTSavedPercent, r.FewerStepsSavedPercent))],
             WouldRun = (decision as PolicyApproval)?.PlanName,
             Decision = decision.Reason,
         });

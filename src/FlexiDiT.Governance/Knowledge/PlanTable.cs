@@ -49,6 +49,25 @@ public sealed class PlanTable
     /// <summary>Gets the plan with the most FLOPs per image: the reference for Fréchet-distance ratios.</summary>
     public PlanEntry FullCompute { get; }
 
+    /// <summary>
+    /// The FLOPs <paramref name="plan"/>'s steps and guidance would cost with every forward at full compute's patch
+    /// size, as a fraction of full compute: what its FlexiDiT saving is measured against (fewer steps or less guidance
+    /// is a separate saving). <see langword="null"/> when full compute runs more than one patch size, so the FLOPs of
+    /// one powerful forward are not known.
+    /// </summary>
+    /// <param name="plan">A plan of this table.</param>
+    /// <returns>The fraction, or <see langword="null"/>.</returns>
+    public double? SameStepsFlopsFraction(PlanEntry plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (FullCompute.Forwards.Count(f => f.Value > 0) != 1)
+        {
+            return null;
+        }
+
+        return FullCompute.FlopsFraction * plan.TotalForwards / FullCompute.TotalForwards;
+    }
+
     /// <summary>Finds a plan by its exact name.</summary>
     /// <param name="name">The plan name.</param>
     /// <returns>The plan, or <see langword="null"/> when there is none of that name.</returns>

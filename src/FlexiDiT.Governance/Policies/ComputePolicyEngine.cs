@@ -89,6 +89,8 @@ public sealed partial class ComputePolicyEngine : IFallbackPlanSelector
                 PlanName = c.Plan.Name,
                 Description = c.Plan.Description,
                 FlopsFraction = c.Plan.FlopsFraction,
+                FlexiDiTSavedFraction = Plans.SameStepsFlopsFraction(c.Plan) is { } same ? 1 - (c.Plan.FlopsFraction / same) : null,
+                FewerStepsSavedFraction = 1 - Plans.SameStepsFlopsFraction(c.Plan),
                 TotalFlops = c.Flops,
                 Cost = c.Cost,
                 PredictedLatencyMs = c.LatencyMs,

@@ -167,6 +167,23 @@ public sealed class ComputePolicyEngineTests
     }
 
     [Fact]
+    public void Estimate_SplitsTheSavingIntoFlexiDiTsAtTheSameStepsAndFewerStepsThatMultiplyToTheTotal()
+    {
+        var table = _engine.Estimate("draft", 1).ToDictionary(e => e.PlanName);
+
+        // weak-first-60: 50 steps like full, so all of its 45 % is FlexiDiT's.
+        Assert.Equal(0.45, table["weak-first-60"].FlexiDiTSavedFraction!.Value, precision: 9);
+        Assert.Equal(0, table["weak-first-60"].FewerStepsSavedFraction!.Value, precision: 9);
+        // fast-20: 40 forwards against full's 100 save 60 %; running them weak saves 75 % of what remains; 0.25 × 0.4 = 0.1.
+        var fast = table["fast-20"];
+        Assert.Equal(0.6, fast.FewerStepsSavedFraction!.Value, precision: 9);
+        Assert.Equal(0.75, fast.FlexiDiTSavedFraction!.Value, precision: 9);
+        Assert.Equal((75, 60, 90), (fast.FlexiDiTSavedPercent, fast.FewerStepsSavedPercent, fast.ComputeSavedPercent));
+        Assert.Equal(1 - fast.FlopsFraction, 1 - ((1 - fast.FlexiDiTSavedFraction.Value) * (1 - fast.FewerStepsSavedFraction.Value)), precision: 9);
+        Assert.Equal((0, 0), (table["full"].FlexiDiTSavedPercent, table["full"].FewerStepsSavedPercent));
+    }
+
+    [Fact]
     public void Estimate_RejectsAnUnknownTask()
     {
         var ex = Assert.Throws<ArgumentException>(() => _engine.Estimate("poster", 1));
