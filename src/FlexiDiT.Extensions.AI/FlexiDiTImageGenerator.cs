@@ -90,9 +90,8 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
         // a text-to-image pack takes the prompt as it is, through its text encoder, which says which words it leaves out
         // (and refuses, before any budget is reserved, a prompt that names nothing it draws).
         var match = model.Pack.IsTextToImage ? null : model.Pack.Matcher.Match(request.Prompt!);
-        var engine = await model.GetEngineAsync(cancellationToken).ConfigureAwait(false);
-        var ignored = match is null ? engine.IgnoredWords(request.Prompt!) : [];
-        var size = ResolveSize(options?.ImageSize, engine.ImageSize);
+        var ignored = match is null ? model.Pack.IgnoredWords(request.Prompt!) : [];
+        var size = ResolveSize(options?.ImageSize, model.ImageSize);
 
         long[] labels = match is null ? [] : Enumerable.Repeat((long)match.ClassIndex, call.Count).ToArray();
         var seed = options.GetSeed() ?? Random.Shared.NextInt64(0, int.MaxValue);

@@ -63,6 +63,13 @@ public sealed partial class FlexiDiTModel
     /// </summary>
     public IDenoiserGeometry Config => _config.Value;
 
+    /// <summary>
+    /// Gets the side of the images the pack draws, in pixels, without loading its weights: the denoiser's input size,
+    /// times the VAE's upscale factor (read from the VAE's config) for a latent model.
+    /// </summary>
+    public int ImageSize => LoadedEngine?.ImageSize
+        ?? Config.InputSize * (Pack.Manifest.Vae is { } vae ? Vae.VaeConfig.Load(Pack.Resolve(vae.Config)).UpscaleFactor : 1);
+
     /// <summary>Gets the plans the policy chooses from: the pack's measured plan table, or one computed from its plans (FLOPs, no quality).</summary>
     public PlanTable PlanTable => _plans.Value.Table;
 
@@ -107,7 +114,6 @@ public sealed partial class FlexiDiTModel
     /// </remarks>
     internal async Task<GovernedRun> RunGovernedAsync(GovernedRequest request, CancellationToken cancellationToken)
     {
-        var engine = await GetEngineAsync(cancellationToken).ConfigureAwait(false);
         var policy = await _policy.GetAsync(cancellationToken).ConfigureAwait(false);
         var pipeline = Pipeline;
         var ledger = _runtime.Ledger;
@@ -115,6 +121,7 @@ public sealed partial class FlexiDiTModel
 
         PolicyApproval priced;
         BudgetReservation reservation;
+        GenerationEngine engine;
         for (var round = 0; ; round++)
         {
             var policyRequest = request.Policy;
@@ -130,6 +137,9 @@ public sealed partial class FlexiDiTModel
             }
 
             priced = WithOverrides((PolicyApproval)decision, request, policy);
+
+            // Weights load only for a request the policy approved, and before the hold, whose time-to-live is the SLA's.
+            engine = await GetEngineAsync(cancellationToken).ConfigureAwait(false);
             var ttl = TimeSpan.FromMilliseconds(priced.SlaMs) + options.ReservationMargin;
             var reserved = await ledger.TryReserveAsync(priced.TenantId, priced.UserId, priced.Cost, ttl, cancellationToken).ConfigureAwait(false);
             if (reserved.Succeeded)

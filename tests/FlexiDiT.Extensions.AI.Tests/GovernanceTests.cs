@@ -59,7 +59,7 @@ public sealed class GovernanceTests(TinyFlexiDiTPack pack)
     }
 
     [Fact]
-    public async Task An_exhausted_budget_is_refused_with_its_reason_code_and_nothing_is_held()
+    public async Task An_exhausted_budget_is_refused_with_its_reason_code_nothing_held_and_no_weights_loaded()
     {
         using var generator = new FlexiDiTImageGenerator(pack.CreateOptions());
         await generator.Runtime.Ledger.SetBudgetOverrideAsync(TinyFlexiDiTPack.Tenant, null, 0m);
@@ -70,6 +70,7 @@ public sealed class GovernanceTests(TinyFlexiDiTPack pack)
         Assert.Contains("credits", e.Reason, StringComparison.Ordinal);
         var status = await generator.Runtime.Ledger.GetStatusAsync(TinyFlexiDiTPack.Tenant);
         Assert.Equal((0m, 0m), (status.Tenant.Spent, status.Tenant.Reserved));
+        Assert.Null(generator.Runtime.DefaultModel.LoadedEngine);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Text.Json;
 using FlexiDiT.Checkpoints;
 using FlexiDiT.Models;
 using FlexiDiT.Prompts;
+using FlexiDiT.Prompts.Captions;
 using FlexiDiT.Sampling;
 using FlexiDiT.TextEncoders;
 using TorchSharp;
@@ -141,6 +142,15 @@ public sealed class ModelPack
         if (lines.Length == 0) throw new InvalidDataException($"Model pack {manifestPath}: the classes file {path} is empty.");
         return lines;
     }
+
+    /// <summary>
+    /// The words of <paramref name="prompt"/> a text-to-image pack's text encoder leaves out, known without loading it:
+    /// the scenes reader's verdict for a scenes pack (see <see cref="SceneTextEncoder.IgnoredWords"/>); none for T5,
+    /// which reads any text, and for a class pack, whose prompts go through <see cref="Matcher"/>.
+    /// </summary>
+    /// <exception cref="NoSceneConceptException">A scenes pack's prompt names nothing of the scene world.</exception>
+    public IReadOnlyList<string> IgnoredWords(string prompt) =>
+        Manifest.TextEncoder is { IsScenes: true } ? SceneTextEncoder.IgnoredWordsOf(prompt) : [];
 
     /// <summary>Loads the model (DiT or FlexiDiT) of a class pack on <paramref name="device"/>.</summary>
     public DiT LoadModel(Device? device = null)

@@ -74,7 +74,11 @@ public sealed class SceneTextEncoder : ITextEncoder
 
     /// <summary>The words the scene reader does not understand, as written.</summary>
     /// <exception cref="NoSceneConceptException">The prompt names nothing of the scene world.</exception>
-    public IReadOnlyList<string> IgnoredWords(string prompt) => SceneCaptionReader.Read(prompt).Ignored;
+    public IReadOnlyList<string> IgnoredWords(string prompt) => IgnoredWordsOf(prompt);
+
+    /// <summary>What <see cref="IgnoredWords"/> returns, without an encoder: it depends on the grammar alone.</summary>
+    /// <exception cref="NoSceneConceptException">The prompt names nothing of the scene world.</exception>
+    public static IReadOnlyList<string> IgnoredWordsOf(string prompt) => SceneCaptionReader.Read(prompt).Ignored;
 
     private CaptionCondition EncodeRows(IReadOnlyList<string> prompts)
     {
