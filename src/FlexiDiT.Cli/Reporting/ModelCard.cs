@@ -48,14 +48,7 @@ internal sealed record ModelCard(
             $"(PI-resize initialised embedding and de-embedding, sin-cos positions in the original grid's coordinates, patch-size embedding, LoRA rank {a.FlexiLoraRank} on attention and MLP); the original patch size runs the original weights unchanged.");
         s.AppendLine($"- FLOPs per forward of one image (2 per multiply-add): {string.Join(", ", GflopsPerForward.Select(kv => $"patch {kv.Key}: {kv.Value:F3} G"))}.");
         s.AppendLine();
-        s.AppendLine("## How it was made");
-        s.AppendLine($"- Training: {TrainingSummary}");
-        s.AppendLine($"- Conversion: {ConversionSummary}");
-        s.AppendLine("- Rebuild from nothing:");
-        s.AppendLine("```bash");
-        foreach (string c in RebuildCommands) s.AppendLine(c);
-        s.AppendLine("```");
-        s.AppendLine();
+        ModelCardSections.HowItWasMade(s, TrainingSummary, ConversionSummary, RebuildCommands);
         s.AppendLine("## Evaluation (`flexidit eval`)");
         s.AppendLine($"Default plan: `{DefaultPlan}`.");
         s.AppendLine();
@@ -66,15 +59,7 @@ internal sealed record ModelCard(
         s.AppendLine("FD: Fréchet distance between generated and 4000 real Shapes images in the 32-d feature space of the shipped classifier (`classifier.safetensors`, trained by `flexidit train-classifier`). " +
             "Class/shape accuracy: the classifier's verdict; colour accuracy (detector): a hand-written colour detector (border-median background, foreground median, nearest palette colour).");
         s.AppendLine();
-        if (Figures.Count > 0)
-        {
-            s.AppendLine("## Figures");
-            s.AppendLine("Quality against FLOPs, and samples per plan: the grids show the same classes and seeds in every plan, so they compare image for image.");
-            s.AppendLine();
-            foreach (string figure in Figures)
-                s.AppendLine($"![{Path.GetFileNameWithoutExtension(figure)}]({figure})");
-            s.AppendLine();
-        }
+        ModelCardSections.Figures(s, "Quality against FLOPs, and samples per plan: the grids show the same classes and seeds in every plan, so they compare image for image.", Figures);
         File.WriteAllText(path, s.ToString());
     }
 

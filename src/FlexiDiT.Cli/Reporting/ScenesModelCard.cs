@@ -65,14 +65,7 @@ internal sealed record ScenesModelCard(
         s.AppendLine($"- FlexiDiT: weak patch size{(d.FlexiPatchSizes.Length > 1 ? "s" : "")} {string.Join(", ", d.FlexiPatchSizes)} (LoRA rank {d.FlexiLoraRank}); the original patch size runs the original weights unchanged.");
         s.AppendLine($"- FLOPs per denoiser forward of one image (2 per multiply-add): {string.Join(", ", GflopsPerForward.Select(kv => $"patch {kv.Key}: {kv.Value:F3} G"))}.");
         s.AppendLine();
-        s.AppendLine("## How it was made");
-        s.AppendLine($"- Training: {TrainingSummary}");
-        s.AppendLine($"- Conversion: {ConversionSummary}");
-        s.AppendLine("- Rebuild from nothing:");
-        s.AppendLine("```bash");
-        foreach (string c in RebuildCommands) s.AppendLine(c);
-        s.AppendLine("```");
-        s.AppendLine();
+        ModelCardSections.HowItWasMade(s, TrainingSummary, ConversionSummary, RebuildCommands);
         s.AppendLine("## Evaluation (`flexidit eval`)");
         s.AppendLine($"Default plan: `{DefaultPlan}`.");
         s.AppendLine();
@@ -85,15 +78,7 @@ internal sealed record ScenesModelCard(
         s.AppendLine();
         s.AppendLine($"![prompts]({PromptGridFile})");
         s.AppendLine();
-        if (Figures.Count > 0)
-        {
-            s.AppendLine("## Figures");
-            s.AppendLine("Quality against FLOPs, and samples per plan (the same captions and seeds in every plan, so they compare image for image).");
-            s.AppendLine();
-            foreach (string figure in Figures)
-                s.AppendLine($"![{Path.GetFileNameWithoutExtension(figure)}]({figure})");
-            s.AppendLine();
-        }
+        ModelCardSections.Figures(s, "Quality against FLOPs, and samples per plan (the same captions and seeds in every plan, so they compare image for image).", Figures);
         File.WriteAllText(path, s.ToString());
     }
 
