@@ -59,7 +59,7 @@ internal static class EvalCommand
                 EvalReportWriter.WriteGrid(samples, Path.Combine(outDir.FullName, $"grid-{spec.Name}.png"));
                 samples.Dispose();
             }
-            var table = new PlanTable
+            var table = new PlanEvaluation
             {
                 Model = modelName,
                 ImagesPerPlan = parse.GetValue(images),

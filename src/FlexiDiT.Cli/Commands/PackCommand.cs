@@ -44,7 +44,7 @@ internal static class PackCommand
             bool scenes = TextToImageCheckpoint.IsTextToImage(checkpointPath);
             var table = scenes
                 ? PackPlanTable.Read(evalFile.FullName, TextToImageCheckpoint.ReadConfig(checkpointPath).Denoiser)
-                : JsonSerializer.Deserialize<PlanTable>(File.ReadAllText(evalFile.FullName)) ?? throw new InvalidDataException("The plan table is empty.");
+                : JsonSerializer.Deserialize<PlanEvaluation>(File.ReadAllText(evalFile.FullName)) ?? throw new InvalidDataException("The plan table is empty.");
             // Default: the cheapest plan whose quality matches full compute (FD within 5 %, accuracies within 1 point).
             var defaultPlan = new QualityTargets().CheapestMatching(table);
             var judge = parse.GetValue(classifier);
@@ -124,7 +124,7 @@ internal static class PackCommand
     /// Copies the eval's plot and the sample grids of full compute, the default plan and the best cheap plan into the
     /// pack, after removing the figures of an earlier pack so that none outlives the model it showed.
     /// </summary>
-    private static IReadOnlyList<string> CopyFigures(DirectoryInfo evalDir, DirectoryInfo packDir, PlanTable table, string defaultPlan)
+    private static IReadOnlyList<string> CopyFigures(DirectoryInfo evalDir, DirectoryInfo packDir, PlanEvaluation table, string defaultPlan)
     {
         foreach (var stale in packDir.EnumerateFiles("grid-*.png").Append(new FileInfo(Path.Combine(packDir.FullName, "plot.png"))))
             stale.Delete();

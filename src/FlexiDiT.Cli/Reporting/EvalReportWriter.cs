@@ -15,9 +15,9 @@ internal static class EvalReportWriter
 {
     public static JsonSerializerOptions Json { get; } = new() { WriteIndented = true };
 
-    public static void WriteJson(PlanTable table, string path) => File.WriteAllText(path, JsonSerializer.Serialize(table, Json));
+    public static void WriteJson(PlanEvaluation table, string path) => File.WriteAllText(path, JsonSerializer.Serialize(table, Json));
 
-    public static string Markdown(PlanTable table)
+    public static string Markdown(PlanEvaluation table)
     {
         var s = new StringBuilder();
         s.AppendLine($"Model `{table.Model}`, {table.ImagesPerPlan} images per plan (same classes and seeds in every plan), {table.MeasuredOn}.");
@@ -64,7 +64,7 @@ internal static class EvalReportWriter
 
     // Full compute itself and tables without per-image hits show a dash.
     // The FlexiDiT part against the same steps at full compute, times the fewer-steps part against the full plan.
-    private static string Savings(PlanResult p, PlanTable table)
+    private static string Savings(PlanResult p, PlanEvaluation table)
     {
         if (p.SameStepsFullFlopsPerImage is not { } sameSteps) return "–";
         double reference = (table.Plans.FirstOrDefault(r => r.Name == "full") ?? p).FlopsPerImage;
@@ -74,7 +74,7 @@ internal static class EvalReportWriter
 
     private static string VersusFull(PlanResult p) => p.ClassVsFull is { } d && p.Name != "full" ? d.Describe() : "–";
 
-    public static void WritePlot(PlanTable table, string path)
+    public static void WritePlot(PlanEvaluation table, string path)
     {
         var plot = new ScottPlot.Plot();
         foreach (var p in table.Plans)

@@ -17,7 +17,7 @@ internal sealed record ModelCard(
     IReadOnlyList<string> RebuildCommands,
     string TrainingSummary,
     string ConversionSummary,
-    PlanTable Evaluation,
+    PlanEvaluation Evaluation,
     string DefaultPlan,
     IReadOnlyList<string> Figures)
 {

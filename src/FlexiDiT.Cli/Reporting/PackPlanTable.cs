@@ -16,7 +16,7 @@ namespace FlexiDiT.Cli.Reporting;
 internal static class PackPlanTable
 {
     /// <summary>Reads <paramref name="evalPath"/> as the pack's table for a model of <paramref name="geometry"/>.</summary>
-    public static PlanTable Read(string evalPath, IDenoiserGeometry geometry)
+    public static PlanEvaluation Read(string evalPath, IDenoiserGeometry geometry)
     {
         string json = File.ReadAllText(evalPath);
         using var doc = JsonDocument.Parse(json);
@@ -24,7 +24,7 @@ internal static class PackPlanTable
             throw new InvalidDataException($"{evalPath} has no 'plans'; give the plans.json written by 'flexidit eval'.");
         bool perSplit = plans.EnumerateArray().Any(row => row.TryGetProperty("split", out _));
         if (!perSplit)
-            return JsonSerializer.Deserialize<PlanTable>(json) ?? throw new InvalidDataException($"{evalPath}: the plan table is empty.");
+            return JsonSerializer.Deserialize<PlanEvaluation>(json) ?? throw new InvalidDataException($"{evalPath}: the plan table is empty.");
 
         var rows = plans.EnumerateArray()
             .Where(row => string.Equals(row.GetProperty("split").GetString(), "Training", StringComparison.OrdinalIgnoreCase))
@@ -32,7 +32,7 @@ internal static class PackPlanTable
             .ToList();
         if (rows.Count == 0)
             throw new InvalidDataException($"{evalPath} has no rows of the training phrasing; run 'flexidit eval' with --split training or both.");
-        return new PlanTable
+        return new PlanEvaluation
         {
             Model = doc.RootElement.GetProperty("model").GetString() ?? "",
             ImagesPerPlan = doc.RootElement.TryGetProperty("imagesPerPlan", out var n) ? n.GetInt32() : 0,

@@ -33,11 +33,11 @@ public sealed record QualityTargets
         && plan.ColorAccuracy >= full.ColorAccuracy - AccuracyMargin - 1e-9;
 
     /// <summary>The full-compute row of a table.</summary>
-    public static PlanResult Full(PlanTable table) =>
+    public static PlanResult Full(PlanEvaluation table) =>
         table.Plans.FirstOrDefault(p => p.Name == "full") ?? throw new InvalidDataException("The plan table has no 'full' plan.");
 
     /// <summary>The cheapest plan (by FLOPs) that keeps full compute's quality; <c>full</c> itself if none does.</summary>
-    public PlanResult CheapestMatching(PlanTable table)
+    public PlanResult CheapestMatching(PlanEvaluation table)
     {
         var full = Full(table);
         return table.Plans.Where(p => Matches(p, full)).OrderBy(p => p.FlopsPerImage).FirstOrDefault() ?? full;
@@ -49,7 +49,7 @@ public sealed record QualityTargets
     /// distance alone prefers plans that guide less (they desaturate towards the data) even when they draw the
     /// wrong class.
     /// </summary>
-    public PlanResult? BestCheap(PlanTable table, PlanResult full)
+    public PlanResult? BestCheap(PlanEvaluation table, PlanResult full)
     {
         var cheap = table.Plans.Where(p => p.FlopsFraction <= CheapFlopsFraction).ToList();
         return cheap.Where(p => p.FrechetDistance <= full.FrechetDistance * FrechetRatio)
@@ -58,7 +58,7 @@ public sealed record QualityTargets
     }
 
     /// <summary>Checks every target on <paramref name="table"/>.</summary>
-    public TargetCheck Check(PlanTable table)
+    public TargetCheck Check(PlanEvaluation table)
     {
         var full = Full(table);
         var matching = table.Plans.Where(p => p.Name != full.Name && p.FlopsFraction <= MatchFlopsFraction && Matches(p, full))

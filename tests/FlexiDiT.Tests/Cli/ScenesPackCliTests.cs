@@ -93,7 +93,7 @@ public sealed class ScenesPackCliTests : IDisposable
 
         var pack = ModelPack.Load(Path.Combine(dir, "pk2"));
         Assert.Equal("weak", pack.Manifest.Defaults.Plan);
-        var table = JsonSerializer.Deserialize<FlexiDiT.Evaluation.PlanTable>(File.ReadAllText(Path.Combine(dir, "pk2", "plans.json")))!;
+        var table = JsonSerializer.Deserialize<FlexiDiT.Evaluation.PlanEvaluation>(File.ReadAllText(Path.Combine(dir, "pk2", "plans.json")))!;
         Assert.Equal(["full", "weak", "cheap"], table.Plans.Select(p => p.Name));
         Assert.Equal([0.90, 0.895, 0.50], table.Plans.Select(p => p.ClassAccuracy!.Value));
         Assert.Equal([10.0, 10.2, 14.0], table.Plans.Select(p => p.FrechetDistance!.Value));

@@ -43,7 +43,7 @@ public sealed class PairedDifferenceTests
             ColorAccuracy = 1, MsPerImage = flops * 1000, ClassHits = hits,
         };
         string fullHits = new string('1', 95) + new string('0', 5);
-        var table = new PlanTable
+        var table = new PlanEvaluation
         {
             Model = "m",
             Plans =

@@ -12,7 +12,7 @@ public sealed class QualityTargetsTests
         FlopsPerImage = flops * 100e9, FlopsFraction = flops, FrechetDistance = fd, ClassAccuracy = cls, ColorAccuracy = color, MsPerImage = ms,
     };
 
-    private static PlanTable Table(params PlanResult[] rows) => new() { Model = "m", Plans = rows };
+    private static PlanEvaluation Table(params PlanResult[] rows) => new() { Model = "m", Plans = rows };
 
     [Fact]
     public void The_cheapest_plan_that_keeps_full_quality_is_chosen_and_its_time_saving_compared_with_its_flops_saving()
