@@ -1,7 +1,7 @@
 using System.CommandLine;
 using FlexiDiT.Checkpoints;
 using FlexiDiT.Imaging;
-using FlexiDiT.Prompts.Captions;
+using FlexiDiT.TextEncoders;
 using FlexiDiT.Sampling;
 using SixLabors.ImageSharp;
 
@@ -26,10 +26,12 @@ internal static class SampleTextToImageCommand
         {
             int perCaption = parse.GetValue(count);
             if (perCaption < 1) throw new ArgumentException($"--count must be at least 1; got {perCaption}.");
-            using var model = TextToImageCheckpoint.Load(parse.GetValue(checkpoint)!.FullName);
-            var tokenizer = SceneTokenizer.FromGrammar(model.Config.Denoiser.ModelMaxLength);
+            string path = parse.GetValue(checkpoint)!.FullName;
+            using var model = TextToImageCheckpoint.Load(path);
+            // Through the pack's text encoder, so held-out synonyms are read as the engine reads them.
+            using var textEncoder = SceneTextEncoder.Load(path);
             var rows = parse.GetValue(captions)!.SelectMany(c => Enumerable.Repeat(c, perCaption)).ToArray();
-            using var condition = model.Encode(rows, tokenizer);
+            using var condition = textEncoder.Encode(rows);
             var plan = ComputePlan.Full("full", parse.GetValue(respacing)!, model.Config.Denoiser.PatchSize, parse.GetValue(guidance), parse.GetValue(solver));
             var result = new Sampler(model.Denoiser).Sample(plan, condition, new SeededNoise(parse.GetValue(seed)));
             var images = ImageExport.ToImages(result.Samples);
