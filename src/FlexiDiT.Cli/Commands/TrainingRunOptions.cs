@@ -21,6 +21,10 @@ internal sealed class TrainingRunOptions
     public Option<double> Ema { get; } = new("--ema") { Description = "EMA decay", DefaultValueFactory = _ => 0.999 };
     public Option<int?> Steps { get; } = new("--steps") { Description = "Stop after this many steps in total (across resumes)" };
     public Option<double?> Minutes { get; } = new("--minutes") { Description = "Stop after this many minutes of training in total (across resumes)" };
+    public Option<double?> PauseAtMinutes { get; } = new("--pause-at-minutes")
+    {
+        Description = "Stop this invocation (checkpointed) once the run has trained this many minutes in total, leaving the schedule of --steps/--minutes unchanged",
+    };
     public Option<long> Seed { get; } = new("--seed") { Description = "Data and initialisation seed", DefaultValueFactory = _ => 0 };
     public Option<int> LogEvery { get; } = new("--log-every") { Description = "Progress every N steps", DefaultValueFactory = _ => 25 };
     public Option<double> CheckpointMinutes { get; } = new("--checkpoint-minutes") { Description = "Checkpoint at least this often", DefaultValueFactory = _ => 5 };
@@ -38,7 +42,7 @@ internal sealed class TrainingRunOptions
     {
         foreach (var option in new Option[]
                  {
-                     Run, Batch, LearningRate, Warmup, Cooldown, CooldownFraction, Ema, Steps, Minutes, Seed, LogEvery, CheckpointMinutes,
+                     Run, Batch, LearningRate, Warmup, Cooldown, CooldownFraction, Ema, Steps, Minutes, PauseAtMinutes, Seed, LogEvery, CheckpointMinutes,
                      ResetEma, MinSnr, GradientClip, BFloat16, Threads,
                  })
         {
@@ -70,6 +74,7 @@ internal sealed class TrainingRunOptions
             ResetEma = parse.GetValue(ResetEma),
             MaxSteps = parse.GetValue(Steps),
             MaxTime = parse.GetValue(Minutes) is { } m ? TimeSpan.FromMinutes(m) : null,
+            PauseAfter = parse.GetValue(PauseAtMinutes) is { } pause ? TimeSpan.FromMinutes(pause) : null,
             Seed = parse.GetValue(Seed),
             LogEvery = parse.GetValue(LogEvery),
             CheckpointEvery = TimeSpan.FromMinutes(parse.GetValue(CheckpointMinutes)),

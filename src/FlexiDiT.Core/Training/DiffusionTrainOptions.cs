@@ -41,6 +41,13 @@ public abstract record DiffusionTrainOptions
     public int? MaxSteps { get; init; }
     /// <summary>Stop after this much training time in total (across resumes).</summary>
     public TimeSpan? MaxTime { get; init; }
+    /// <summary>
+    /// Stop this invocation, checkpointed as on cancellation, once the run has trained this long in total (across
+    /// resumes); unlike <see cref="MaxTime"/> it leaves the schedule alone, so the next invocation carries on as if
+    /// uninterrupted. For a budget spread over sessions, or a setting changed at a known point of a run (the shipped
+    /// scenes model's object weight, scripts/build-shapes-t2i.sh).
+    /// </summary>
+    public TimeSpan? PauseAfter { get; init; }
     /// <summary>Seed of the data and of the initialisation.</summary>
     public long Seed { get; init; }
     /// <summary>Write progress every this many steps.</summary>
@@ -60,6 +67,8 @@ public abstract record DiffusionTrainOptions
             throw new ArgumentException("Give the cool-down in steps (--cooldown) or as a share of the budget (--cooldown-fraction), not both.");
         if (CooldownFraction > 0 && MaxSteps is null && MaxTime is null)
             throw new ArgumentException("A cool-down fraction is a share of the budget: give --steps or --minutes too.");
+        if (PauseAfter is { } pause && pause <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(PauseAfter), pause, "The pause point is the training time at which to stop: give a positive time (--pause-at-minutes).");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchSize);
     }
 }

@@ -103,6 +103,7 @@ public sealed class TrainingLoop(DiffusionTrainOptions options, TrainingLog log)
         var sinceCheckpoint = Stopwatch.StartNew();
         TimeSpan Trained() => TimeSpan.FromSeconds(state.TrainingSeconds) + session.Elapsed;
         bool Finished() => (options.MaxSteps is { } s && step >= s) || (options.MaxTime is { } t && Trained() >= t);
+        bool Paused() => options.PauseAfter is { } p && Trained() >= p;
 
         void Checkpoint()
         {
@@ -112,7 +113,7 @@ public sealed class TrainingLoop(DiffusionTrainOptions options, TrainingLog log)
             sinceCheckpoint.Restart();
         }
 
-        while (!Finished() && !cancellationToken.IsCancellationRequested)
+        while (!Finished() && !Paused() && !cancellationToken.IsCancellationRequested)
         {
             double factor = LearningRateSchedule.Factor(step, options.WarmupSteps, options.CooldownSteps, options.MaxSteps);
             if (options.CooldownFraction > 0)
@@ -124,7 +125,7 @@ public sealed class TrainingLoop(DiffusionTrainOptions options, TrainingLog log)
             if (double.IsNaN(firstLoss)) firstLoss = lastLoss;
             lossSum += lastLoss;
             lossCount++;
-            if (step % options.LogEvery == 0 || Finished())
+            if (step % options.LogEvery == 0 || Finished() || Paused())
             {
                 double stepsPerSecond = stepsSinceLog / sinceLog.Elapsed.TotalSeconds;
                 string eta = options.MaxSteps is { } total ? TimeSpan.FromSeconds((total - step) / stepsPerSecond).ToString(@"hh\:mm\:ss")
@@ -140,7 +141,8 @@ public sealed class TrainingLoop(DiffusionTrainOptions options, TrainingLog log)
         }
         Checkpoint();
         // The last line is the run's summary: the model card quotes it.
-        log.Write($"{(cancellationToken.IsCancellationRequested ? "stopped" : "finished")} at step {step} after {Trained():hh\\:mm\\:ss} of training " +
+        string end = Finished() ? "finished" : cancellationToken.IsCancellationRequested ? "stopped" : "paused";
+        log.Write($"{end} at step {step} after {Trained():hh\\:mm\\:ss} of training " +
             $"({step / Trained().TotalSeconds:F2} steps/s at batch {options.BatchSize}), loss {firstLoss:F3} → {recentLoss:F4}; {weightsName} in " +
             Path.GetRelativePath(Environment.CurrentDirectory, emaPath));
         return new TrainResult(step, lastLoss, firstLoss, Trained(), emaPath);

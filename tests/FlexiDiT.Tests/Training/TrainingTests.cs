@@ -111,6 +111,30 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void A_paused_run_stops_checkpointed_and_the_next_invocation_carries_on_to_the_budget()
+    {
+        var options = new TrainOptions { RunDirectory = dir, Model = Tiny, BatchSize = 4, MaxSteps = 6, CooldownFraction = 0.5, LogEvery = 100 };
+
+        // Any training time passes the pause point of one tick: the run stops after its first step at the latest.
+        var paused = new DiTTrainer(options with { PauseAfter = TimeSpan.FromTicks(1) }, TextWriter.Null).Run();
+        Assert.InRange(paused.Steps, 0, 1);
+        Assert.StartsWith($"paused at step {paused.Steps} after ", TrainingLog.LastEntry(Path.Combine(dir, "train.log")));
+
+        var resumed = new DiTTrainer(options, TextWriter.Null).Run();
+        Assert.Equal(6, resumed.Steps);
+        Assert.StartsWith("finished at step 6 after ", TrainingLog.LastEntry(Path.Combine(dir, "train.log")));
+    }
+
+    [Fact]
+    public void A_pause_point_of_zero_is_refused_before_the_run_folder_is_made()
+    {
+        string run = Path.Combine(dir, "never-made");
+        var options = new TrainOptions { RunDirectory = run, Model = Tiny, MaxSteps = 2, PauseAfter = TimeSpan.Zero };
+        Assert.Contains("--pause-at-minutes", Assert.Throws<ArgumentOutOfRangeException>(() => new DiTTrainer(options, TextWriter.Null).Run()).Message);
+        Assert.False(Directory.Exists(run));
+    }
+
+    [Fact]
     public void A_cooldown_fraction_ends_the_run_at_a_learning_rate_near_zero()
     {
         var options = new TrainOptions { RunDirectory = dir, Model = Tiny, BatchSize = 4, LearningRate = 2e-3, MaxSteps = 20, LogEvery = 10, CooldownFraction = 0.5 };
