@@ -1,6 +1,5 @@
 using System.Net;
 using FlexiDiT.Server.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace FlexiDiT.Server.Tests;
 
@@ -12,12 +11,8 @@ public sealed class ScenesServerTests(ServerFixture server)
     public async Task The_response_lists_the_ignored_words_and_a_prompt_that_names_nothing_is_a_400_with_examples()
     {
         using var pack = TinyFlexiDiTPack.CreateScenes();
-        var builder = server.CreateBuilder([(ServerFixture.TenantKey, TinyFlexiDiTPack.Tenant)]);
-        builder.Services.Configure<FlexiDiT.Extensions.AI.FlexiDiTOptions>(pack.Configure);
-        await using var app = FlexiDiTServer.Build(builder);
-        await app.StartAsync();
-        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()), Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", ServerFixture.TenantKey);
+        await using var started = await PackServer.StartAsync(server, pack);
+        var client = started.Client;
 
         using (var response = await client.PostGenerationAsync(new { prompt = "a blue square on a light background beside a giraffe", n = 1, task_type = "slide" }))
         {
@@ -41,6 +36,5 @@ public sealed class ScenesServerTests(ServerFixture server)
             Assert.Contains("a red circle", text);
         }
 
-        await app.StopAsync();
     }
 }

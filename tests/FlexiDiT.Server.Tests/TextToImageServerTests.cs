@@ -1,7 +1,6 @@
 using System.Net;
 using FlexiDiT.Packs;
 using FlexiDiT.Server.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 using SixLabors.ImageSharp;
 
 namespace FlexiDiT.Server.Tests;
@@ -14,12 +13,8 @@ public sealed class TextToImageServerTests(ServerFixture server)
     public async Task A_text_to_image_pack_draws_any_prompt_and_reports_the_saving()
     {
         using var pack = TinyFlexiDiTPack.Create(PackKind.TextToImage);
-        var builder = server.CreateBuilder([(ServerFixture.TenantKey, TinyFlexiDiTPack.Tenant)]);
-        builder.Services.Configure<FlexiDiT.Extensions.AI.FlexiDiTOptions>(pack.Configure);
-        await using var app = FlexiDiTServer.Build(builder);
-        await app.StartAsync();
-        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()), Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", ServerFixture.TenantKey);
+        await using var started = await PackServer.StartAsync(server, pack);
+        var client = started.Client;
 
         // No Shapes class is named: a class pack would answer 400 with the closest classes.
         using var response = await client.PostGenerationAsync(new { prompt = "a lighthouse at dusk", n = 2, task_type = "slide" });
@@ -37,6 +32,5 @@ public sealed class TextToImageServerTests(ServerFixture server)
 
         Assert.Equal("weak", body["flexidit"]!["mode"]!.GetValue<string>());
         Assert.True(body["flexidit"]!["compute_saved_percent"]!.GetValue<int>() > 0);
-        await app.StopAsync();
     }
 }
