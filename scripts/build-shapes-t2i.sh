@@ -34,12 +34,12 @@ BF16=$(grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo 2>/dev/null && echo --bf16
 #        unweighted loss, whose optimum is the true denoiser).
 #    --pause-at-minutes ends each phase without touching the schedule, so the three calls train as one run would.
 #    4 heads rather than 2: chosen for the class model's streaky crosses with 2 heads (not measured on this model).
-#    The budget is 190 minutes of training, counted across resumes (state.json): with the two abandoned runs
+#    The budget is 240 minutes of training, counted across resumes (state.json): with the two abandoned runs
 #    (1 h 48 min + 1 h 23 min) and the 40-minute conversion it keeps the 8-hour total.
 t=$SECONDS; step "1. train runs/shapes-t2i"
 train_t2i() {
   flexidit train-t2i --run runs/shapes-t2i --depth 6 --hidden 128 --heads 4 --batch 16 --lr 1e-3 --warmup 600 --ema 0.999 \
-    --min-snr 5 --grad-clip 1 --minutes 190 --cooldown-fraction 0.33 --log-every 100 $BF16 "$@"
+    --min-snr 5 --grad-clip 1 --minutes 240 --cooldown-fraction 0.33 --log-every 100 $BF16 "$@"
 }
 train_t2i --object-weight 9 --pause-at-minutes 63.6
 train_t2i --object-weight 0 --pause-at-minutes 76.4
