@@ -106,8 +106,14 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
         };
         var run = await model.RunGovernedAsync(
             new GovernedRequest(policyRequest, labels, seed, options.GetSteps(), options.GetGuidance(), match is null ? request.Prompt : null), cancellationToken).ConfigureAwait(false);
+        if (!run.Completed)
+        {
+            throw new ImageGenerationRefusedException(run.Refusal);
+        }
 
-        var result = run.Result;
+        // Decided: the approval reserved (re-priced for overrides); ran: the one that produced the images.
+        var (decided, ran, elapsed, charged) = (run.Approval, run.Outcome.Approval, run.Outcome.Elapsed, run.Receipt.Charged);
+        var result = run.Outcome.Value;
         var report = new FlexiDiTGenerationReport
         {
             Model = model.Name,
@@ -117,25 +123,25 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
             IgnoredWords = ignored,
             Count = call.Count,
             Seed = seed,
-            TaskType = run.Ran.TaskType,
-            TenantId = run.Ran.TenantId,
-            UserId = run.Ran.UserId,
-            Mode = run.Ran.PlanName,
-            DecidedMode = run.Decided.PlanName,
-            FellBack = run.FellBack,
-            Degraded = run.Ran.Degraded,
-            Reason = run.Ran.Reason,
-            ReservedCost = run.Reserved,
-            Cost = run.Charged,
-            PredictedLatencyMs = run.Decided.PredictedLatencyMs,
-            ActualLatencyMs = run.Elapsed.TotalMilliseconds,
-            SlaMs = run.Ran.SlaMs,
+            TaskType = ran.TaskType,
+            TenantId = ran.TenantId,
+            UserId = ran.UserId,
+            Mode = ran.PlanName,
+            DecidedMode = decided.PlanName,
+            FellBack = run.Outcome.Attempt.IsFallback,
+            Degraded = ran.Degraded,
+            Reason = ran.Reason,
+            ReservedCost = run.Receipt.Reserved,
+            Cost = charged,
+            PredictedLatencyMs = decided.PredictedLatencyMs,
+            ActualLatencyMs = elapsed.TotalMilliseconds,
+            SlaMs = ran.SlaMs,
             Steps = result.Steps,
             WeakSteps = result.WeakSteps,
             FlopsSpent = result.FlopsSpent,
             FlopsSaved = result.FlopsSaved,
             Savings = result.Savings,
-            Approval = run.Ran,
+            Approval = ran,
         };
 
         // The images are paid for once they exist, so a cancellation from here on would charge for nothing delivered:
@@ -160,8 +166,8 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
                     [FlexiDiTUsageKeys.Steps] = result.Steps,
                     [FlexiDiTUsageKeys.WeakSteps] = result.WeakSteps,
                     [FlexiDiTUsageKeys.IgnoredWords] = ignored.Count,
-                    [FlexiDiTUsageKeys.Milliseconds] = (long)Math.Round(run.Elapsed.TotalMilliseconds, MidpointRounding.AwayFromZero),
-                    [FlexiDiTUsageKeys.CostMillicredits] = (long)Math.Round(run.Charged * 1000m, MidpointRounding.AwayFromZero),
+                    [FlexiDiTUsageKeys.Milliseconds] = (long)Math.Round(elapsed.TotalMilliseconds, MidpointRounding.AwayFromZero),
+                    [FlexiDiTUsageKeys.CostMillicredits] = (long)Math.Round(charged * 1000m, MidpointRounding.AwayFromZero),
                 },
             },
         };

@@ -1,7 +1,7 @@
 using FlexiDiT.Engine;
 using FlexiDiT.Extensions.AI.Internal;
+using FlexiDiT.Governance;
 using FlexiDiT.Governance.Knowledge;
-using FlexiDiT.Governance.Ledger;
 using FlexiDiT.Governance.Policies;
 using FlexiDiT.Governance.Resilience;
 using FlexiDiT.Models;
@@ -32,6 +32,7 @@ public sealed partial class FlexiDiTModel
     private readonly RetryingLazy<ComputePolicyEngine> _policy;
     private readonly RetryingLazy<GenerationResiliencePipeline<GenerationResult>> _pipeline;
     private readonly RetryingLazy<GenerationEngine> _engine;
+    private readonly RetryingLazy<ComputeGovernor<GenerationResult>> _governor;
 
     internal FlexiDiTModel(FlexiDiTRuntime runtime, string? packSpec, string? latencyModelPath)
     {
@@ -46,6 +47,12 @@ public sealed partial class FlexiDiTModel
         _pipeline = new(() => new GenerationResiliencePipeline<GenerationResult>(
             runtime.Options.Resilience, PolicyEngine, runtime.Options.TimeProvider, runtime.LoggerFactory.CreateLogger<GenerationResiliencePipeline<GenerationResult>>()));
         _engine = new(LoadEngine);
+        _governor = new(() => new ComputeGovernor<GenerationResult>(
+            PolicyEngine,
+            runtime.Ledger,
+            Pipeline,
+            new ComputeGovernorOptions { ReservationMargin = runtime.Options.ReservationMargin, BudgetRaceRetries = runtime.Options.BudgetRaceRetries },
+            runtime.LoggerFactory.CreateLogger<ComputeGovernor<GenerationResult>>()));
     }
 
     /// <summary>Gets how the pack was named in the options (<see langword="null"/>: the default pack).</summary>
@@ -104,88 +111,37 @@ public sealed partial class FlexiDiTModel
     }
 
     /// <summary>
-    /// Runs one request through the governance: read the budget → decide → reserve → generate under the resilience
-    /// pipeline → commit the price of the FLOPs actually spent, or release on any failure or cancellation.
+    /// Runs one request through the <see cref="ComputeGovernor{TResult}"/>: read the budget → decide → re-price for the
+    /// request's overrides and load the weights → reserve → generate under the resilience pipeline → commit the price
+    /// of the FLOPs actually spent, or release on any failure or cancellation.
     /// </summary>
-    /// <remarks>
-    /// This is <see cref="Governance.ComputeGovernor{TResult}.RunAsync"/>'s order, done here because two things differ:
-    /// step and guidance overrides change a plan's price before it is reserved, and the commit charges what the engine
-    /// measured rather than the plan table's estimate.
-    /// </remarks>
-    internal async Task<GovernedRun> RunGovernedAsync(GovernedRequest request, CancellationToken cancellationToken)
+    internal async Task<GovernedResult<GenerationResult>> RunGovernedAsync(GovernedRequest request, CancellationToken cancellationToken)
     {
-        var policy = await _policy.GetAsync(cancellationToken).ConfigureAwait(false);
-        var pipeline = Pipeline;
-        var ledger = _runtime.Ledger;
-        var options = _runtime.Options;
-
-        PolicyApproval priced;
-        BudgetReservation reservation;
-        GenerationEngine engine;
-        for (var round = 0; ; round++)
+        var governor = await _governor.GetAsync(cancellationToken).ConfigureAwait(false);
+        var count = request.Policy.Count;
+        var work = new GovernedWork<GenerationResult>((attempt, token) => RunAttemptAsync(attempt, request, token))
         {
-            var policyRequest = request.Policy;
-
-            // An unknown tenant has no ledger account; the policy engine refuses it with its own reason code.
-            decimal? remaining = _runtime.Policies.FindTenant(policyRequest.TenantId) is null
-                ? null
-                : await ledger.GetRemainingAsync(policyRequest.TenantId, policyRequest.UserId, cancellationToken).ConfigureAwait(false);
-            var decision = policy.Decide(policyRequest with { RemainingBudget = remaining });
-            if (decision is PolicyRefusal refusal)
+            PrepareAsync = async (approval, token) =>
             {
-                throw new ImageGenerationRefusedException(refusal);
-            }
+                var priced = WithOverrides(approval, request);
 
-            priced = WithOverrides((PolicyApproval)decision, request, policy);
+                // Weights load only for a request the policy approved, and before the hold, whose time-to-live is the SLA's.
+                await GetEngineAsync(token).ConfigureAwait(false);
+                return priced;
+            },
 
-            // Weights load only for a request the policy approved, and before the hold, whose time-to-live is the SLA's.
-            engine = await GetEngineAsync(cancellationToken).ConfigureAwait(false);
-            var ttl = TimeSpan.FromMilliseconds(priced.SlaMs) + options.ReservationMargin;
-            var reserved = await ledger.TryReserveAsync(priced.TenantId, priced.UserId, priced.Cost, ttl, cancellationToken).ConfigureAwait(false);
-            if (reserved.Succeeded)
-            {
-                reservation = reserved.Reservation;
-                break;
-            }
-
-            if (round >= options.BudgetRaceRetries)
-            {
-                throw new ImageGenerationRefusedException(new PolicyRefusal { Code = RefusalReason.BudgetExhausted, Reason = reserved.Denial.Message });
-            }
-        }
-
-        GenerationOutcome<GenerationResult> outcome;
-        try
-        {
-            outcome = await pipeline.ExecuteAsync(
-                priced,
-                (attempt, token) => RunAttemptAsync(engine, attempt, request, token),
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            // Nothing was delivered (failure, timeout or the caller cancelling), so nothing is charged.
-            await ledger.ReleaseAsync(reservation.Id, CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
-
-        var result = outcome.Value;
-        try
-        {
-            var count = request.Policy.Count;
-            var actual = Math.Min(_runtime.Policies.Pricing.PriceOf(result.FlopsSpent / (double)count, count), reservation.Amount);
-            var receipt = await ledger.CommitAsync(reservation.Id, actual, CancellationToken.None).ConfigureAwait(false);
-            return new GovernedRun(result, priced, outcome.Approval, outcome.Attempt.IsFallback, receipt.Reserved, receipt.Charged, outcome.Elapsed);
-        }
-        catch
-        {
-            result.Samples.Dispose();
-            throw;
-        }
+            // The engine measured what it spent; the plan table only estimated it.
+            Charge = outcome => _runtime.Policies.Pricing.PriceOf(outcome.Value.FlopsSpent / (double)count, count),
+            Discard = result => result.Samples.Dispose(),
+        };
+        return await governor.RunAsync(request.Policy, work, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<GenerationResult> RunAttemptAsync(GenerationEngine engine, GenerationAttempt attempt, GovernedRequest request, CancellationToken cancellationToken)
+    private async ValueTask<GenerationResult> RunAttemptAsync(GenerationAttempt attempt, GovernedRequest request, CancellationToken cancellationToken)
     {
+        // Loaded before the hold (see RunGovernedAsync), so this only reads it.
+        var engine = await GetEngineAsync(cancellationToken).ConfigureAwait(false);
+
         // A fallback runs the cheaper plan exactly as the policy priced and predicted it to fit the time left; the
         // request's step and guidance overrides would undo the very saving it exists for.
         var spec = attempt.IsFallback
@@ -207,7 +163,7 @@ public sealed partial class FlexiDiTModel
     }
 
     /// <summary>The approval re-priced for a request's step and guidance overrides (the policy priced the plan as tabled).</summary>
-    private PolicyApproval WithOverrides(PolicyApproval approval, GovernedRequest request, ComputePolicyEngine policy)
+    private PolicyApproval WithOverrides(PolicyApproval approval, GovernedRequest request)
     {
         if (!PlanOverrides.Any(request.Steps, request.Guidance))
         {
@@ -238,7 +194,7 @@ public sealed partial class FlexiDiTModel
             Plan = entry,
             PredictedFlops = flops * approval.Count,
             Cost = cost,
-            PredictedLatencyMs = policy.PredictLatencyMs(entry, approval.Count),
+            PredictedLatencyMs = PolicyEngine.PredictLatencyMs(entry, approval.Count),
             Reason = $"{approval.Reason}; overridden by the request to {spec.Describe()} ({cost.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture)} credits)",
         };
     }
@@ -322,6 +278,3 @@ public sealed partial class FlexiDiTModel
 /// <param name="Guidance">The request's guidance override, if any.</param>
 /// <param name="Prompt">The prompt of a text-to-image pack (null for class packs).</param>
 internal sealed record GovernedRequest(PolicyRequest Policy, long[] Labels, long Seed, int? Steps, double? Guidance, string? Prompt = null);
-
-/// <summary>What a governed run produced and cost: <c>Decided</c> is the approval reserved (re-priced for overrides), <c>Ran</c> the one that produced the images.</summary>
-internal sealed record GovernedRun(GenerationResult Result, PolicyApproval Decided, PolicyApproval Ran, bool FellBack, decimal Reserved, decimal Charged, TimeSpan Elapsed);

@@ -5,7 +5,7 @@ using FlexiDiT.Governance.Resilience;
 
 namespace FlexiDiT.Governance;
 
-/// <summary>The result of <see cref="ComputeGovernor{TResult}.RunAsync"/>: a refusal, or a generation and its charge.</summary>
+/// <summary>The result of <see cref="ComputeGovernor{TResult}.RunAsync(PolicyRequest, GovernedWork{TResult}, CancellationToken)"/>: a refusal, or a generation and its charge.</summary>
 /// <typeparam name="TResult">The engine's result type.</typeparam>
 public sealed record GovernedResult<TResult>
 {
@@ -16,11 +16,20 @@ public sealed record GovernedResult<TResult>
         Receipt = receipt;
     }
 
-    /// <summary>Gets the policy decision the request ran (or was refused) under.</summary>
+    /// <summary>
+    /// Gets the policy decision the request ran (or was refused) under: for a run, the approval that was reserved,
+    /// as <see cref="GovernedWork{TResult}.PrepareAsync"/> re-priced it.
+    /// </summary>
     public PolicyDecision Decision { get; }
 
     /// <summary>Gets the refusal, when the request did not run.</summary>
     public PolicyRefusal? Refusal => Decision as PolicyRefusal;
+
+    /// <summary>
+    /// Gets the approval that was reserved, when the request ran; the plan that actually ran, cheaper after a
+    /// fallback, is <c>Outcome.Approval</c>.
+    /// </summary>
+    public PolicyApproval? Approval => Decision as PolicyApproval;
 
     /// <summary>Gets the generation, when it ran.</summary>
     public GenerationOutcome<TResult>? Outcome { get; }
@@ -29,7 +38,7 @@ public sealed record GovernedResult<TResult>
     public CommitReceipt? Receipt { get; }
 
     /// <summary>Gets a value indicating whether the generation ran and was charged.</summary>
-    [MemberNotNullWhen(true, nameof(Outcome), nameof(Receipt))]
+    [MemberNotNullWhen(true, nameof(Outcome), nameof(Receipt), nameof(Approval))]
     [MemberNotNullWhen(false, nameof(Refusal))]
     public bool Completed => Outcome is not null;
 

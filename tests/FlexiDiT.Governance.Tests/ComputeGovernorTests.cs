@@ -102,14 +102,226 @@ public sealed class ComputeGovernorTests : IDisposable
         Assert.Equal(new AccountBalance(0.5m, 0m, 0m), (await ledger.GetStatusAsync("acme")).Tenant);
     }
 
+    [Fact]
+    public async Task Run_ReservesAndRunsTheApprovalAsThePrepareHookRepricesIt()
+    {
+        var (governor, ledger) = await CreateAsync();
+        decimal? heldWhileRunning = null;
+        var work = new GovernedWork<string>(async (attempt, ct) =>
+        {
+            heldWhileRunning = (await ledger.GetStatusAsync("acme", cancellationToken: ct)).Tenant.Reserved;
+            return attempt.Plan.Name;
+        })
+        {
+            PrepareAsync = (approval, _) => ValueTask.FromResult(approval with { Cost = 0.2m, Reason = $"{approval.Reason}; overridden" }),
+        };
+
+        var result = await governor.RunAsync(Request("slide"), work);
+
+        Assert.Equal(0.2m, heldWhileRunning);
+        Assert.Equal(0.2m, result.Approval!.Cost);
+        Assert.EndsWith("; overridden", result.Approval.Reason, StringComparison.Ordinal);
+        Assert.Equal(0.2m, result.Outcome!.Approval.Cost);
+        Assert.Equal(new CommitReceipt(result.Receipt!.ReservationId, 0.2m, 0.2m, 0m), result.Receipt);
+        Assert.Equal(new AccountBalance(100m, 0.2m, 0m), (await ledger.GetStatusAsync("acme")).Tenant);
+    }
+
+    [Fact]
+    public async Task Run_PreparesNothingForARefusedRequest()
+    {
+        var (governor, _) = await CreateAsync(acmeBudget: 0.5m);
+        var prepared = 0;
+        var work = new GovernedWork<string>(ScriptedEngine.Instant().RunAsync)
+        {
+            PrepareAsync = (approval, _) =>
+            {
+                Interlocked.Increment(ref prepared);
+                return ValueTask.FromResult(approval);
+            },
+        };
+
+        var result = await governor.RunAsync(Request("ad-creative"), work);
+
+        Assert.Equal(RefusalReason.BudgetExhausted, result.Refusal!.Code);
+        Assert.Equal(0, prepared);
+    }
+
+    [Fact]
+    public async Task Run_ReservesNothingWhenPrepareFails()
+    {
+        var (governor, ledger) = await CreateAsync();
+        var engine = ScriptedEngine.Instant();
+        var work = new GovernedWork<string>(engine.RunAsync) { PrepareAsync = (_, _) => throw new FileNotFoundException("no weights") };
+
+        await Assert.ThrowsAsync<FileNotFoundException>(() => governor.RunAsync(Request("slide"), work));
+
+        Assert.Equal(0, engine.Calls);
+        Assert.Equal(new AccountBalance(100m, 0m, 0m), (await ledger.GetStatusAsync("acme")).Tenant);
+    }
+
+    [Fact]
+    public async Task Run_ReservesNothingWhenTheCallerCancelsDuringPrepare()
+    {
+        var (governor, ledger) = await CreateAsync();
+        var engine = ScriptedEngine.Instant();
+        var preparing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var cancel = new CancellationTokenSource();
+        var work = new GovernedWork<string>(engine.RunAsync)
+        {
+            PrepareAsync = async (approval, ct) =>
+            {
+                preparing.SetResult();
+                await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+                return approval;
+            },
+        };
+
+        var running = governor.RunAsync(Request("slide"), work, cancel.Token);
+        await preparing.Task.WaitAsync(Patience);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(Patience));
+        Assert.Equal(0, engine.Calls);
+        Assert.Equal(new AccountBalance(100m, 0m, 0m), (await ledger.GetStatusAsync("acme")).Tenant);
+    }
+
+    [Fact]
+    public async Task Run_RefusesAPrepareHookThatChangesWhoPays()
+    {
+        var (governor, ledger) = await CreateAsync();
+        var engine = ScriptedEngine.Instant();
+        var work = new GovernedWork<string>(engine.RunAsync) { PrepareAsync = (approval, _) => ValueTask.FromResult(approval with { TenantId = "studio" }) };
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => governor.RunAsync(Request("slide"), work));
+
+        Assert.Contains("tenant 'studio'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, engine.Calls);
+        Assert.Equal(new AccountBalance(100m, 0m, 0m), (await ledger.GetStatusAsync("acme")).Tenant);
+        Assert.Equal(new AccountBalance(1000m, 0m, 0m), (await ledger.GetStatusAsync("studio")).Tenant);
+    }
+
+    [Fact]
+    public async Task Run_ChargesWhatTheChargeHookReadsFromTheResult()
+    {
+        var (governor, ledger) = await CreateAsync();
+
+        // The engine reports what it spent; the plan table's estimate was 0.55.
+        var work = new GovernedWork<string>((_, _) => ValueTask.FromResult("0.3"))
+        {
+            Charge = outcome => decimal.Parse(outcome.Value, System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        var result = await governor.RunAsync(Request("slide"), work);
+
+        Assert.Equal(new CommitReceipt(result.Receipt!.ReservationId, 0.55m, 0.3m, 0.25m), result.Receipt);
+        Assert.Equal(new AccountBalance(100m, 0.3m, 0m), (await ledger.GetStatusAsync("acme")).Tenant);
+    }
+
+    [Fact]
+    public async Task Run_NeverChargesMoreThanItReserved()
+    {
+        var (governor, ledger) = await CreateAsync();
+        var work = new GovernedWork<string>(ScriptedEngine.Instant().RunAsync) { Charge = _ => 7m };
+
+        var result = await governor.RunAsync(Request("slide"), work);
+
+        Assert.Equal(new CommitReceipt(result.Receipt!.ReservationId, 0.55m, 0.55m, 0m), result.Receipt);
+        Assert.Equal(new AccountBalance(100m, 0.55m, 0m), (await ledger.GetStatusAsync("acme")).Tenant);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Run_ReleasesAndDiscardsTheResultWhenItCannotBeCharged(bool negative)
+    {
+        var (governor, ledger) = await CreateAsync();
+        var discarded = new List<string>();
+        var work = new GovernedWork<string>(ScriptedEngine.Instant().RunAsync)
+        {
+            Charge = _ => negative ? -1m : throw new InvalidDataException("no FLOPs reported"),
+            Discard = discarded.Add,
+        };
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => governor.RunAsync(Request("slide"), work));
+
+        Assert.IsType(negative ? typeof(InvalidOperationException) : typeof(InvalidDataException), error);
+        Assert.Equal(["weak-first-60"], discarded);
+        Assert.Equal(new AccountBalance(100m, 0m, 0m), (await ledger.GetStatusAsync("acme")).Tenant);
+    }
+
+    [Fact]
+    public async Task Run_ReleasesTheRepricedHoldAndChargesNothingWhenTheCallerCancels()
+    {
+        var (governor, ledger) = await CreateAsync();
+        var engine = ScriptedEngine.HangsOn("weak-first-60");
+        var charged = 0;
+        using var cancel = new CancellationTokenSource();
+        var work = new GovernedWork<string>(engine.RunAsync)
+        {
+            PrepareAsync = (approval, _) => ValueTask.FromResult(approval with { Cost = 0.2m }),
+            Charge = _ =>
+            {
+                charged++;
+                return 0.2m;
+            },
+        };
+
+        var running = governor.RunAsync(Request("slide"), work, cancel.Token);
+        await engine.WaitForStartAsync();
+        Assert.Equal(0.2m, (await ledger.GetStatusAsync("acme")).Tenant.Reserved);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(Patience));
+        Assert.Equal(0, charged);
+        Assert.Equal(new AccountBalance(100m, 0m, 0m), (await ledger.GetStatusAsync("acme")).Tenant);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(0)]
+    public async Task Run_DecidesAgainWhenAnotherRequestSpendsTheBudgetBeforeTheReservation(int retries)
+    {
+        var (governor, ledger) = await CreateAsync(options: new ComputeGovernorOptions { BudgetRaceRetries = retries });
+        var engine = ScriptedEngine.Instant();
+        var prepared = 0;
+        var work = new GovernedWork<string>(engine.RunAsync)
+        {
+            PrepareAsync = async (approval, ct) =>
+            {
+                // Another request takes all but 0.3 credits after this one read the balance.
+                if (Interlocked.Increment(ref prepared) == 1)
+                {
+                    await ledger.ReserveAsync("acme", null, 99.7m, TimeSpan.FromMinutes(5), ct);
+                }
+
+                return approval;
+            },
+        };
+
+        var result = await governor.RunAsync(Request("slide"), work);
+
+        if (retries == 0)
+        {
+            Assert.Equal(RefusalReason.BudgetExhausted, result.Refusal!.Code);
+            Assert.Equal((1, 0), (prepared, engine.Calls));
+            Assert.Equal(new AccountBalance(100m, 0m, 99.7m), (await ledger.GetStatusAsync("acme")).Tenant);
+            return;
+        }
+
+        Assert.True(result.Approval!.Degraded);
+        Assert.Equal("fast-20", result.Outcome!.Value);
+        Assert.Equal(2, prepared);
+        Assert.Equal(new AccountBalance(100m, 0.1m, 99.7m), (await ledger.GetStatusAsync("acme")).Tenant);
+    }
+
     private static PolicyRequest Request(string task) => new() { TaskType = task, TenantId = "acme" };
 
-    private async Task<(ComputeGovernor<string> Governor, BudgetLedger Ledger)> CreateAsync(decimal acmeBudget = 100m)
+    private async Task<(ComputeGovernor<string> Governor, BudgetLedger Ledger)> CreateAsync(decimal acmeBudget = 100m, ComputeGovernorOptions? options = null)
     {
         var policies = TestKnowledge.Policies(acmeBudget);
         var ledger = await BudgetLedger.OpenAsync(_factory.Store(), policies, timeProvider: _factory.Clock);
         var engine = TestKnowledge.Engine(policies);
         _pipeline = new GenerationResiliencePipeline<string>(new GenerationResilienceOptions(), engine, _factory.Clock);
-        return (new ComputeGovernor<string>(engine, ledger, _pipeline), ledger);
+        return (new ComputeGovernor<string>(engine, ledger, _pipeline, options), ledger);
     }
 }
