@@ -18,6 +18,9 @@ namespace FlexiDiT.Engine;
 /// </summary>
 public sealed class GenerationEngine : IDisposable
 {
+    // A job the engine checked at GenerateAsync, with the plan built for this model: the worker trusts both.
+    private sealed record Accepted(GenerationJob Job, ComputePlan Plan, TaskCompletionSource<GenerationResult> Completion, CancellationToken Token);
+
     private sealed class Active(GenerationJob job, SamplingRun run, TaskCompletionSource<GenerationResult> completion, CancellationToken cancellationToken)
     {
         public GenerationJob Job { get; } = job;
@@ -27,8 +30,7 @@ public sealed class GenerationEngine : IDisposable
         public Stopwatch Watch { get; } = Stopwatch.StartNew();
     }
 
-    private readonly Channel<(GenerationJob Job, TaskCompletionSource<GenerationResult> Completion, CancellationToken Token)> queue =
-        Channel.CreateUnbounded<(GenerationJob, TaskCompletionSource<GenerationResult>, CancellationToken)>();
+    private readonly Channel<Accepted> queue = Channel.CreateUnbounded<Accepted>();
     private readonly CancellationTokenSource stopping = new();
     private readonly IDenoiser model;
     private readonly ITextEncoder? textEncoder;
@@ -84,29 +86,28 @@ public sealed class GenerationEngine : IDisposable
     public int LargestBatch { get; private set; }
 
     /// <summary>Queues a job; the task completes with its images, or is cancelled within one denoising step.</summary>
+    /// <exception cref="ArgumentException">
+    /// Thrown before anything is queued: the plan does not fit the model, the job has no images, prompts go to a class
+    /// pack or labels to a text-to-image pack, or a prompt names nothing the text encoder knows.
+    /// </exception>
+    /// <exception cref="ArgumentOutOfRangeException">A class label is outside the model's classes.</exception>
     public Task<GenerationResult> GenerateAsync(GenerationJob job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
         cancellationToken.ThrowIfCancellationRequested();
-        // Validate on the caller's thread so bad input fails fast with a clear error.
-        job.Plan.Build(model.Geometry);
+        // The engine's one check of a job, on the caller's thread so bad input fails fast with a clear error; the
+        // worker runs the accepted job as it is.
+        var plan = job.Plan.Build(model.Geometry);
         if (job.Prompts is not null != (textEncoder is not null))
             throw new ArgumentException(textEncoder is null
                 ? $"Pack {Pack.Name} is class-conditional: give class labels, not prompts."
                 : $"Pack {Pack.Name} is text-to-image: give a prompt (GenerationJob.ForPrompt), not class labels.", nameof(job));
-        if (model is DiT dit)
-        {
-            foreach (long label in job.ClassLabels)
-            {
-                if (label < 0 || label >= dit.Config.NumClasses)
-                    throw new ArgumentOutOfRangeException(nameof(job), $"Class {label} is outside the model's 0..{dit.Config.NumClasses - 1}.");
-            }
-        }
         if (job.ImageCount == 0) throw new ArgumentException("A job needs at least one image.", nameof(job));
+        if (model is DiT dit) dit.Config.ThrowIfNotClasses(job.ClassLabels, nameof(job));
         // A prompt that names nothing the encoder knows (the scenes model's NoSceneConceptException) is refused here.
         var ignored = IgnoredWordsOf(job);
         var completion = new TaskCompletionSource<GenerationResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!queue.Writer.TryWrite((job with { IgnoredWords = ignored }, completion, cancellationToken)))
+        if (!queue.Writer.TryWrite(new Accepted(job with { IgnoredWords = ignored }, plan, completion, cancellationToken)))
             throw new ObjectDisposedException(nameof(GenerationEngine));
         return completion.Task;
     }
@@ -187,7 +188,7 @@ public sealed class GenerationEngine : IDisposable
         active.Remove(a);
     }
 
-    private void Admit((GenerationJob Job, TaskCompletionSource<GenerationResult> Completion, CancellationToken Token) item, List<Active> active)
+    private void Admit(Accepted item, List<Active> active)
     {
         if (item.Token.IsCancellationRequested)
         {
@@ -196,7 +197,7 @@ public sealed class GenerationEngine : IDisposable
         }
         try
         {
-            var plan = item.Job.Plan.Build(model.Geometry);
+            var plan = item.Plan;
             SamplingRun run;
             if (item.Job.Prompts is { } prompts)
             {
@@ -210,7 +211,9 @@ public sealed class GenerationEngine : IDisposable
             }
             else
             {
-                run = new SamplingRun(((DiT)model).Config, plan, item.Job.ClassLabels, new SeededNoise(item.Job.Seed), device);
+                // The labels were checked against the model's classes when the job was accepted.
+                using var labels = new ClassCondition(tensor(item.Job.ClassLabels, device: device));
+                run = new SamplingRun(model, plan, labels, new SeededNoise(item.Job.Seed));
             }
             active.Add(new Active(item.Job, run, item.Completion, item.Token));
         }

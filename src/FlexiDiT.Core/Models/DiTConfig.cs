@@ -51,6 +51,20 @@ public sealed record DiTConfig : IDenoiserGeometry
     /// <summary>All patch sizes the model runs, original first.</summary>
     [JsonIgnore] public IReadOnlyList<int> AllPatchSizes => [PatchSize, .. FlexiPatchSizes];
 
+    /// <summary>Throws unless every label is one of the model's classes, 0 to <see cref="NumClasses"/> - 1 (the null class is not one).</summary>
+    /// <param name="labels">The class labels.</param>
+    /// <param name="paramName">The argument the labels came in, for the exception.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside the model's classes.</exception>
+    public void ThrowIfNotClasses(IEnumerable<long> labels, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(labels, paramName);
+        foreach (long label in labels)
+        {
+            if (label < 0 || label >= NumClasses)
+                throw new ArgumentOutOfRangeException(paramName, label, $"Class {label} is outside the model's 0..{NumClasses - 1}.");
+        }
+    }
+
     /// <inheritdoc />
     public long Flops(int patchSize, long batch = 1) => FlexiDiT.Flops.FlopCounter.Flops(this, patchSize, batch);
 

@@ -88,11 +88,7 @@ public sealed class SamplingRun : IDisposable
     {
         ArgumentNullException.ThrowIfNull(classLabels);
         if (classLabels.Length == 0) throw new ArgumentException("At least one class label is needed.", nameof(classLabels));
-        foreach (long label in classLabels)
-        {
-            if (label < 0 || label >= config.NumClasses)
-                throw new ArgumentOutOfRangeException(nameof(classLabels), $"Class {label} is outside the model's 0..{config.NumClasses - 1}.");
-        }
+        config.ThrowIfNotClasses(classLabels, nameof(classLabels));
         return new ClassCondition(tensor(classLabels, device: device));
     }
 

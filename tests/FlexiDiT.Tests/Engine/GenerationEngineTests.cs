@@ -155,6 +155,42 @@ public sealed class GenerationEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task An_accepted_class_job_gives_the_images_the_sampler_gives_for_the_same_labels_and_seed()
+    {
+        using var engine = new GenerationEngine(pack);
+        var model = pack.LoadDenoiser(CPU);
+        try
+        {
+            var plan = pack.Plan("weak");
+            var expected = new Sampler(model).Sample(plan.Build(model.Geometry), [3, 39], new SeededNoise(17)).Samples;
+
+            var result = await engine.GenerateAsync(new GenerationJob([3, 39], plan, 17));
+
+            Assert.True(torch.allclose(expected, result.Samples, rtol: 1e-5, atol: 1e-5), "the engine's class run differs from the sampler's");
+        }
+        finally
+        {
+            ((IDisposable)model).Dispose();
+        }
+    }
+
+    [Fact]
+    public void Labels_outside_the_model_are_refused_with_the_same_message_by_the_engine_and_by_a_sampling_run()
+    {
+        using var engine = new GenerationEngine(pack);
+        var plan = pack.Plan("full").Build(engine.Config);
+
+        var byEngine = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = engine.GenerateAsync(new GenerationJob([2, -1], pack.Plan("full"), 1)); });
+        var byRun = Assert.Throws<ArgumentOutOfRangeException>(() => new SamplingRun(engine.Config, plan, [40], new SeededNoise(1), CPU));
+        var empty = Assert.Throws<ArgumentException>(() => { _ = engine.GenerateAsync(new GenerationJob([], pack.Plan("full"), 1)); });
+
+        Assert.StartsWith("Class -1 is outside the model's 0..39.", byEngine.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Class 40 is outside the model's 0..39.", byRun.Message, StringComparison.Ordinal);
+        Assert.Equal(-1L, byEngine.ActualValue);
+        Assert.StartsWith("A job needs at least one image.", empty.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_job_that_fails_its_batch_fails_alone_and_the_others_finish()
     {
         using var engine = new GenerationEngine(pack);
