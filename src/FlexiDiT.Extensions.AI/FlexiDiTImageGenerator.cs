@@ -1,4 +1,3 @@
-using System.Drawing;
 using System.Globalization;
 using FlexiDiT.Engine;
 using FlexiDiT.Extensions.AI.Internal;
@@ -26,7 +25,7 @@ namespace FlexiDiT.Extensions.AI;
 /// <see cref="DataContent"/>) or <see cref="ImageGenerationResponseFormat.Uri"/> (files in <see cref="FlexiDiTRuntime.OutputFolder"/>,
 /// <see cref="UriContent"/> with <c>file://</c> URIs); <see cref="ImageGenerationResponseFormat.Hosted"/> is not supported.</description></item>
 /// <item><description><see cref="ImageGenerationOptions.ModelId"/>: a configured pack's name (default: <see cref="FlexiDiTOptions.Model"/>).</description></item>
-/// <item><description>Task type, mode, deadline, seed, steps, guidance, tenant and user: <see cref="FlexiDiTGenerationOptions"/>.</description></item>
+/// <item><description>Task type, mode, deadline (at most <see cref="FlexiDiTRuntime.MaxDeadline"/>), seed, steps, guidance, tenant and user: <see cref="FlexiDiTGenerationOptions"/>.</description></item>
 /// </list>
 /// <para>
 /// The response's <see cref="ImageGenerationResponse.Usage"/> carries FLOPs, steps, time, cost and the number of prompt
@@ -71,8 +70,10 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
     /// <inheritdoc />
     /// <exception cref="NotSupportedException">The request edits images, or asks for hosted results.</exception>
     /// <exception cref="ArgumentException">
-    /// An option is invalid, the model is unknown, or the prompt names no class (or several); for the scenes model, the
-    /// prompt names nothing it draws (a <c>NoSceneConceptException</c>, whose message gives examples).
+    /// An option is invalid (its <see cref="ArgumentException.ParamName"/> is the field: an options property such as
+    /// <c>Count</c> or <c>ImageSize</c>, a <see cref="FlexiDiTGenerationOptions"/> key, or the request's <c>Prompt</c>), the
+    /// model is unknown, or the prompt names no class (or several); for the scenes model, the prompt names nothing it
+    /// draws (a <c>NoSceneConceptException</c>, whose message gives examples). All are thrown before anything is charged.
     /// </exception>
     /// <exception cref="ImageGenerationRefusedException">The governance refused the request (budget, SLA, quality, permissions).</exception>
     /// <exception cref="EngineBusyException">The engine's queue is full; retry later.</exception>
@@ -83,18 +84,16 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
     {
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var call = Validate(request, options);
-        var model = Runtime.GetModel(options?.ModelId);
+        var call = ImageCall.From(request, options, Runtime);
+        var model = call.Model;
 
         // A class pack matches the prompt before any weights load, so a typo fails fast with the closest class names;
         // a text-to-image pack takes the prompt as it is, through its text encoder, which says which words it leaves out
         // (and refuses, before any budget is reserved, a prompt that names nothing it draws).
-        var match = model.Pack.IsTextToImage ? null : model.Pack.Matcher.Match(request.Prompt!);
-        var ignored = match is null ? model.Pack.IgnoredWords(request.Prompt!) : [];
-        var size = ResolveSize(options?.ImageSize, model.ImageSize);
+        var match = model.Pack.IsTextToImage ? null : model.Pack.Matcher.Match(call.Prompt);
+        var ignored = match is null ? model.Pack.IgnoredWords(call.Prompt) : [];
 
         long[] labels = match is null ? [] : Enumerable.Repeat((long)match.ClassIndex, call.Count).ToArray();
-        var seed = options.GetSeed() ?? Random.Shared.NextInt64(0, int.MaxValue);
         var policyRequest = new PolicyRequest
         {
             TaskType = call.TaskType,
@@ -102,10 +101,10 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
             UserId = call.UserId,
             Count = call.Count,
             SlaMs = call.SlaMs,
-            PlanName = options.GetMode(),
+            PlanName = call.Mode,
         };
         var run = await model.RunGovernedAsync(
-            new GovernedRequest(policyRequest, labels, seed, options.GetSteps(), options.GetGuidance(), match is null ? request.Prompt : null), cancellationToken).ConfigureAwait(false);
+            new GovernedRequest(policyRequest, labels, call.Seed, call.Steps, call.Guidance, match is null ? call.Prompt : null), cancellationToken).ConfigureAwait(false);
         if (!run.Completed)
         {
             throw new ImageGenerationRefusedException(run.Refusal);
@@ -117,12 +116,12 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
         var report = new FlexiDiTGenerationReport
         {
             Model = model.Name,
-            ClassName = match?.Name ?? request.Prompt!,
+            ClassName = match?.Name ?? call.Prompt,
             ClassIndex = match?.ClassIndex ?? -1,
-            Prompt = match is null ? request.Prompt : null,
+            Prompt = match is null ? call.Prompt : null,
             IgnoredWords = ignored,
             Count = call.Count,
-            Seed = seed,
+            Seed = call.Seed,
             TaskType = ran.TaskType,
             TenantId = ran.TenantId,
             UserId = ran.UserId,
@@ -149,7 +148,7 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
         List<AIContent> contents;
         using (result.Samples)
         {
-            contents = await EncodeAsync(result, report, size, call).ConfigureAwait(false);
+            contents = await EncodeAsync(result, report, call).ConfigureAwait(false);
         }
 
         return new ImageGenerationResponse(contents)
@@ -213,92 +212,7 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
         }
     }
 
-    private CallSettings Validate(ImageGenerationRequest request, ImageGenerationOptions? options)
-    {
-        if (request.OriginalImages?.Any() == true)
-        {
-            throw new NotSupportedException("FlexiDiT draws a class from noise and cannot edit images; send the request without OriginalImages.");
-        }
-
-        if (string.IsNullOrWhiteSpace(request.Prompt))
-        {
-            throw new ArgumentException("The request needs a prompt naming one of the model's classes, e.g. \"a red circle\".", nameof(request));
-        }
-
-        var format = options?.ResponseFormat ?? ImageGenerationResponseFormat.Data;
-        if (format == ImageGenerationResponseFormat.Hosted)
-        {
-            throw new NotSupportedException("FlexiDiT runs locally and hosts no images; ask for ResponseFormat Data (bytes) or Uri (files written to the output folder).");
-        }
-
-        if (format is not (ImageGenerationResponseFormat.Data or ImageGenerationResponseFormat.Uri))
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), format, "ResponseFormat must be Data or Uri.");
-        }
-
-        var mediaType = (options?.MediaType ?? "image/png").Trim().ToLowerInvariant();
-        if (mediaType == "image/jpg")
-        {
-            mediaType = "image/jpeg";
-        }
-
-        if (!ImageExport.SupportedMediaTypes.Contains(mediaType))
-        {
-            throw new ArgumentException($"Media type '{options?.MediaType}' is not supported; use one of {string.Join(", ", ImageExport.SupportedMediaTypes)}.", nameof(options));
-        }
-
-        var count = options?.Count ?? 1;
-        if (count < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), count, "Count must be at least 1.");
-        }
-
-        var settings = Runtime.Options;
-        var taskType = options.GetTaskType() ?? settings.DefaultTaskType;
-        var tenant = options.GetTenant() ?? settings.DefaultTenant;
-        var user = options.GetUser() ?? (options.GetTenant() is null ? settings.DefaultUser : null);
-
-        // The task's cap is known without running anything; an unknown task type is refused by the policy engine.
-        if (Runtime.Policies.FindTask(taskType) is { } task && count > task.MaxCount)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), count, $"Count {count} is above the maximum of {task.MaxCount} images per '{task.Name}' request.");
-        }
-
-        PlanOverrides.Validate(options.GetSteps(), options.GetGuidance());
-        int? slaMs = null;
-        if (options.GetDeadline() is { } deadline)
-        {
-            if (deadline <= TimeSpan.Zero)
-            {
-                throw new ArgumentOutOfRangeException(FlexiDiTGenerationOptions.DeadlineKey, deadline, "The deadline must be positive.");
-            }
-
-            slaMs = (int)Math.Min(int.MaxValue, Math.Ceiling(deadline.TotalMilliseconds));
-        }
-
-        return new CallSettings(taskType, tenant, user, count, slaMs, format, mediaType);
-    }
-
-    private static int ResolveSize(Size? requested, int native)
-    {
-        if (requested is not { } size)
-        {
-            return native;
-        }
-
-        if (size.Width != size.Height || size.Width < native || size.Width % native != 0 || size.Width / native > MaxUpscale)
-        {
-            var valid = string.Join(", ", Enumerable.Range(1, MaxUpscale).Select(k => $"{k * native}x{k * native}"));
-            throw new ArgumentException(
-                $"Image size {size.Width}x{size.Height} is not available: the model draws {native}x{native} images, which are upscaled only by " +
-                $"whole multiples (nearest neighbour, so no detail is invented). Valid sizes: {valid}.",
-                nameof(ImageGenerationOptions.ImageSize));
-        }
-
-        return size.Width;
-    }
-
-    private async Task<List<AIContent>> EncodeAsync(GenerationResult result, FlexiDiTGenerationReport report, int size, CallSettings call)
+    private async Task<List<AIContent>> EncodeAsync(GenerationResult result, FlexiDiTGenerationReport report, ImageCall call)
     {
         var images = ImageExport.ToImages(result.Samples);
         var contents = new List<AIContent>(images.Length);
@@ -308,7 +222,7 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
         {
             for (var i = 0; i < images.Length; i++)
             {
-                using var view = ImageExport.Upscale(images[i], size);
+                using var view = ImageExport.Upscale(images[i], call.Size);
                 var bytes = ImageExport.Encode(view, call.MediaType);
                 var name = $"{stamp}-{FlexiDiTPaths.SafeFileName(report.ClassName)}-{report.Seed}-{batch}-{i + 1}{ImageExport.Extension(call.MediaType)}";
                 AIContent content;
@@ -352,7 +266,4 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
 
         return contents;
     }
-
-    private sealed record CallSettings(
-        string TaskType, string TenantId, string? UserId, int Count, int? SlaMs, ImageGenerationResponseFormat Format, string MediaType);
 }

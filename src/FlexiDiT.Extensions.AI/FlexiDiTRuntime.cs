@@ -64,6 +64,13 @@ public sealed class FlexiDiTRuntime : IDisposable
     /// <summary>Gets the budget ledger (opened on first use; opening reclaims holds of processes that died).</summary>
     public BudgetLedger Ledger => _ledger.Value;
 
+    /// <summary>
+    /// Gets the longest deadline a request may set (<see cref="FlexiDiTGenerationOptions.WithDeadline"/>): a deadline
+    /// becomes a budget hold of the deadline plus <see cref="FlexiDiTOptions.ReservationMargin"/>, and the ledger holds
+    /// budget for at most <see cref="BudgetLedgerOptions.MaxReservationTtl"/>.
+    /// </summary>
+    public TimeSpan MaxDeadline => new BudgetLedgerOptions().MaxReservationTtl - Options.ReservationMargin;
+
     /// <summary>Gets the default pack's model.</summary>
     public FlexiDiTModel DefaultModel => _models[0];
 

@@ -117,4 +117,36 @@ public sealed class BadOptionsTests(TinyFlexiDiTPack pack)
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => generator.GenerateImagesAsync("a red circle", new ImageGenerationOptions().WithDeadline(TimeSpan.Zero)));
         await Assert.ThrowsAsync<ArgumentException>(() => generator.GenerateImagesAsync("  "));
     }
+
+    [Fact]
+    public async Task A_deadline_past_the_budget_holds_limit_is_refused_before_anything_runs()
+    {
+        using var generator = new FlexiDiTImageGenerator(pack.CreateOptions());
+        var max = generator.Runtime.MaxDeadline;
+
+        var e = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            generator.GenerateImagesAsync("a red circle", new ImageGenerationOptions().WithDeadline(max + TimeSpan.FromSeconds(1))));
+
+        Assert.Equal(FlexiDiTGenerationOptions.DeadlineKey, e.ParamName);
+        Assert.Contains($"at most {((int)max.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture)} seconds (the budget hold's limit)", e.Message, StringComparison.Ordinal);
+        Assert.Null(generator.GetService<FlexiDiT.Engine.GenerationEngine>());
+    }
+
+    [Fact]
+    public async Task Each_refusal_names_the_option_to_fix()
+    {
+        using var generator = new FlexiDiTImageGenerator(pack.CreateOptions());
+        async Task<string?> RefusedOption(string prompt, ImageGenerationOptions options) =>
+            (await Assert.ThrowsAnyAsync<ArgumentException>(() => generator.GenerateImagesAsync(prompt, options))).ParamName;
+
+        Assert.Equal(nameof(ImageGenerationRequest.Prompt), await RefusedOption(" ", new ImageGenerationOptions()));
+        Assert.Equal(nameof(ImageGenerationOptions.Count), await RefusedOption("a red circle", new ImageGenerationOptions { Count = 0 }));
+        Assert.Equal(nameof(ImageGenerationOptions.Count), await RefusedOption("a red circle", new ImageGenerationOptions { Count = 3 }.WithTaskType("ad-creative")));
+        Assert.Equal(nameof(ImageGenerationOptions.ImageSize), await RefusedOption("a red circle", new ImageGenerationOptions { ImageSize = new Size(50, 50) }));
+        Assert.Equal(nameof(ImageGenerationOptions.MediaType), await RefusedOption("a red circle", new ImageGenerationOptions { MediaType = "image/gif" }));
+        Assert.Equal(FlexiDiTGenerationOptions.StepsKey, await RefusedOption("a red circle", new ImageGenerationOptions().WithSteps(1001)));
+        Assert.Equal(FlexiDiTGenerationOptions.GuidanceKey, await RefusedOption("a red circle", new ImageGenerationOptions().WithGuidance(101)));
+        Assert.Equal(FlexiDiTGenerationOptions.DeadlineKey, await RefusedOption("a red circle", new ImageGenerationOptions().WithDeadline(TimeSpan.FromSeconds(-1))));
+        Assert.Null(generator.GetService<FlexiDiT.Engine.GenerationEngine>());
+    }
 }
