@@ -131,6 +131,10 @@ public sealed class GenerationApiTests(ServerFixture server)
     [InlineData("{\"prompt\":\"a red circle\",\"response_format\":\"png\"}", "response_format")]
     [InlineData("{\"prompt\":\"a red circle\",\"deadline\":-1}", "deadline")]
     [InlineData("{\"prompt\":\"a red circle\",\"deadline\":86400}", "deadline")] // longer than the ledger's longest hold
+    [InlineData("{\"prompt\":\"a red circle\",\"deadline\":1e300}", "deadline")] // past TimeSpan's range
+    [InlineData("{\"prompt\":\"   \"}", "prompt")]
+    [InlineData("{\"prompt\":\"a red circle\",\"n\":17}", "n")]
+    [InlineData("{\"prompt\":\"a red circle\",\"size\":\"50x50\"}", "size")] // well formed, not a multiple of the model's 32x32
     public async Task Malformed_requests_are_400_naming_the_field(string json, string field)
     {
         using var client = server.Client(ServerFixture.TenantKey);
@@ -139,6 +143,27 @@ public sealed class GenerationApiTests(ServerFixture server)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(field, (await response.ReadNodeAsync())["error"]!["param"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("{\"prompt\":\"a red circle\",\"n\":0}", "n", "Count must be at least 1.")]
+    [InlineData("{\"prompt\":\"a red circle\",\"n\":3,\"task_type\":\"ad-creative\"}", "n", "Count 3 is above the maximum of 2 images per 'ad-creative' request.")]
+    [InlineData("{\"prompt\":\"a red circle\",\"deadline\":-1}", "deadline", "The deadline must be above 0 and at most")]
+    [InlineData("{\"prompt\":\"a red circle\",\"size\":\"50x50\"}", "size", "Image size 50x50 is not available")]
+    [InlineData("{}", "prompt", "The request needs a prompt")]
+    public async Task What_the_generator_refuses_is_400_with_its_message_and_free(string json, string field, string message)
+    {
+        using var client = server.Client(ServerFixture.TenantKey);
+        var before = await client.TenantSpentAsync();
+
+        using var response = await client.PostAsync("/v1/images/generations", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = (await response.ReadNodeAsync())["error"]!;
+        Assert.Equal(field, error["param"]!.GetValue<string>());
+        Assert.Equal("invalid_request_error", error["type"]!.GetValue<string>());
+        Assert.StartsWith(message, error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(before, await client.TenantSpentAsync());
     }
 
     [Fact]

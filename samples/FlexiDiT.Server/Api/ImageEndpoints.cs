@@ -31,14 +31,13 @@ internal static partial class ImageEndpoints
         ImageStore store,
         ServerMetrics metrics,
         IOptions<ServerOptions> options,
-        FlexiDiTRuntime runtime,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
         var identity = ApiKeyFilter.IdentityOf(http);
         var logger = loggers.CreateLogger("FlexiDiT.Server.Images");
         metrics.Request();
-        if (Validate(body, options.Value, MaxDeadline(runtime.Options)) is { } invalid)
+        if (Validate(body, options.Value) is { } invalid)
         {
             metrics.Refused("invalid_request");
             return invalid;
@@ -54,7 +53,7 @@ internal static partial class ImageEndpoints
             ModelId = request.Model,
         }
             .WithTaskType(request.TaskType)
-            .WithDeadline(request.Deadline is { } d ? TimeSpan.FromSeconds(d) : null)
+            .WithDeadline(DeadlineOf(request.Deadline))
             .WithSeed(request.Seed)
 
             // The key decides who pays; nothing in the body can change it.
@@ -64,7 +63,7 @@ internal static partial class ImageEndpoints
         ImageGenerationResponse response;
         try
         {
-            response = await generator.GenerateAsync(new ImageGenerationRequest(request.Prompt!), generation, cancellationToken);
+            response = await generator.GenerateAsync(new ImageGenerationRequest { Prompt = request.Prompt }, generation, cancellationToken);
         }
         catch (ImageGenerationRefusedException e)
         {
@@ -95,9 +94,15 @@ internal static partial class ImageEndpoints
             LogModelUnavailable(logger, e);
             return ApiErrors.Error(StatusCodes.Status503ServiceUnavailable, "The image model is not available: " + e.Message, "server_error", "model_unavailable");
         }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        catch (ArgumentException e)
         {
-            // Unknown model, a prompt naming no class (or nothing the scenes model draws), an unsupported size: the caller's to fix.
+            // The generator checks the request once (prompt, n, size, deadline, model) and names the option it refused; a
+            // prompt naming no class (or nothing the scenes model draws) is refused here too. All are the caller's to fix.
+            metrics.Refused("invalid_request");
+            return ApiErrors.BadRequest(e.Message, FieldOf(e.ParamName));
+        }
+        catch (NotSupportedException e)
+        {
             metrics.Refused("invalid_request");
             return ApiErrors.BadRequest(e.Message);
         }
@@ -142,28 +147,21 @@ internal static partial class ImageEndpoints
         return Results.Ok(new ImageGenerationResult(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data, summary));
     }
 
-    // A deadline becomes a budget hold of deadline + margin, which the ledger caps: a longer deadline would be
-    // accepted here and then fail at reservation time.
-    internal static TimeSpan MaxDeadline(FlexiDiTOptions options) => new BudgetLedgerOptions().MaxReservationTtl - options.ReservationMargin;
-
-    private static IResult? Validate(ImageGenerationBody? body, ServerOptions options, TimeSpan maxDeadline)
+    // What the generator checks (a blank prompt, n below 1, the size against the model, the deadline's range) it
+    // refuses with the option's name; here only what is HTTP's own: the body's shape and the server's limits.
+    private static IResult? Validate(ImageGenerationBody? body, ServerOptions options)
     {
         if (body is null)
         {
             return ApiErrors.BadRequest("The body must be a JSON object with at least 'prompt'.");
         }
 
-        if (string.IsNullOrWhiteSpace(body.Prompt))
-        {
-            return ApiErrors.BadRequest("'prompt' is required.", "prompt");
-        }
-
-        if (body.Prompt.Length > options.MaxPromptLength)
+        if (body.Prompt?.Length > options.MaxPromptLength)
         {
             return ApiErrors.BadRequest($"'prompt' is longer than {options.MaxPromptLength} characters.", "prompt");
         }
 
-        if (body.N is < 1 or > MaxImagesPerRequest)
+        if (body.N > MaxImagesPerRequest)
         {
             return ApiErrors.BadRequest($"'n' must be between 1 and {MaxImagesPerRequest}.", "n");
         }
@@ -178,15 +176,28 @@ internal static partial class ImageEndpoints
             return ApiErrors.BadRequest("'response_format' must be 'b64_json' or 'url'.", "response_format");
         }
 
-        if (body.Deadline is { } deadline && !(deadline > 0 && deadline <= maxDeadline.TotalSeconds))
-        {
-            return ApiErrors.BadRequest(
-                string.Create(CultureInfo.InvariantCulture, $"'deadline' must be a number of seconds above 0 and at most {maxDeadline.TotalSeconds:0} (the budget hold's limit)."),
-                "deadline");
-        }
-
         return null;
     }
+
+    /// <summary>The body's field for an option the generator refused (<see cref="ArgumentException.ParamName"/>).</summary>
+    private static string? FieldOf(string? option) => option switch
+    {
+        nameof(ImageGenerationRequest.Prompt) => "prompt",
+        nameof(ImageGenerationOptions.Count) => "n",
+        nameof(ImageGenerationOptions.ImageSize) => "size",
+        FlexiDiTGenerationOptions.DeadlineKey => "deadline",
+        _ => null,
+    };
+
+    // Seconds past TimeSpan's range (about 29,000 years either way) go on as its bounds, which the generator refuses
+    // like any deadline out of its range.
+    private static TimeSpan? DeadlineOf(double? seconds) => seconds switch
+    {
+        null => null,
+        { } s when s >= TimeSpan.MaxValue.TotalSeconds => TimeSpan.MaxValue,
+        { } s when s <= TimeSpan.MinValue.TotalSeconds => TimeSpan.MinValue,
+        { } s => TimeSpan.FromSeconds(s),
+    };
 
     private static Size? ParseSize(string? size)
     {
