@@ -43,6 +43,22 @@ public sealed class ScenesAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task A_deadline_longer_than_a_budget_hold_is_refused_by_the_generator_with_advice_to_shorten_it()
+    {
+        await using var services = Build();
+        var tools = services.GetRequiredService<FlexiDiTImageTools>();
+        var run = tools.StartRun();
+
+        var refused = await tools.GenerateAsync(run, new ImageRequest("a small green triangle", "slide", 1, DeadlineSeconds: 86400));
+
+        Assert.False(refused.Succeeded);
+        Assert.Contains("(the budget hold's limit); got 86400 seconds", refused.Message);
+        Assert.Contains("Allow a shorter deadline", refused.Message);
+        Assert.Contains("Nothing was charged", refused.Message);
+        Assert.Equal(0m, run.Spent);
+    }
+
+    [Fact]
     public async Task The_deck_demo_runs_on_a_scenes_pack()
     {
         await using var services = Build();

@@ -211,9 +211,13 @@ public sealed partial class FlexiDiTImageTools
         }
         catch (ArgumentException e)
         {
-            // The generator rejects prompts that name none of the model's classes (or, for the scenes model, nothing it
-            // draws: the message lists examples) before anything is charged.
-            var verdict = Refuse(run, GenerateFunction, ToolRefusalKind.Policy, $"Not generated: {e.Message} Nothing was charged. Rephrase the prompt to name one thing the model knows.");
+            // The generator checks the request before anything is charged and names the option it refused: past the guard's
+            // checks that leaves a deadline longer than a budget hold can last, and prompts that name none of the model's
+            // classes (or, for the scenes model, nothing it draws: the message lists examples).
+            var advice = e.ParamName == FlexiDiTGenerationOptions.DeadlineKey
+                ? "Allow a shorter deadline, or leave deadlineSeconds out."
+                : "Rephrase the prompt to name one thing the model knows.";
+            var verdict = Refuse(run, GenerateFunction, ToolRefusalKind.Policy, $"Not generated: {e.Message} Nothing was charged. {advice}");
             return new GenerateImageResult(verdict.Refusal!.Message, null, verdict.Refusal);
         }
         catch (Exception e) when (e is EngineBusyException or EngineUnavailableException or GenerationTimeoutException or GenerationRejectedException)
