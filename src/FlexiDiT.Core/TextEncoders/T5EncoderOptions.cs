@@ -24,7 +24,7 @@ public sealed class T5EncoderOptions
     /// <summary>Prompts encoded at once, for the memory estimate (2: a prompt and its negative for guidance).</summary>
     public int BatchSize { get; set; } = 2;
 
-    /// <summary>Memory to plan with instead of what the machine reports (<see cref="Checkpoints.MemoryEstimate.AvailableBytes"/>); null: the machine's.</summary>
+    /// <summary>Memory to plan with instead of what the machine reports (<see cref="Platform.MachineMemory.AvailableBytes"/>); null: the machine's.</summary>
     public long? AvailableMemoryBytes { get; set; }
 
     /// <summary>The weights' type: bfloat16 when <see cref="BFloat16"/>, otherwise float32.</summary>
