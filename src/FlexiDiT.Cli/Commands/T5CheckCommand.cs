@@ -3,7 +3,7 @@ using FlexiDiT.Checkpoints;
 using FlexiDiT.Cli.Reporting;
 using FlexiDiT.Platform;
 using FlexiDiT.TextEncoders;
-using FlexiDiT.Training;
+using FlexiDiT.Verification;
 
 namespace FlexiDiT.Cli.Commands;
 

@@ -11,7 +11,7 @@ public sealed class T5EncoderOptions
     /// <summary>
     /// Holds the weights in bfloat16 (half the memory: about 9.5 GB instead of 19 GB for t5-v1_1-xxl); norms and
     /// softmax still run in float32. Worth it on GPUs and on CPUs with native bfloat16 (AVX512-BF16, AMX);
-    /// elsewhere libtorch emulates it, many times slower (see <see cref="Training.NativeBFloat16"/>).
+    /// elsewhere libtorch emulates it, many times slower (see <see cref="Platform.NativeBFloat16"/>).
     /// </summary>
     public bool BFloat16 { get; set; }
 
