@@ -80,7 +80,7 @@ public sealed class FlexiDiTOptions
     /// <summary>
     /// Gets or sets the model's inference precision: float32 (default), bfloat16 (refused at load on a CPU that would
     /// emulate it), or auto (bfloat16 only where the CPU has it natively). bfloat16 outputs differ from float32 within
-    /// <see cref="FlexiDiT.Verification.ReferenceCheck.BFloat16ForwardTolerance"/>.
+    /// the bfloat16 tolerance that <c>flexidit reference-check</c> verifies (<c>ReferenceCheck.BFloat16ForwardTolerance</c>).
     /// </summary>
     public FlexiDiT.Models.InferencePrecision Precision { get; set; } = FlexiDiT.Models.InferencePrecision.Float32;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FlexiDiT.Engine;
 using FlexiDiT.Extensions.AI.Tests.Support;
 using FlexiDiT.Governance.Policies;
+using FlexiDiT.Sampling;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Time.Testing;
 

@@ -68,6 +68,8 @@ public sealed class PackagedProductTests(PackedFeed feed, ITestOutputHelper outp
 
         var tool = packages.Single(p => p.Id == $"flexidit.{feed.ToolRuntime}");
         Assert.Contains(tool.Entries, e => e.EndsWith("/models/shapes-flexidit/model.safetensors", StringComparison.Ordinal));
+        // The lab (training, evaluation, benchmarks) is no package of its own: the tool carries it.
+        Assert.Contains(tool.Entries, e => e.EndsWith("/FlexiDiT.Lab.dll", StringComparison.Ordinal));
         Assert.Equal("DotnetTool", packages.Single(p => p.Id == "flexidit").Element("packageTypes")?.Elements().Single().Attribute("name")?.Value);
     }
 

@@ -6,6 +6,7 @@ using FlexiDiT.Cli.Benchmarks;
 using FlexiDiT.Engine;
 using FlexiDiT.Extensions.AI;
 using FlexiDiT.Models;
+using FlexiDiT.Platform;
 using FlexiDiT.Packs;
 using FlexiDiT.Training;
 using Microsoft.Extensions.AI;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FlexiDiT.Checkpoints;
+using FlexiDiT.Platform;
 using FlexiDiT.Training;
 
 namespace FlexiDiT.Cli.Commands;

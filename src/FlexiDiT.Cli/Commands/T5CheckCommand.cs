@@ -1,8 +1,9 @@
 using System.CommandLine;
 using FlexiDiT.Checkpoints;
 using FlexiDiT.Cli.Reporting;
+using FlexiDiT.Platform;
 using FlexiDiT.TextEncoders;
-using FlexiDiT.Training;
+using FlexiDiT.Verification;
 
 namespace FlexiDiT.Cli.Commands;
 
@@ -35,7 +36,7 @@ internal static class T5CheckCommand
             Console.WriteLine($"encoder: {t5Config}");
             Console.WriteLine($"memory: {estimate.ModelName} in {estimate.Precision}: weights {MemoryEstimate.Format(estimate.ModelBytes)}, " +
                 $"peak while loading {MemoryEstimate.Format(estimate.LoadBytes)}, needs about {MemoryEstimate.Format(estimate.RequiredBytes)}; " +
-                $"available {MemoryEstimate.Format(MemoryEstimate.AvailableBytes())}");
+                $"available {MemoryEstimate.Format(MachineMemory.AvailableBytes())}");
             using var encoder = T5Checkpoint.Load(modelPath, t5Config, options);
             var tokenizer = parse.GetValue(spiece) is { } s ? T5Tokenizer.Load(s.FullName) : null;
             string? tokensPath = parse.GetValue(tokens)?.FullName ?? DefaultTokensFile(vectorsPath);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FlexiDiT.Platform;
 using FlexiDiT.Training;
 
 namespace FlexiDiT.Cli.Commands;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FlexiDiT.Cli.Reporting;
 using FlexiDiT.Vae;
+using FlexiDiT.Verification;
 
 namespace FlexiDiT.Cli.Commands;
 

@@ -62,9 +62,3 @@ public sealed record GenerationResult(TorchSharp.torch.Tensor Samples, long Flop
     /// <summary>Gets the saving split into FlexiDiT's part (same steps and guidance) and fewer steps' part.</summary>
     public Flops.ComputeSavings Savings => Flops.ComputeSavings.Of(FlopsSpent, SameStepsFullComputeFlops, FullComputeFlops);
 }
-
-/// <summary>Timing of one batched forward, for latency models that learn from real runs.</summary>
-/// <param name="PatchSize">Patch size of the forward.</param>
-/// <param name="Batch">Images in the forward.</param>
-/// <param name="Milliseconds">Wall time.</param>
-public sealed record ForwardObservation(int PatchSize, int Batch, double Milliseconds);

@@ -1,4 +1,4 @@
-using FlexiDiT.Training;
+using FlexiDiT.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 

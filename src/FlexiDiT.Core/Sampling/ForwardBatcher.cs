@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using FlexiDiT.Engine;
 using FlexiDiT.Models;
 using static TorchSharp.torch;
 

@@ -44,7 +44,7 @@ public static class T5Checkpoint
         options.Validate();
         config.Validate();
         var files = WeightFiles(modelPath);
-        var shapes = files.ToDictionary(f => f, f => MemoryEstimate.ReadTensorShapes(f));
+        var shapes = files.ToDictionary(f => f, f => CheckpointShapes.Read(f));
         try
         {
             Estimate(config, files, options).EnsureFits(options.AvailableMemoryBytes);
@@ -124,15 +124,15 @@ public static class T5Checkpoint
         long held = 0;
         foreach (string file in files)
         {
-            var shapes = MemoryEstimate.ReadTensorShapes(file);
-            bool safetensors = !MemoryEstimate.IsZip(file);
+            var shapes = CheckpointShapes.Read(file);
+            bool safetensors = !CheckpointShapes.IsZip(file);
             // A pickle the shape scanner cannot follow: its storages as float32 are at most twice their stored bytes (half precision).
-            long floatBytes = shapes is null ? 2 * MemoryEstimate.StoredBytes(file)
+            long floatBytes = shapes is null ? 2 * CheckpointShapes.StoredBytes(file)
                 : (safetensors ? shapes.Where(kv => IsEncoderKey(kv.Key)).Select(kv => kv.Value).DefaultIfEmpty([]).Max(Float32Bytes)
                     : shapes.Values.Sum(Float32Bytes));
             // safetensors: one tensor's raw bytes, its float32 copy in managed memory and its tensor;
             // a zip: every tensor unpickled, plus the original storages when they were not float32.
-            long stored = safetensors ? 0 : MemoryEstimate.StoredBytes(file);
+            long stored = safetensors ? 0 : CheckpointShapes.StoredBytes(file);
             long fileHeld = safetensors ? 3 * floatBytes : floatBytes + (stored < floatBytes ? stored : 0);
             held = Math.Max(held, fileHeld);
         }
@@ -248,7 +248,7 @@ public static class T5Checkpoint
     private static IEnumerable<(string Key, Tensor Tensor)> ReadEncoderTensors(string file, IReadOnlyDictionary<string, long[]>? shapes, IEnumerable<string> modelKeys)
     {
         var wanted = new HashSet<string>(modelKeys, StringComparer.Ordinal) { TiedEmbedding };
-        if (!MemoryEstimate.IsZip(file) && shapes is not null)
+        if (!CheckpointShapes.IsZip(file) && shapes is not null)
         {
             foreach (string key in shapes.Keys.Where(wanted.Contains).OrderBy(k => k == TiedEmbedding ? 1 : 0))
             {

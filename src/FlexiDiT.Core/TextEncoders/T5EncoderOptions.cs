@@ -11,7 +11,7 @@ public sealed class T5EncoderOptions
     /// <summary>
     /// Holds the weights in bfloat16 (half the memory: about 9.5 GB instead of 19 GB for t5-v1_1-xxl); norms and
     /// softmax still run in float32. Worth it on GPUs and on CPUs with native bfloat16 (AVX512-BF16, AMX);
-    /// elsewhere libtorch emulates it, many times slower (see <see cref="Training.NativeBFloat16"/>).
+    /// elsewhere libtorch emulates it, many times slower (see <see cref="Platform.NativeBFloat16"/>).
     /// </summary>
     public bool BFloat16 { get; set; }
 
@@ -24,7 +24,7 @@ public sealed class T5EncoderOptions
     /// <summary>Prompts encoded at once, for the memory estimate (2: a prompt and its negative for guidance).</summary>
     public int BatchSize { get; set; } = 2;
 
-    /// <summary>Memory to plan with instead of what the machine reports (<see cref="Checkpoints.MemoryEstimate.AvailableBytes"/>); null: the machine's.</summary>
+    /// <summary>Memory to plan with instead of what the machine reports (<see cref="Platform.MachineMemory.AvailableBytes"/>); null: the machine's.</summary>
     public long? AvailableMemoryBytes { get; set; }
 
     /// <summary>The weights' type: bfloat16 when <see cref="BFloat16"/>, otherwise float32.</summary>

@@ -1,4 +1,3 @@
-using FlexiDiT.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -30,14 +29,14 @@ public sealed class LatentDecoder : IDisposable
     public double ScaleFactor { get; }
 
     /// <summary>
-    /// Loads a VAE (see <see cref="VaeCheckpoint"/>), first checking with <see cref="MemoryEstimate"/> that
+    /// Loads a VAE (see <see cref="VaeCheckpoint"/>), first checking with <see cref="VaeMemoryEstimate"/> that
     /// decoding <paramref name="batchSize"/> latents of side <paramref name="latentSize"/> fits in memory.
     /// </summary>
     public static LatentDecoder Load(string weightsPath, string? configPath = null, double? scaleFactor = null, Device? device = null,
         int batchSize = 1, int latentSize = 32, bool checkMemory = true)
     {
         if (checkMemory && (device is null || device.type == DeviceType.CPU))
-            MemoryEstimate.ForCheckpoint(weightsPath, batchSize, latentSize).EnsureFits();
+            VaeMemoryEstimate.ForCheckpoint(weightsPath, batchSize, latentSize).EnsureFits();
         return new LatentDecoder(VaeCheckpoint.Load(weightsPath, configPath, device), scaleFactor, ownsVae: true);
     }
 

@@ -1,5 +1,4 @@
 using FlexiDiT.Governance.Knowledge;
-using FlexiDiT.Governance.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using static FlexiDiT.Governance.Policies.DecisionText;

@@ -48,7 +48,7 @@ public class PixArtReferenceTests
     {
         using var official = PixArtCheckpoint.Load(R("pixart_tiny_a.pth"), R("pixart_tiny_a.json"));
         using var diffusers = PixArtCheckpoint.Load(R("pixart_tiny_a.diffusers.safetensors"), R("pixart_tiny_a.diffusers-config.json"));
-        var v = Checkpoints.SafetensorsFile.Read(R("pixart_tiny_a.vectors.safetensors"));
+        var v = SafetensorsFile.Read(R("pixart_tiny_a.vectors.safetensors"));
         using var _ = torch.inference_mode();
         var a = official.Forward(v["forward.x"], v["forward.t"], v["forward.y"], v["forward.mask"]);
         var b = diffusers.Forward(v["forward.x"], v["forward.t"], v["forward.y"], v["forward.mask"]);
@@ -63,8 +63,8 @@ public class PixArtReferenceTests
         // The diffusers file has no y_embedding; a pipeline passes the text encoder's encoding of "" as the negative
         // prompt. Given the official null caption that way, guided DDPM reproduces the official samples.
         using var model = PixArtCheckpoint.Load(R("pixart_tiny_a.diffusers.safetensors"), R("pixart_tiny_a.diffusers-config.json"));
-        var v = Checkpoints.SafetensorsFile.Read(R("pixart_tiny_a.vectors.safetensors"));
-        var nullCaption = Checkpoints.SafetensorsFile.Read(R("pixart_tiny_a.safetensors"), k => k == "y_embedder.y_embedding")["y_embedder.y_embedding"];
+        var v = SafetensorsFile.Read(R("pixart_tiny_a.vectors.safetensors"));
+        var nullCaption = SafetensorsFile.Read(R("pixart_tiny_a.safetensors"), k => k == "y_embedder.y_embedding")["y_embedder.y_embedding"];
         var mask = v["ddpm10.mask"];
         var negative = new CaptionCondition(nullCaption.unsqueeze(0).expand(2, -1, -1).contiguous(), mask);
         using var captions = new CaptionCondition(v["ddpm10.y"].squeeze(1), mask, negative);
@@ -92,7 +92,7 @@ public class PixArtReferenceTests
     public void Padding_tokens_change_nothing()
     {
         using var model = PixArtCheckpoint.Load(R("pixart_tiny_a.safetensors"), R("pixart_tiny_a.json"));
-        var v = Checkpoints.SafetensorsFile.Read(R("pixart_tiny_a.vectors.safetensors"));
+        var v = SafetensorsFile.Read(R("pixart_tiny_a.vectors.safetensors"));
         using var _ = torch.inference_mode();
         var y = v["forward.y"];
         var mask = v["forward.mask"];
@@ -107,14 +107,14 @@ public class PixArtReferenceTests
     public void The_recomputed_position_table_is_the_official_one()
     {
         using var model = PixArtCheckpoint.Load(R("pixart_tiny_a.safetensors"), R("pixart_tiny_a.json"));
-        var file = Checkpoints.SafetensorsFile.Read(R("pixart_tiny_a.safetensors"), k => k == "pos_embed")["pos_embed"];
+        var file = SafetensorsFile.Read(R("pixart_tiny_a.safetensors"), k => k == "pos_embed")["pos_embed"];
         Assert.True(torch.allclose(model.PositionTable(), file, rtol: 0, atol: 1e-6));
     }
 
     [Fact]
     public void Config_is_inferred_from_the_official_weights_and_heads_are_asked_for()
     {
-        var weights = Checkpoints.StateDictReader.Read(R("pixart_tiny_a.pth"));
+        var weights = StateDictReader.Read(R("pixart_tiny_a.pth"));
         var c = PixArtCheckpoint.Reconcile(weights, new PixArtConfig { NumHeads = 6, InputSize = 16, PatchSize = 2, HiddenSize = 96, Depth = 3, CaptionChannels = 32, ModelMaxLength = 8 }, "pth");
         Assert.Equal((16, 2, 4, 96, 3, 32, 8, true, 4.0), (c.InputSize, c.PatchSize, c.InChannels, c.HiddenSize, c.Depth, c.CaptionChannels, c.ModelMaxLength, c.PredSigma, c.MlpRatio));
         var e = Assert.Throws<InvalidDataException>(() => PixArtCheckpoint.Load(R("pixart_tiny_a.pth")));

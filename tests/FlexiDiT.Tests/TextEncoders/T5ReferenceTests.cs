@@ -1,5 +1,6 @@
 using FlexiDiT.Checkpoints;
 using FlexiDiT.TextEncoders;
+using FlexiDiT.Verification;
 using TorchSharp;
 using static TorchSharp.torch;
 

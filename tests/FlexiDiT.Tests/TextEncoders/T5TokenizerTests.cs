@@ -1,4 +1,5 @@
 using FlexiDiT.TextEncoders;
+using FlexiDiT.Verification;
 
 namespace FlexiDiT.Tests.TextEncoders;
 

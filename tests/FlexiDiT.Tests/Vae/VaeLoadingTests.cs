@@ -1,5 +1,6 @@
 using FlexiDiT.Checkpoints;
 using FlexiDiT.Vae;
+using FlexiDiT.Verification;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;

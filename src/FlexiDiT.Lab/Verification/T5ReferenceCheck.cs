@@ -1,10 +1,10 @@
 using System.Text.Json;
 using FlexiDiT.Checkpoints;
-using FlexiDiT.Verification;
+using FlexiDiT.TextEncoders;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FlexiDiT.TextEncoders;
+namespace FlexiDiT.Verification;
 
 /// <summary>
 /// Replays reference vectors of Hugging Face's T5 encoder equations (layout of <c>shared/reference/README.md</c>):

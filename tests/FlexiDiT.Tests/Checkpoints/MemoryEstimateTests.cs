@@ -1,11 +1,14 @@
 using System.Buffers.Binary;
 using System.Text;
 using FlexiDiT.Checkpoints;
+using FlexiDiT.Platform;
+using FlexiDiT.Tests.Vae;
+using FlexiDiT.Vae;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
-namespace FlexiDiT.Tests.Vae;
+namespace FlexiDiT.Tests.Checkpoints;
 
 /// <summary>Memory estimates come from headers alone and refuse loads that cannot fit, with a clear message.</summary>
 public sealed class MemoryEstimateTests : IDisposable
@@ -43,13 +46,13 @@ public sealed class MemoryEstimateTests : IDisposable
     [Fact]
     public void DiT_XL_2_is_recognised_and_counted_from_its_shapes()
     {
-        var estimate = MemoryEstimate.FromShapes(DiTXL2Shapes(), batchSize: 8);
+        var estimate = DiTMemoryEstimate.FromShapes(DiTXL2Shapes(), batchSize: 8);
         Assert.Equal("DiT-XL/2", estimate.ModelName);
         long parameters = DiTXL2Shapes().Values.Sum(s => s.Aggregate(1L, (a, d) => a * d));
         Assert.InRange(parameters, 675_000_000, 676_000_000); // the paper's 675M
         Assert.Equal(parameters * 4, estimate.ModelBytes);
         Assert.Equal(parameters * 4, estimate.FileTensorBytes);
-        Assert.Equal(MemoryEstimate.DiTActivationFloats(256, 1152) * 8 * 4, estimate.ActivationBytes);
+        Assert.Equal(DiTMemoryEstimate.ActivationFloats(256, 1152) * 8 * 4, estimate.ActivationBytes);
         Assert.Equal(Math.Max(estimate.LoadBytes, estimate.RunBytes) + MemoryEstimate.RuntimeOverheadBytes, estimate.RequiredBytes);
 
         var e = Assert.Throws<InsufficientMemoryException>(() => estimate.EnsureFits(availableBytes: 1_200_000_000));
@@ -61,14 +64,14 @@ public sealed class MemoryEstimateTests : IDisposable
     public void Safetensors_and_torch_save_files_give_the_same_estimate_from_their_headers()
     {
         string safetensors = TestPaths.Reference("dit_tiny_a.safetensors");
-        var fromHeader = MemoryEstimate.ForCheckpoint(safetensors, batchSize: 2);
+        var fromHeader = DiTMemoryEstimate.ForCheckpoint(safetensors, batchSize: 2);
         Assert.Equal("DiT (hidden 96, depth 3, patch 2)", fromHeader.ModelName);
         Assert.Equal(Float32Bytes(safetensors), fromHeader.ModelBytes);
 
         // The .pt was written by PyTorch's own torch.save: its pickle is followed without loading any tensor.
-        var fromPickle = MemoryEstimate.ForCheckpoint(TestPaths.Reference("dit_tiny_a.pt"), batchSize: 2);
+        var fromPickle = DiTMemoryEstimate.ForCheckpoint(TestPaths.Reference("dit_tiny_a.pt"), batchSize: 2);
         Assert.Equal(fromHeader, fromPickle);
-        var shapes = MemoryEstimate.ReadTensorShapes(TestPaths.Reference("dit_tiny_a.pt"))!;
+        var shapes = CheckpointShapes.Read(TestPaths.Reference("dit_tiny_a.pt"))!;
         var entries = SafetensorsFile.ReadHeader(safetensors).Entries;
         Assert.Equal(entries.Count, shapes.Count);
         Assert.All(entries, e => Assert.Equal(e.Shape, shapes[e.Name]));
@@ -92,7 +95,7 @@ public sealed class MemoryEstimateTests : IDisposable
         Assert.Equal("half.safetensors", estimate.ModelName);
         Assert.Equal(4_000_004, estimate.ModelBytes);
         Assert.Equal(0, estimate.ActivationBytes);
-        var e = Assert.Throws<InsufficientMemoryException>(() => MemoryEstimate.EnsureFits(path, availableBytes: 1_000_000));
+        var e = Assert.Throws<InsufficientMemoryException>(() => MemoryEstimate.ForCheckpoint(path).EnsureFits(availableBytes: 1_000_000));
         Assert.Contains("half.safetensors needs about", e.Message);
         Assert.Contains("activations not estimated", e.Message);
     }
@@ -100,8 +103,8 @@ public sealed class MemoryEstimateTests : IDisposable
     [Fact]
     public void A_VAE_is_recognised_in_any_naming_and_its_activations_grow_with_the_batch()
     {
-        var one = MemoryEstimate.ForCheckpoint(VaeFiles.Weights("ldm"), batchSize: 1, latentSize: 8);
-        var four = MemoryEstimate.ForCheckpoint(VaeFiles.Weights("diffusers-old"), batchSize: 4, latentSize: 8);
+        var one = VaeMemoryEstimate.ForCheckpoint(VaeFiles.Weights("ldm"), batchSize: 1, latentSize: 8);
+        var four = VaeMemoryEstimate.ForCheckpoint(VaeFiles.Weights("diffusers-old"), batchSize: 4, latentSize: 8);
         Assert.Equal("VAE decoder", one.ModelName);
         Assert.Equal(4 * one.ActivationBytes, four.ActivationBytes);
         Assert.True(one.ActivationBytes > 0);
@@ -120,7 +123,7 @@ public sealed class MemoryEstimateTests : IDisposable
         tensors["model.diffusion_model.out.2.weight"] = torch.zeros(4, 320, 3, 3);
         string path = Path.Combine(dir, "sd.ckpt");
         PyTorchPickler.PickleStateDict(path, tensors);
-        var estimate = MemoryEstimate.ForCheckpoint(path);
+        var estimate = VaeMemoryEstimate.ForCheckpoint(path);
         Assert.Equal("VAE decoder", estimate.ModelName);
         Assert.Equal(tensors.Values.Sum(t => t.numel() * 4), estimate.FileTensorBytes);
         Assert.True(estimate.ModelBytes < estimate.FileTensorBytes);
@@ -129,7 +132,7 @@ public sealed class MemoryEstimateTests : IDisposable
     [Fact]
     public void Available_memory_is_read_from_the_system()
     {
-        long available = MemoryEstimate.AvailableBytes();
+        long available = MachineMemory.AvailableBytes();
         Assert.True(available > 0);
         Assert.Equal("2.9 GB", MemoryEstimate.Format(2_900_000_000));
         Assert.Equal("350 MB", MemoryEstimate.Format(350_000_000));

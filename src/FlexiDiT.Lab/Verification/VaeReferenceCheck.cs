@@ -1,9 +1,9 @@
 using FlexiDiT.Checkpoints;
-using FlexiDiT.Verification;
+using FlexiDiT.Vae;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FlexiDiT.Vae;
+namespace FlexiDiT.Verification;
 
 /// <summary>
 /// Replays reference vectors of the original VAE code through a <see cref="VaeDecoder"/>: every group

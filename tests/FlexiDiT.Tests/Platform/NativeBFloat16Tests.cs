@@ -1,6 +1,6 @@
-using FlexiDiT.Training;
+using FlexiDiT.Platform;
 
-namespace FlexiDiT.Tests.Training;
+namespace FlexiDiT.Tests.Platform;
 
 /// <summary>--bf16 is refused where the CPU would emulate bfloat16; the answer comes from /proc/cpuinfo's flags.</summary>
 public sealed class NativeBFloat16Tests

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace FlexiDiT.Training;
+namespace FlexiDiT.Platform;
 
 /// <summary>
 /// Whether this CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX-BF16). Without it libtorch emulates

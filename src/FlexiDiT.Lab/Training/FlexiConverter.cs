@@ -52,7 +52,7 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         // A DiT-XL/2 needs gigabytes; say so before loading rather than dying half-way. A step holds about three
         // forwards' activations (teacher, student, the student's saved for backward); the guided loss doubles the batch.
         int forwardBatch = options.BatchSize * (options.Loss == ConversionLoss.Guided ? 2 : 1);
-        MemoryEstimate.EnsureFits(options.BaseCheckpoint, batchSize: options.MaxSteps == 0 ? 1 : forwardBatch * 3);
+        DiTMemoryEstimate.ForCheckpoint(options.BaseCheckpoint, batchSize: options.MaxSteps == 0 ? 1 : forwardBatch * 3).EnsureFits();
         return PixArtCheckpoint.IsPixArt(options.BaseCheckpoint) ? ConvertPixArt(log, cancellationToken) : ConvertDiT(log, cancellationToken);
     }
 

@@ -1,9 +1,7 @@
-using FlexiDiT.Governance.Policies;
-
-namespace FlexiDiT.Governance.Resilience;
+namespace FlexiDiT.Governance.Policies;
 
 /// <summary>
-/// Chooses a cheaper plan when a generation runs out of time; implemented by <see cref="ComputePolicyEngine"/>.
+/// Chooses a cheaper plan when a generation runs out of time (the resilience pipeline asks); implemented by <see cref="ComputePolicyEngine"/>.
 /// </summary>
 public interface IFallbackPlanSelector
 {
