@@ -25,12 +25,22 @@ public static class CheckpointShapes
             var (entries, _) = SafetensorsFile.ReadHeader(path);
             return entries.ToDictionary(e => e.Name, e => e.Shape);
         }
-        using var zip = ZipFile.OpenRead(path);
-        var pickle = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal))
-            ?? throw new InvalidDataException($"Checkpoint {path} is a zip without data.pkl (not a torch.save file).");
-        if (pickle.Length > 256L << 20) return null;
-        var bytes = new byte[pickle.Length];
-        using (var stream = pickle.Open()) stream.ReadExactly(bytes);
+        byte[] bytes;
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var pickle = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal))
+                ?? throw new InvalidDataException($"Checkpoint {path} is a zip without data.pkl (not a torch.save file).");
+            if (pickle.Length > 256L << 20) return null;
+            bytes = new byte[pickle.Length];
+            using var stream = pickle.Open();
+            stream.ReadExactly(bytes);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException && !e.Message.Contains(path, StringComparison.Ordinal))
+        {
+            // The zip reader's own message names no file; the caller must learn which file is damaged.
+            throw new InvalidDataException($"Checkpoint {path} is not a readable torch.save zip (truncated or damaged?): {e.Message}", e);
+        }
         return TorchPickleShapes.Read(bytes);
     }
 

@@ -15,8 +15,16 @@ public static class DiTCheckpoint
     /// constructor names), from the checkpoint's own metadata, or else from what the weights imply; whatever
     /// the weights imply is checked against it.
     /// </summary>
-    public static DiT Load(string checkpointPath, string? configPath = null, Device? device = null)
+    /// <param name="checkpointPath">The checkpoint (<c>.safetensors</c>, or a <c>torch.save</c> zip: <c>.pt</c>, <c>.pth</c>, <c>.bin</c>, <c>.ckpt</c>).</param>
+    /// <param name="configPath">The config JSON (official names); default: the file's own metadata, else what the weights imply.</param>
+    /// <param name="device">Where the model goes; default: the CPU.</param>
+    /// <param name="availableMemoryBytes">Memory the model may take on the CPU; default: what the machine has available (<see cref="DiTMemoryEstimate"/>).</param>
+    /// <exception cref="InsufficientMemoryException">The model will not fit; thrown from the file's header, before any weights are read.</exception>
+    /// <exception cref="InvalidDataException">The file is not a readable DiT checkpoint; the message names the file and what is wrong.</exception>
+    public static DiT Load(string checkpointPath, string? configPath = null, Device? device = null, long? availableMemoryBytes = null)
     {
+        // A model that cannot fit is refused from its header, before a byte of weights is read (as the VAE and the converter are).
+        if (device is null || device.type == DeviceType.CPU) DiTMemoryEstimate.ForCheckpoint(checkpointPath).EnsureFits(availableMemoryBytes);
         var weights = StateDictReader.Read(checkpointPath);
         try
         {

@@ -87,6 +87,16 @@ public sealed class MalformedCheckpointTests : IDisposable
         Assert.Contains("'depth' is 4 in the config but the weights imply 3", e.Message);
     }
 
+    [Theory]
+    [InlineData("dit_tiny_a.safetensors")]
+    [InlineData("dit_tiny_a.pt")]
+    public void A_model_that_does_not_fit_is_refused_before_its_weights_are_read(string source)
+    {
+        var e = Assert.Throws<InsufficientMemoryException>(() => DiTCheckpoint.Load(Ref(source), availableMemoryBytes: 1_000_000));
+        Assert.Contains("lower the batch size, or use a machine with more memory", e.Message);
+        Assert.Contains("only 1 MB is available", e.Message);
+    }
+
     [Fact]
     public void A_file_that_is_not_a_checkpoint_is_a_clear_error()
     {
