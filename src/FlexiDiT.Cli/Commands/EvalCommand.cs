@@ -67,7 +67,7 @@ internal static class EvalCommand
                 Plans = rows,
                 JudgeShapeAccuracyOnReal = evaluator.JudgeShapeAccuracyOnReal,
             }.WithClassVsFull();
-            EvalReportWriter.WriteJson(table, Path.Combine(outDir.FullName, "plans.json"));
+            table.Save(Path.Combine(outDir.FullName, "plans.json"));
             string markdown = EvalReportWriter.Markdown(table);
             if (rows.Any(r => r.Name == "full"))
                 markdown += $"{Environment.NewLine}Targets:{Environment.NewLine}{new QualityTargets().Check(table).Markdown()}{Environment.NewLine}";

@@ -54,7 +54,7 @@ internal static class PackCommand
             File.Copy(checkpointPath, Path.Combine(dir.FullName, "model.safetensors"), overwrite: true);
             if (judge is not null) File.Copy(judge.FullName, Path.Combine(dir.FullName, "classifier.safetensors"), overwrite: true);
             table = table with { Model = parse.GetValue(name)! };
-            EvalReportWriter.WriteJson(table, Path.Combine(dir.FullName, "plans.json"));
+            table.Save(Path.Combine(dir.FullName, "plans.json"));
             var manifest = new ModelPackManifest
             {
                 Name = parse.GetValue(name)!,

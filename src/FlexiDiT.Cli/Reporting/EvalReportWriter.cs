@@ -15,8 +15,6 @@ internal static class EvalReportWriter
 {
     public static JsonSerializerOptions Json { get; } = new() { WriteIndented = true };
 
-    public static void WriteJson(PlanEvaluation table, string path) => File.WriteAllText(path, JsonSerializer.Serialize(table, Json));
-
     public static string Markdown(PlanEvaluation table)
     {
         var s = new StringBuilder();

@@ -41,11 +41,15 @@ internal sealed class PackPlans
             var path = pack.Resolve(tablePath);
             var table = PlanTable.Load(path);
 
-            // The governance reads only what it needs from plans.json; the engine needs each row's full spec, which
-            // 'flexidit eval' writes alongside. A pack plan of the same name wins (it is what the pack documents).
-            foreach (var (name, spec) in ReadSpecs(path))
+            // 'flexidit eval' writes each row's full spec beside what the governance reads; the engine runs it. A pack
+            // plan of the same name wins (it is what the pack documents).
+            foreach (var plan in table.Plans)
             {
-                specs[name] = spec;
+                if (plan.Spec is { } spec)
+                {
+                    specs[plan.Name] = spec.Deserialize<PlanSpec>()
+                        ?? throw new InvalidDataException($"Model pack {pack.Name}: plan table {path} has an empty 'spec' for plan '{plan.Name}'.");
+                }
             }
 
             foreach (var spec in pack.Manifest.Plans)
@@ -134,24 +138,5 @@ internal sealed class PackPlans
 
         using var model = PixArtCheckpoint.Load(pack.Resolve(pack.Manifest.Checkpoint));
         return model.Config;
-    }
-
-    private static IEnumerable<(string Name, PlanSpec Spec)> ReadSpecs(string path)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        if (!doc.RootElement.TryGetProperty("plans", out var plans) || plans.ValueKind != JsonValueKind.Array)
-        {
-            yield break;
-        }
-
-        foreach (var row in plans.EnumerateArray())
-        {
-            if (row.ValueKind == JsonValueKind.Object &&
-                row.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String &&
-                row.TryGetProperty("spec", out var spec) && spec.ValueKind == JsonValueKind.Object)
-            {
-                yield return (name.GetString()!, spec.Deserialize<PlanSpec>()!);
-            }
-        }
     }
 }

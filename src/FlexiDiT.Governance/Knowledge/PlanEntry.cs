@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace FlexiDiT.Governance.Knowledge;
 
 /// <summary>
@@ -11,6 +13,13 @@ public sealed record PlanEntry
 
     /// <summary>Gets a human-readable description of the plan, if any.</summary>
     public string? Description { get; init; }
+
+    /// <summary>
+    /// Gets the engine's own description of the plan (its <c>spec</c> object as <c>flexidit eval</c> wrote it), or
+    /// <see langword="null"/> when the table has none. The governance does not interpret it; the engine runs the
+    /// plan from it, so one reader of the table serves both.
+    /// </summary>
+    public JsonElement? Spec { get; init; }
 
     /// <summary>Gets the number of denoising steps.</summary>
     public required int Steps { get; init; }

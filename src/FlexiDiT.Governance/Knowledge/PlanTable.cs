@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 
 namespace FlexiDiT.Governance.Knowledge;
 
@@ -132,6 +133,11 @@ public sealed class PlanTable
         KnowledgeFileException Bad(string field, string rule, object? got) =>
             new(source, $"{where}: field '{field}' {rule} (got {Show(got)})");
 
+        if (raw.Spec is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Null) } spec)
+        {
+            throw Bad("spec", "must be null or an object (the plan spec 'flexidit eval' writes)", spec.ValueKind);
+        }
+
         var steps = raw.Steps ?? throw Bad("steps", "is required", null);
         if (steps < 1)
         {
@@ -199,6 +205,7 @@ public sealed class PlanTable
         {
             Name = raw.Name,
             Description = raw.Description,
+            Spec = raw.Spec is { ValueKind: JsonValueKind.Object } objectSpec ? objectSpec : null,
             Steps = steps,
             WeakSteps = weakSteps,
             Forwards = forwards.AsReadOnly(),

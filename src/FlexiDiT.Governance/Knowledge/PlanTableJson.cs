@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace FlexiDiT.Governance.Knowledge;
 
 // Wire shapes of the plan table. Every member is nullable so that a missing field is reported by name
@@ -14,6 +16,8 @@ internal sealed class PlanEntryJson
     public string? Name { get; set; }
 
     public string? Description { get; set; }
+
+    public JsonElement? Spec { get; set; }
 
     public int? Steps { get; set; }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace FlexiDiT.Evaluation;
@@ -18,6 +19,18 @@ public sealed record PlanEvaluation
     [JsonPropertyName("judgeShapeAccuracyOnReal")] public IReadOnlyDictionary<string, double>? JudgeShapeAccuracyOnReal { get; init; }
     /// <summary>The rows.</summary>
     [JsonPropertyName("plans")] public required IReadOnlyList<PlanResult> Plans { get; init; }
+
+    /// <summary>
+    /// Writes the table as indented JSON to <paramref name="path"/>: the one writer of <c>plans.json</c>, which the
+    /// governance's <c>PlanTable</c> reads (each row's <c>spec</c> is what the engine runs).
+    /// </summary>
+    public void Save(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        File.WriteAllText(path, JsonSerializer.Serialize(this, Indented));
+    }
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>
     /// The table with every row's class accuracy compared with full compute's on the same images

@@ -42,6 +42,22 @@ public sealed class PlanTableTests
     }
 
     [Fact]
+    public void Parse_KeepsEachPlansSpecForTheEngine()
+    {
+        var json = """
+            { "plans": [
+              { "name": "a", "spec": { "name": "a", "respacing": "20" }, "steps": 20, "forwards": { "2": 40 }, "flopsPerImage": 1, "flopsFraction": 1 },
+              { "name": "b", "spec": null, "steps": 10, "forwards": { "2": 20 }, "flopsPerImage": 0.5, "flopsFraction": 0.5 } ] }
+            """;
+
+        var table = PlanTable.Parse(json, "plans.json");
+
+        Assert.Equal("20", table.Find("a")!.Spec!.Value.GetProperty("respacing").GetString());
+        Assert.Null(table.Find("b")!.Spec);
+        Assert.Null(TestKnowledge.Plans().Find("full")!.Spec);
+    }
+
+    [Fact]
     public void Load_ReadsAFile()
     {
         using var dir = new TempDirectory();
@@ -69,6 +85,7 @@ public sealed class PlanTableTests
         { Plan("\"flopsPerImage\": 1", "\"forwards\": { \"2\": 0 }"), "plans.json: plans[0] ('p'): field 'forwards' must count at least one forward pass (got all zero)" },
         { Plan("\"flopsPerImage\": 1", weakSteps: 9), "plans.json: plans[0] ('p'): field 'weakSteps' must be between 0 and steps (5) (got 9)" },
         { Plan("\"flopsPerImage\": 1", "\"forwards\": { \"2\": 10 }, \"classAccuracy\": 1.5"), "plans.json: plans[0] ('p'): field 'classAccuracy' must be null or a number between 0 and 1 (got 1.5)" },
+        { Plan("\"flopsPerImage\": 1, \"spec\": \"full\""), "plans.json: plans[0] ('p'): field 'spec' must be null or an object (the plan spec 'flexidit eval' writes) (got String)" },
         { "{ \"plans\": [\n  { \"name\": \"p\",\n    \"steps\": \"five\" } ] }", "plans.json:3: invalid JSON at $.plans[0].steps:" },
     };
 
