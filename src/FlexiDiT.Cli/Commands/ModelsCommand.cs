@@ -21,10 +21,10 @@ internal static class ModelsCommand
                     var m = pack.Manifest;
                     Console.WriteLine($"{pack.Name}  ({manifest})");
                     if (m.Description.Length > 0) Console.WriteLine($"  {m.Description}");
-                    Console.WriteLine($"  checkpoint: {pack.Resolve(m.Checkpoint)} ({new FileInfo(pack.Resolve(m.Checkpoint)).Length / 1e6:F1} MB)");
+                    Console.WriteLine($"  checkpoint: {pack.CheckpointPath} ({new FileInfo(pack.CheckpointPath).Length / 1e6:F1} MB)");
                     Console.WriteLine($"  decoder: {(m.Vae is null ? "none (pixel space)" : $"VAE {pack.Resolve(m.Vae.Weights)}, scale {m.Vae.Scale}")}");
                     Console.WriteLine(pack.IsTextToImage
-                        ? $"  text-to-image: prompts through {m.TextEncoder!.Kind} at {pack.Resolve(m.TextEncoder.Path ?? m.Checkpoint)}"
+                        ? $"  text-to-image: prompts through {m.TextEncoder!.Kind} at {(m.TextEncoder.Path is null ? pack.CheckpointPath : pack.Resolve(m.TextEncoder.Path))}"
                         : $"  classes: {pack.ClassNames.Count} (e.g. {string.Join(", ", pack.ClassNames.Take(3))})");
                     Console.WriteLine($"  plans: {string.Join(", ", m.Plans.Select(p => p.Name == m.Defaults.Plan ? p.Name + " (default)" : p.Name))}");
                 }

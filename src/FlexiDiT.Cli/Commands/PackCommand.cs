@@ -82,7 +82,7 @@ internal static class PackCommand
                 var pack = ModelPack.Load(dir.FullName); // the pack must load as written, and draws the card's prompt grid
                 string[] gridPrompts = parse.GetValue(prompts) is { Length: > 0 } given ? given : [.. NoSceneConceptException.Examples];
                 WritePromptGrid(pack, gridPrompts, Path.Combine(dir.FullName, ScenesModelCard.PromptGridFile));
-                using var model = TextToImageCheckpoint.Load(pack.Resolve(manifest.Checkpoint));
+                using var model = TextToImageCheckpoint.Load(pack.CheckpointPath);
                 var config = model.Config;
                 // The eval's own report (per attribute, both phrasings, its targets) when it wrote one; else the pack's table.
                 string evalReport = Path.Combine(evalFile.DirectoryName!, "plans.md");

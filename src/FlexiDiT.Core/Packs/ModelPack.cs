@@ -25,9 +25,10 @@ public sealed class ModelPack
 
     private readonly Lazy<ClassPromptMatcher> matcher;
 
-    private ModelPack(string manifestPath, ModelPackManifest manifest, IReadOnlyList<ClassEntry> classes)
+    private ModelPack(string manifestPath, ModelPackManifest manifest, string checkpointPath, IReadOnlyList<ClassEntry> classes)
     {
         ManifestPath = manifestPath;
+        CheckpointPath = checkpointPath;
         Manifest = manifest;
         Classes = classes;
         ClassNames = classes.Select(c => c.Name).ToArray();
@@ -40,6 +41,8 @@ public sealed class ModelPack
     public string Directory => Path.GetDirectoryName(ManifestPath)!;
     /// <summary>The manifest.</summary>
     public ModelPackManifest Manifest { get; }
+    /// <summary>The full path of the manifest's <c>checkpoint</c>, resolved (and found to exist) when the pack was loaded.</summary>
+    public string CheckpointPath { get; }
     /// <summary>The pack's name.</summary>
     public string Name => Manifest.Name;
     /// <summary>Whether prompts go through a text encoder (else they are matched to <see cref="Classes"/>).</summary>
@@ -79,7 +82,7 @@ public sealed class ModelPack
             if (!File.Exists(full)) throw new FileNotFoundException($"Model pack {manifestPath}: '{field}' names {full}, which does not exist.", full);
             return full;
         }
-        Need("checkpoint", manifest.Checkpoint);
+        string checkpoint = Need("checkpoint", manifest.Checkpoint);
         if (manifest.Config is not null) Need("config", manifest.Config);
         if (manifest.Vae is not null)
         {
@@ -102,9 +105,9 @@ public sealed class ModelPack
                     throw new InvalidDataException($"Model pack {manifestPath}: a scenes text encoder tokenizes with the scene grammar; remove 'textEncoder.tokenizer'.");
                 if (manifest.Config is not null)
                     throw new InvalidDataException($"Model pack {manifestPath}: a scenes pack's checkpoint carries its own config; remove 'config'.");
-                string weights = encoder.Path is null ? Need("checkpoint", manifest.Checkpoint) : Need("textEncoder.path", encoder.Path);
+                string weights = encoder.Path is null ? checkpoint : Need("textEncoder.path", encoder.Path);
                 // Both halves are read from text-to-image checkpoints: say so now rather than at the first prompt.
-                foreach (string file in new[] { Need("checkpoint", manifest.Checkpoint), weights }.Distinct())
+                foreach (string file in new[] { checkpoint, weights }.Distinct())
                     TextToImageCheckpoint.ReadConfig(file);
             }
             else if (string.Equals(encoder.Kind, TextEncoderReference.T5, StringComparison.OrdinalIgnoreCase))
@@ -130,7 +133,7 @@ public sealed class ModelPack
                 ? ClassVocabulary.ImageNet
                 : ReadClasses(Need("classes", manifest.Classes), manifestPath);
         }
-        return new ModelPack(manifestPath, manifest, classes);
+        return new ModelPack(manifestPath, manifest, checkpoint, classes);
     }
 
     /// <summary>The <c>classes</c> value that selects the built-in ImageNet-1k names.</summary>
@@ -156,7 +159,7 @@ public sealed class ModelPack
     public DiT LoadModel(Device? device = null)
     {
         if (IsTextToImage) throw new InvalidOperationException($"Model pack {Name} is a text-to-image pack; load it with LoadDenoiser.");
-        var model = DiTCheckpoint.Load(Resolve(Manifest.Checkpoint), Manifest.Config is null ? null : Resolve(Manifest.Config), device);
+        var model = DiTCheckpoint.Load(CheckpointPath, Manifest.Config is null ? null : Resolve(Manifest.Config), device);
         if (model.Config.NumClasses != ClassNames.Count)
             throw new InvalidDataException($"Model pack {Name}: the model has {model.Config.NumClasses} classes but the classes file lists {ClassNames.Count}.");
         return model;
@@ -172,8 +175,8 @@ public sealed class ModelPack
     public IDenoiser LoadDenoiser(Device? device = null)
     {
         if (!IsTextToImage) return LoadModel(device);
-        if (HasSceneEncoder) return TextToImageCheckpoint.LoadDenoiser(Resolve(Manifest.Checkpoint), device);
-        return PixArtCheckpoint.Load(Resolve(Manifest.Checkpoint), Manifest.Config is null ? null : Resolve(Manifest.Config), device);
+        if (HasSceneEncoder) return TextToImageCheckpoint.LoadDenoiser(CheckpointPath, device);
+        return PixArtCheckpoint.Load(CheckpointPath, Manifest.Config is null ? null : Resolve(Manifest.Config), device);
     }
 
     /// <summary>
@@ -185,7 +188,7 @@ public sealed class ModelPack
         var reference = Manifest.TextEncoder ?? throw new InvalidOperationException($"Model pack {Name} has no text encoder (it is a {Manifest.Kind} pack).");
         if (reference.IsScenes)
         {
-            var scenes = SceneTextEncoder.Load(Resolve(reference.Path ?? Manifest.Checkpoint), device);
+            var scenes = SceneTextEncoder.Load(reference.Path is null ? CheckpointPath : Resolve(reference.Path), device);
             if (scenes.MaxLength != maxLength)
             {
                 scenes.Dispose();

@@ -109,7 +109,7 @@ internal sealed class PackPlans
             return DiTConfig.Load(pack.Resolve(configPath));
         }
 
-        if (DiTCheckpoint.ReadEmbeddedConfig(pack.Resolve(pack.Manifest.Checkpoint)) is { } embedded)
+        if (DiTCheckpoint.ReadEmbeddedConfig(pack.CheckpointPath) is { } embedded)
         {
             return embedded;
         }
@@ -123,7 +123,7 @@ internal sealed class PackPlans
     {
         if (pack.HasSceneEncoder)
         {
-            return TextToImageCheckpoint.ReadConfig(pack.Resolve(pack.Manifest.Checkpoint)).Denoiser;
+            return TextToImageCheckpoint.ReadConfig(pack.CheckpointPath).Denoiser;
         }
 
         if (pack.Manifest.Config is { } configPath)
@@ -131,12 +131,12 @@ internal sealed class PackPlans
             return PixArtConfig.Load(pack.Resolve(configPath));
         }
 
-        if (PixArtCheckpoint.ReadEmbeddedConfig(pack.Resolve(pack.Manifest.Checkpoint)) is { } embedded)
+        if (PixArtCheckpoint.ReadEmbeddedConfig(pack.CheckpointPath) is { } embedded)
         {
             return embedded;
         }
 
-        using var model = PixArtCheckpoint.Load(pack.Resolve(pack.Manifest.Checkpoint));
+        using var model = PixArtCheckpoint.Load(pack.CheckpointPath);
         return model.Config;
     }
 }

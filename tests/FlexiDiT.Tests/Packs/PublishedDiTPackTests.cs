@@ -38,6 +38,7 @@ public sealed class PublishedDiTPackTests : IDisposable
         }
         WritePack("dit.safetensors");
         var pack = ModelPack.Load(dir);
+        Assert.Equal(Path.GetFullPath(Path.Combine(dir, "dit.safetensors")), pack.CheckpointPath);
         var match = pack.Matcher.Match("a golden retriever on the beach");
         Assert.Equal(207, match.ClassIndex);
 

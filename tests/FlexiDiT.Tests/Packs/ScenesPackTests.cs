@@ -30,7 +30,7 @@ public sealed class ScenesPackTests : IDisposable
         Assert.IsType<SceneTextEncoder>(encoder);
 
         // The same weights as the whole model: the denoiser's tensors and the encoder's features are bit-identical.
-        using var whole = TextToImageCheckpoint.Load(pack.Resolve(pack.Manifest.Checkpoint));
+        using var whole = TextToImageCheckpoint.Load(pack.CheckpointPath);
         var expected = whole.Denoiser.state_dict();
         foreach (var (key, tensor) in denoiser.state_dict())
             Assert.True(tensor.equal(expected[key]).all().item<bool>(), $"pixart tensor {key} differs");
