@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using FlexiDiT.Cli.Reporting;
 using FlexiDiT.Evaluation;
+using FlexiDiT.Models;
+using TorchSharp;
 using FlexiDiT.Packs;
 using FlexiDiT.Sampling;
 
@@ -24,20 +26,32 @@ internal static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print the plan table as JSON" };
         var split = new Option<string>("--split") { DefaultValueFactory = _ => "both", Description = "Text-to-image: caption phrasings, training, held-out or both (both adds the paired held-out gap)" };
         var seed = new Option<long>("--seed") { DefaultValueFactory = _ => 1234, Description = "Sampling seed" };
+        var precision = new Option<string>("--precision") { DefaultValueFactory = _ => "float32", Description = "Class models: auto, float32 or bfloat16 (auto: bfloat16 only where the CPU has it natively; bfloat16 is refused where it would be emulated). Text-to-image checkpoints evaluate at float32" };
+        var pairedFloat32 = new Option<bool>("--paired-float32") { Description = "With a reduced --precision: also sample every plan at float32 on the same images and report the paired accuracy difference, FD ratio and speed-up (precision.md, precision.json)" };
         var command = new Command("eval", "Sweep compute plans: Fréchet distance, class/colour accuracy, FLOPs and wall time per plan")
-        { model, checkpoint, classifier, images, batch, steps, guidance, plans, output, json, split, seed };
+        { model, checkpoint, classifier, images, batch, steps, guidance, plans, output, json, split, seed, precision, pairedFloat32 };
         command.SetAction(parse =>
         {
             // A checkpoint and classifier given explicitly need no pack (that is how the shipped pack is built).
             var ckpt = parse.GetValue(checkpoint);
+            var requested = InferencePrecisionExtensions.Parse(parse.GetValue(precision)!, "--precision");
             if (ckpt is not null && Checkpoints.TextToImageCheckpoint.IsTextToImage(ckpt.FullName))
             {
+                if (requested == InferencePrecision.BFloat16 || parse.GetValue(pairedFloat32))
+                    throw new ArgumentException("--precision bfloat16 and --paired-float32 evaluate class (DiT) models only so far; a text-to-image checkpoint evaluates at float32 (drop the option).");
                 return TextToImageEvaluation.Run(new TextToImageEvaluation.Settings(ckpt.FullName, parse.GetValue(classifier)?.FullName, parse.GetValue(images),
                     parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(guidance), parse.GetValue(plans) ?? [], parse.GetValue(split)!,
                     parse.GetValue(output)!, parse.GetValue(json), parse.GetValue(seed)));
             }
             var pack = ckpt is not null && parse.GetValue(classifier) is not null ? null : ModelPack.Find(parse.GetValue(model));
-            using var dit = ckpt is not null ? Checkpoints.DiTCheckpoint.Load(ckpt.FullName) : pack!.LoadModel();
+            var dtype = requested.Resolve(option: "--precision");
+            if (parse.GetValue(pairedFloat32) && dtype == torch.ScalarType.Float32)
+                throw new ArgumentException("--paired-float32 compares a reduced precision with float32: add --precision bfloat16 (or auto on a CPU with native bfloat16).");
+            DiT Load() => ckpt is not null ? Checkpoints.DiTCheckpoint.Load(ckpt.FullName) : pack!.LoadModel();
+            using var dit = Load();
+            if (dtype != torch.ScalarType.Float32) dit.to(dtype);
+            // The float32 reference is a second copy of the same weights, sampled from the same seeds plan by plan.
+            using var reference = parse.GetValue(pairedFloat32) ? Load() : null;
             string modelName = pack?.Name ?? Path.GetFileNameWithoutExtension(ckpt!.Name);
             string classifierPath = parse.GetValue(classifier)?.FullName ?? (pack!.Manifest.Classifier is { } c ? pack.Resolve(c)
                 : throw new ArgumentException($"Model pack {pack.Name} has no classifier; pass --classifier (train one with 'flexidit train-classifier')."));
@@ -51,9 +65,21 @@ internal static class EvalCommand
             long fullFlops = SamplingRun.PlanFlops(dit.Config, full.Build(dit.Config), 1);
             var log = parse.GetValue(json) ? Console.Error : Console.Out;
             var evaluator = new PlanEvaluator(dit, judge, parse.GetValue(images), parse.GetValue(batch), parse.GetValue(seed), log);
+            var referenceEvaluator = reference is null ? null : new PlanEvaluator(reference, judge, parse.GetValue(images), parse.GetValue(batch), parse.GetValue(seed), log);
             var rows = new List<PlanResult>();
+            var referenceRows = new List<PlanResult>();
+            string precisionName = dtype == torch.ScalarType.BFloat16 ? "bfloat16" : "float32";
             foreach (var spec in sweep)
             {
+                if (referenceEvaluator is not null)
+                {
+                    // Alternating plan by plan keeps the two precisions' wall times side by side under the same load.
+                    log.Write("float32   ");
+                    var (referenceRow, referenceSamples) = referenceEvaluator.Evaluate(spec, fullFlops);
+                    referenceRows.Add(referenceRow);
+                    referenceSamples.Dispose();
+                    log.Write($"{precisionName,-10}");
+                }
                 var (row, samples) = evaluator.Evaluate(spec, fullFlops);
                 rows.Add(row);
                 EvalReportWriter.WriteGrid(samples, Path.Combine(outDir.FullName, $"grid-{spec.Name}.png"));
@@ -63,7 +89,7 @@ internal static class EvalCommand
             {
                 Model = modelName,
                 ImagesPerPlan = parse.GetValue(images),
-                MeasuredOn = $"{Environment.ProcessorCount} CPU cores, {TorchSharp.torch.get_num_threads()} torch threads, {DateTime.UtcNow:yyyy-MM-dd}",
+                MeasuredOn = $"{Environment.ProcessorCount} CPU cores, {TorchSharp.torch.get_num_threads()} torch threads, {precisionName}, {DateTime.UtcNow:yyyy-MM-dd}",
                 Plans = rows,
                 JudgeShapeAccuracyOnReal = evaluator.JudgeShapeAccuracyOnReal,
             }.WithClassVsFull();
@@ -71,6 +97,14 @@ internal static class EvalCommand
             string markdown = EvalReportWriter.Markdown(table);
             if (rows.Any(r => r.Name == "full"))
                 markdown += $"{Environment.NewLine}Targets:{Environment.NewLine}{new QualityTargets().Check(table).Markdown()}{Environment.NewLine}";
+            if (referenceEvaluator is not null)
+            {
+                var comparison = PrecisionComparison.Pair(referenceRows, rows);
+                string precisionMarkdown = PrecisionComparison.Markdown(comparison, precisionName);
+                File.WriteAllText(Path.Combine(outDir.FullName, "precision.md"), precisionMarkdown);
+                File.WriteAllText(Path.Combine(outDir.FullName, "precision.json"), JsonSerializer.Serialize(comparison, EvalReportWriter.Json));
+                markdown += Environment.NewLine + precisionMarkdown;
+            }
             File.WriteAllText(Path.Combine(outDir.FullName, "plans.md"), markdown);
             EvalReportWriter.WritePlot(table, Path.Combine(outDir.FullName, "plot.png"));
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(table, EvalReportWriter.Json));

@@ -163,6 +163,31 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Eval_pairs_bfloat16_with_float32_on_the_same_images_where_the_cpu_has_it_and_refuses_it_elsewhere()
+    {
+        var float32Only = FlexiditProcess.Run(dir, "eval", "--images", "2", "--plan", "full", "--paired-float32", "--out", "ev32");
+        Assert.NotEqual(0, float32Only.ExitCode);
+        Assert.Contains("add --precision bfloat16", float32Only.Stderr);
+
+        var r = FlexiditProcess.Run(dir, "eval", "--images", "4", "--batch", "4", "--steps", "10", "--plan", "full", "--precision", "bfloat16", "--paired-float32", "--out", "ev16");
+        if (FlexiDiT.Platform.NativeBFloat16.OnThisCpu != true)
+        {
+            Assert.NotEqual(0, r.ExitCode);
+            Assert.Contains("bfloat16", r.Stderr);
+            return;
+        }
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "ev16", "precision.json")));
+        var full = Assert.Single(doc.RootElement.EnumerateArray());
+        Assert.Equal("full", full.GetProperty("plan").GetString());
+        Assert.Equal(4, full.GetProperty("reduced").GetProperty("classHits").GetString()!.Length);
+        Assert.Equal(4, full.GetProperty("float32").GetProperty("classHits").GetString()!.Length);
+        Assert.True(full.GetProperty("speedUp").GetDouble() > 0);
+        Assert.Contains("bfloat16 against float32", File.ReadAllText(Path.Combine(dir, "ev16", "plans.md")));
+        Assert.Contains("bfloat16", JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "ev16", "plans.json"))).RootElement.GetProperty("measuredOn").GetString());
+    }
+
+    [Fact]
     public void Eval_on_a_handful_of_images_writes_the_table_plot_and_grids()
     {
         var r = FlexiditProcess.Run(dir, "eval", "--images", "4", "--batch", "4", "--steps", "10", "--plan", "full", "weak50-g0-wg", "--out", "ev", "--json");
