@@ -155,6 +155,27 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Bench_savings_times_a_weak_plan_against_full_compute_end_to_end_and_labels_whose_saving_it_is()
+    {
+        var same = FlexiditProcess.Run(dir, "bench", "--savings", "--mode", "full");
+        Assert.NotEqual(0, same.ExitCode);
+        Assert.Contains("--mode and --reference are both 'full'", same.Stderr);
+
+        var r = FlexiditProcess.Run(dir, "bench", "--savings", "--mode", "weak50", "--requests", "1", "--rounds", "2", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var root = doc.RootElement;
+        Assert.Equal("full", root.GetProperty("reference").GetProperty("plan").GetString());
+        Assert.Equal("weak50", root.GetProperty("plan").GetProperty("plan").GetString());
+        Assert.Equal(2, root.GetProperty("plan").GetProperty("images").GetInt32());
+        // weak50 runs full compute's steps with half of them weak: a FlexiDiT saving, labelled as such.
+        Assert.True(root.GetProperty("sameSteps").GetBoolean());
+        Assert.Equal(root.GetProperty("reference").GetProperty("steps").GetInt32(), root.GetProperty("plan").GetProperty("steps").GetInt32());
+        Assert.InRange(root.GetProperty("flopsSaved").GetDouble(), 0.2, 0.6);
+        Assert.All(new[] { "reference", "plan" }, p => Assert.True(root.GetProperty(p).GetProperty("msPerImage").GetDouble() > 0));
+    }
+
+    [Fact]
     public void Flops_of_dit_xl2_match_the_paper()
     {
         var r = FlexiditProcess.Run(dir, "flops", "--dit", "DiT-XL/2");
