@@ -14,9 +14,6 @@ using static TorchSharp.torch;
 
 namespace FlexiDiT.Training;
 
-/// <summary>What a conversion did.</summary>
-public sealed record ConvertResult(int Steps, double FirstLoss, double FinalLoss, TimeSpan Elapsed, string Output);
-
 /// <summary>
 /// Converts a DiT or a PixArt-α into a FlexiDiT: adds a weak patch size initialised by PI-resize (<see cref="Flexify"/>)
 /// and fine-tunes only what the weak size adds (its embeddings and LoRA adapters). The original weights
