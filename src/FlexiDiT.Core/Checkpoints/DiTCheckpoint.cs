@@ -21,10 +21,33 @@ public static class DiTCheckpoint
     /// <param name="availableMemoryBytes">Memory the model may take on the CPU; default: what the machine has available (<see cref="DiTMemoryEstimate"/>).</param>
     /// <exception cref="InsufficientMemoryException">The model will not fit; thrown from the file's header, before any weights are read.</exception>
     /// <exception cref="InvalidDataException">The file is not a readable DiT checkpoint; the message names the file and what is wrong.</exception>
-    public static DiT Load(string checkpointPath, string? configPath = null, Device? device = null, long? availableMemoryBytes = null)
+    public static DiT Load(string checkpointPath, string? configPath = null, Device? device = null, long? availableMemoryBytes = null) =>
+        LoadWithin(checkpointPath, memoryEstimate: null, configPath, device, availableMemoryBytes);
+
+    /// <summary>
+    /// Loads <paramref name="checkpointPath"/> as <see cref="Load(string, string?, Device?, long?)"/> does, but refuses it
+    /// from <paramref name="memoryEstimate"/>, the caller's own estimate of this file, instead of reading its header again:
+    /// for a caller that has already estimated it for more than the one image that overload assumes (a training batch).
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint (<c>.safetensors</c>, or a <c>torch.save</c> zip: <c>.pt</c>, <c>.pth</c>, <c>.bin</c>, <c>.ckpt</c>).</param>
+    /// <param name="memoryEstimate">This file's estimate (<see cref="DiTMemoryEstimate.ForCheckpoint"/>), checked against the available memory.</param>
+    /// <param name="configPath">The config JSON (official names); default: the file's own metadata, else what the weights imply.</param>
+    /// <param name="device">Where the model goes; default: the CPU.</param>
+    /// <param name="availableMemoryBytes">Memory the model may take on the CPU; default: what the machine has available.</param>
+    /// <exception cref="InsufficientMemoryException">The model will not fit by <paramref name="memoryEstimate"/>; thrown before any weights are read.</exception>
+    /// <exception cref="InvalidDataException">The file is not a readable DiT checkpoint; the message names the file and what is wrong.</exception>
+    public static DiT Load(string checkpointPath, MemoryEstimate memoryEstimate, string? configPath = null, Device? device = null, long? availableMemoryBytes = null)
     {
-        // A model that cannot fit is refused from its header, before a byte of weights is read (as the VAE and the converter are).
-        if (device is null || device.type == DeviceType.CPU) DiTMemoryEstimate.ForCheckpoint(checkpointPath).EnsureFits(availableMemoryBytes);
+        ArgumentNullException.ThrowIfNull(memoryEstimate);
+        return LoadWithin(checkpointPath, memoryEstimate, configPath, device, availableMemoryBytes);
+    }
+
+    private static DiT LoadWithin(string checkpointPath, MemoryEstimate? memoryEstimate, string? configPath, Device? device, long? availableMemoryBytes)
+    {
+        // A model that cannot fit is refused from its header, before a byte of weights is read (as the VAE and the converter
+        // are); the GPU's memory is not what this estimates.
+        if (device is null || device.type == DeviceType.CPU)
+            (memoryEstimate ?? DiTMemoryEstimate.ForCheckpoint(checkpointPath)).EnsureFits(availableMemoryBytes);
         var weights = StateDictReader.Read(checkpointPath);
         try
         {
