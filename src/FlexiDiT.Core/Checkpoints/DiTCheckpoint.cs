@@ -76,10 +76,29 @@ public static class DiTCheckpoint
     /// <summary>The config stored in a FlexiDiT safetensors file, if any.</summary>
     public static DiTConfig? ReadEmbeddedConfig(string path) => SafetensorsFile.ReadMetadataJson<DiTConfig>(path, ConfigMetadataKey, DiTConfig.JsonOptions);
 
-    /// <summary>What the weights say about the architecture, checked against the declared config.</summary>
-    public static DiTConfig Reconcile(IReadOnlyDictionary<string, Tensor> w, DiTConfig? declared, string source)
+    /// <summary>
+    /// The config of <paramref name="checkpointPath"/> read from its header alone, without loading a weight: its embedded
+    /// config, else what its tensor shapes imply, checked as <see cref="Load(string, string?, Device?, long?)"/> checks
+    /// them; null when the header cannot be followed (a <c>torch.save</c> zip whose pickle the shape scanner does not
+    /// follow: only loading it says what it is).
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint (<c>.safetensors</c>, or a <c>torch.save</c> zip: <c>.pt</c>, <c>.pth</c>, <c>.bin</c>, <c>.ckpt</c>).</param>
+    /// <exception cref="InvalidDataException">The shapes are not a DiT's, or do not match the embedded config.</exception>
+    public static DiTConfig? ReadConfig(string checkpointPath)
     {
-        long[] Shape(string key) => w.TryGetValue(key, out var t) ? t.shape
+        if (!File.Exists(checkpointPath)) throw new FileNotFoundException($"Checkpoint not found: {checkpointPath}", checkpointPath);
+        var shapes = CheckpointShapes.ReadStateDict(checkpointPath);
+        return shapes is null ? null : Reconcile(shapes, ReadEmbeddedConfig(checkpointPath), checkpointPath);
+    }
+
+    /// <summary>What the weights say about the architecture, checked against the declared config.</summary>
+    public static DiTConfig Reconcile(IReadOnlyDictionary<string, Tensor> w, DiTConfig? declared, string source) =>
+        Reconcile(w.ToDictionary(kv => kv.Key, kv => kv.Value.shape), declared, source);
+
+    /// <summary>What the tensor shapes (name → shape, as <see cref="CheckpointShapes"/> reads them) say about the architecture, checked against the declared config.</summary>
+    public static DiTConfig Reconcile(IReadOnlyDictionary<string, long[]> w, DiTConfig? declared, string source)
+    {
+        long[] Shape(string key) => w.TryGetValue(key, out var shape) ? shape
             : throw new InvalidDataException($"Checkpoint {source} has no tensor '{key}', which every DiT has; is this a DiT checkpoint? (first keys: {string.Join(", ", w.Keys.Take(8))})");
 
         long[] embed = Shape("x_embedder.proj.weight");
