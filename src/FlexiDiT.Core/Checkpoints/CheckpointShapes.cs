@@ -44,6 +44,23 @@ public static class CheckpointShapes
         return TorchPickleShapes.Read(bytes);
     }
 
+    /// <summary>
+    /// As <see cref="Read(string)"/>, under the names <see cref="StateDictReader.Read"/> gives the tensors: a training
+    /// checkpoint's wrapper (<c>ema</c>, else <c>state_dict</c>, else <c>model</c>) taken off a <c>torch.save</c> zip's names.
+    /// </summary>
+    public static IReadOnlyDictionary<string, long[]>? ReadStateDict(string path)
+    {
+        var shapes = Read(path, out _);
+        if (shapes is null || !IsZip(path)) return shapes;
+        // The scanner joins nested keys with '.', so a wrapper is a name prefix here; DiT and PixArt-α tensors have none of these.
+        foreach (string wrapper in new[] { "ema.", "state_dict.", "model." })
+        {
+            var inner = shapes.Where(kv => kv.Key.StartsWith(wrapper, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[wrapper.Length..], kv => kv.Value);
+            if (inner.Count > 0) return inner;
+        }
+        return shapes;
+    }
+
     /// <summary>Whether <paramref name="path"/> is a zip (a <c>torch.save</c> file) rather than safetensors.</summary>
     internal static bool IsZip(string path)
     {

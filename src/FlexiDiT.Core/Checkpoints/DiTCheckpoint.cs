@@ -21,10 +21,33 @@ public static class DiTCheckpoint
     /// <param name="availableMemoryBytes">Memory the model may take on the CPU; default: what the machine has available (<see cref="DiTMemoryEstimate"/>).</param>
     /// <exception cref="InsufficientMemoryException">The model will not fit; thrown from the file's header, before any weights are read.</exception>
     /// <exception cref="InvalidDataException">The file is not a readable DiT checkpoint; the message names the file and what is wrong.</exception>
-    public static DiT Load(string checkpointPath, string? configPath = null, Device? device = null, long? availableMemoryBytes = null)
+    public static DiT Load(string checkpointPath, string? configPath = null, Device? device = null, long? availableMemoryBytes = null) =>
+        LoadWithin(checkpointPath, memoryEstimate: null, configPath, device, availableMemoryBytes);
+
+    /// <summary>
+    /// Loads <paramref name="checkpointPath"/> as <see cref="Load(string, string?, Device?, long?)"/> does, but refuses it
+    /// from <paramref name="memoryEstimate"/>, the caller's own estimate of this file, instead of reading its header again:
+    /// for a caller that has already estimated it for more than the one image that overload assumes (a training batch).
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint (<c>.safetensors</c>, or a <c>torch.save</c> zip: <c>.pt</c>, <c>.pth</c>, <c>.bin</c>, <c>.ckpt</c>).</param>
+    /// <param name="memoryEstimate">This file's estimate (<see cref="DiTMemoryEstimate.ForCheckpoint"/>), checked against the available memory.</param>
+    /// <param name="configPath">The config JSON (official names); default: the file's own metadata, else what the weights imply.</param>
+    /// <param name="device">Where the model goes; default: the CPU.</param>
+    /// <param name="availableMemoryBytes">Memory the model may take on the CPU; default: what the machine has available.</param>
+    /// <exception cref="InsufficientMemoryException">The model will not fit by <paramref name="memoryEstimate"/>; thrown before any weights are read.</exception>
+    /// <exception cref="InvalidDataException">The file is not a readable DiT checkpoint; the message names the file and what is wrong.</exception>
+    public static DiT Load(string checkpointPath, MemoryEstimate memoryEstimate, string? configPath = null, Device? device = null, long? availableMemoryBytes = null)
     {
-        // A model that cannot fit is refused from its header, before a byte of weights is read (as the VAE and the converter are).
-        if (device is null || device.type == DeviceType.CPU) DiTMemoryEstimate.ForCheckpoint(checkpointPath).EnsureFits(availableMemoryBytes);
+        ArgumentNullException.ThrowIfNull(memoryEstimate);
+        return LoadWithin(checkpointPath, memoryEstimate, configPath, device, availableMemoryBytes);
+    }
+
+    private static DiT LoadWithin(string checkpointPath, MemoryEstimate? memoryEstimate, string? configPath, Device? device, long? availableMemoryBytes)
+    {
+        // A model that cannot fit is refused from its header, before a byte of weights is read (as the VAE and the converter
+        // are); the GPU's memory is not what this estimates.
+        if (device is null || device.type == DeviceType.CPU)
+            (memoryEstimate ?? DiTMemoryEstimate.ForCheckpoint(checkpointPath)).EnsureFits(availableMemoryBytes);
         var weights = StateDictReader.Read(checkpointPath);
         try
         {
@@ -53,10 +76,29 @@ public static class DiTCheckpoint
     /// <summary>The config stored in a FlexiDiT safetensors file, if any.</summary>
     public static DiTConfig? ReadEmbeddedConfig(string path) => SafetensorsFile.ReadMetadataJson<DiTConfig>(path, ConfigMetadataKey, DiTConfig.JsonOptions);
 
-    /// <summary>What the weights say about the architecture, checked against the declared config.</summary>
-    public static DiTConfig Reconcile(IReadOnlyDictionary<string, Tensor> w, DiTConfig? declared, string source)
+    /// <summary>
+    /// The config of <paramref name="checkpointPath"/> read from its header alone, without loading a weight: its embedded
+    /// config, else what its tensor shapes imply, checked as <see cref="Load(string, string?, Device?, long?)"/> checks
+    /// them; null when the header cannot be followed (a <c>torch.save</c> zip whose pickle the shape scanner does not
+    /// follow: only loading it says what it is).
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint (<c>.safetensors</c>, or a <c>torch.save</c> zip: <c>.pt</c>, <c>.pth</c>, <c>.bin</c>, <c>.ckpt</c>).</param>
+    /// <exception cref="InvalidDataException">The shapes are not a DiT's, or do not match the embedded config.</exception>
+    public static DiTConfig? ReadConfig(string checkpointPath)
     {
-        long[] Shape(string key) => w.TryGetValue(key, out var t) ? t.shape
+        if (!File.Exists(checkpointPath)) throw new FileNotFoundException($"Checkpoint not found: {checkpointPath}", checkpointPath);
+        var shapes = CheckpointShapes.ReadStateDict(checkpointPath);
+        return shapes is null ? null : Reconcile(shapes, ReadEmbeddedConfig(checkpointPath), checkpointPath);
+    }
+
+    /// <summary>What the weights say about the architecture, checked against the declared config.</summary>
+    public static DiTConfig Reconcile(IReadOnlyDictionary<string, Tensor> w, DiTConfig? declared, string source) =>
+        Reconcile(w.ToDictionary(kv => kv.Key, kv => kv.Value.shape), declared, source);
+
+    /// <summary>What the tensor shapes (name → shape, as <see cref="CheckpointShapes"/> reads them) say about the architecture, checked against the declared config.</summary>
+    public static DiTConfig Reconcile(IReadOnlyDictionary<string, long[]> w, DiTConfig? declared, string source)
+    {
+        long[] Shape(string key) => w.TryGetValue(key, out var shape) ? shape
             : throw new InvalidDataException($"Checkpoint {source} has no tensor '{key}', which every DiT has; is this a DiT checkpoint? (first keys: {string.Join(", ", w.Keys.Take(8))})");
 
         long[] embed = Shape("x_embedder.proj.weight");

@@ -25,7 +25,7 @@ public static partial class PixArtCheckpoint
         var weights = StateDictReader.Read(checkpointPath);
         try
         {
-            if (IsDiffusersLayout(weights)) weights = FromDiffusers(weights, checkpointPath);
+            if (IsDiffusersLayout(weights.Keys)) weights = FromDiffusers(weights, checkpointPath);
             PixArtConfig? declared = configPath is not null ? PixArtConfig.Load(configPath) : ReadEmbeddedConfig(checkpointPath);
             var config = Reconcile(weights, declared, checkpointPath);
             if (weights.Remove("pos_embed", out var table)) table.Dispose(); // recomputed with the config's lewei_scale, as the official scripts do
@@ -67,10 +67,30 @@ public static partial class PixArtCheckpoint
     /// <summary>The config stored in a FlexiDiT safetensors file, if any.</summary>
     public static PixArtConfig? ReadEmbeddedConfig(string path) => SafetensorsFile.ReadMetadataJson<PixArtConfig>(path, ConfigMetadataKey, DiTConfig.JsonOptions);
 
-    /// <summary>What the weights say about the architecture, checked against the declared config.</summary>
-    public static PixArtConfig Reconcile(IReadOnlyDictionary<string, Tensor> w, PixArtConfig? declared, string source)
+    /// <summary>
+    /// The config of <paramref name="checkpointPath"/> read from its header alone, without loading a weight: its embedded
+    /// config, else what its tensor shapes imply, checked as <see cref="Load"/> checks them; null for a diffusers-layout
+    /// file (its q, k and v are joined only when loaded) and when the header cannot be followed (a <c>torch.save</c> zip
+    /// whose pickle the shape scanner does not follow).
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint in the official layout (<c>.safetensors</c>, <c>.pth</c>, ...).</param>
+    /// <exception cref="InvalidDataException">The shapes are not a PixArt-α's, or do not match the embedded config.</exception>
+    public static PixArtConfig? ReadConfig(string checkpointPath)
     {
-        long[] Shape(string key) => w.TryGetValue(key, out var t) ? t.shape
+        if (!File.Exists(checkpointPath)) throw new FileNotFoundException($"Checkpoint not found: {checkpointPath}", checkpointPath);
+        var shapes = CheckpointShapes.ReadStateDict(checkpointPath);
+        if (shapes is null || IsDiffusersLayout(shapes.Keys)) return null;
+        return Reconcile(shapes, ReadEmbeddedConfig(checkpointPath), checkpointPath);
+    }
+
+    /// <summary>What the weights say about the architecture, checked against the declared config.</summary>
+    public static PixArtConfig Reconcile(IReadOnlyDictionary<string, Tensor> w, PixArtConfig? declared, string source) =>
+        Reconcile(w.ToDictionary(kv => kv.Key, kv => kv.Value.shape), declared, source);
+
+    /// <summary>What the tensor shapes (name → shape, as <see cref="CheckpointShapes"/> reads them) say about the architecture, checked against the declared config.</summary>
+    public static PixArtConfig Reconcile(IReadOnlyDictionary<string, long[]> w, PixArtConfig? declared, string source)
+    {
+        long[] Shape(string key) => w.TryGetValue(key, out var shape) ? shape
             : throw new InvalidDataException($"Checkpoint {source} has no tensor '{key}', which every PixArt-α has; is this a PixArt checkpoint? (first keys: {string.Join(", ", w.Keys.Take(8))})");
 
         long[] embed = Shape("x_embedder.proj.weight");
@@ -88,15 +108,15 @@ public static partial class PixArtCheckpoint
         if (!predSigma && outChannels != channels || outChannels * patch * patch != outFeatures)
             throw new InvalidDataException($"Checkpoint {source}: 'final_layer.linear.weight' has {outFeatures} outputs, which is neither {patch}²×{channels} nor {patch}²×{2 * channels}.");
         double mlpRatio = Shape("blocks.0.mlp.fc1.weight")[0] / (double)hidden;
-        int? maxLength = w.TryGetValue("y_embedder.y_embedding", out var nullCaption) ? (int)nullCaption.shape[0] : null;
-        if (nullCaption is not null && (nullCaption.dim() != 2 || nullCaption.shape[1] != captionChannels))
-            throw new InvalidDataException($"Checkpoint {source}: 'y_embedder.y_embedding' has shape [{string.Join(", ", nullCaption.shape)}], expected [tokens, {captionChannels}] (caption_channels from 'y_embedder.y_proj.fc1.weight').");
+        int? maxLength = w.TryGetValue("y_embedder.y_embedding", out var nullCaption) ? (int)nullCaption[0] : null;
+        if (nullCaption is not null && (nullCaption.Length != 2 || nullCaption[1] != captionChannels))
+            throw new InvalidDataException($"Checkpoint {source}: 'y_embedder.y_embedding' has shape [{string.Join(", ", nullCaption)}], expected [tokens, {captionChannels}] (caption_channels from 'y_embedder.y_proj.fc1.weight').");
         int? inputSize = null;
         if (w.TryGetValue("pos_embed", out var pos))
         {
-            int grid = (int)Math.Round(Math.Sqrt(pos.shape[^2]));
-            if (pos.dim() != 3 || grid * grid != pos.shape[1] || pos.shape[2] != hidden)
-                throw new InvalidDataException($"Checkpoint {source}: 'pos_embed' has shape [{string.Join(", ", pos.shape)}], expected [1, tokens, {hidden}] with a square token count.");
+            int grid = (int)Math.Round(Math.Sqrt(pos[^2]));
+            if (pos.Length != 3 || grid * grid != pos[1] || pos[2] != hidden)
+                throw new InvalidDataException($"Checkpoint {source}: 'pos_embed' has shape [{string.Join(", ", pos)}], expected [1, tokens, {hidden}] with a square token count.");
             inputSize = grid * patch;
         }
         if (declared is null && inputSize is null)
@@ -141,8 +161,8 @@ public static partial class PixArtCheckpoint
         return inferred;
     }
 
-    private static bool IsDiffusersLayout(IReadOnlyDictionary<string, Tensor> weights) =>
-        weights.ContainsKey("adaln_single.linear.weight") || weights.ContainsKey("proj_out.weight");
+    private static bool IsDiffusersLayout(IEnumerable<string> names) =>
+        names.Any(name => name is "adaln_single.linear.weight" or "proj_out.weight");
 
     [GeneratedRegex(@"^transformer_blocks\.(\d+)\.(.+)$")]
     private static partial Regex DiffusersBlockKey();

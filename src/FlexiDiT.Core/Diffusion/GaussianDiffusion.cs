@@ -3,17 +3,6 @@ using static TorchSharp.torch;
 
 namespace FlexiDiT.Diffusion;
 
-/// <summary>How the reverse process's variance is chosen.</summary>
-public enum VarianceKind
-{
-    /// <summary>Learned interpolation between the posterior variance and β (DiT with <c>learn_sigma</c>).</summary>
-    LearnedRange,
-    /// <summary>Fixed β (with the posterior variance at t=0): DiT's choice without <c>learn_sigma</c>.</summary>
-    FixedLarge,
-    /// <summary>Fixed posterior variance.</summary>
-    FixedSmall,
-}
-
 /// <summary>
 /// The official DiT Gaussian diffusion (improved-diffusion's <c>gaussian_diffusion.py</c> +
 /// <c>respace.py</c>): linear β over 1000 steps, optionally respaced, ε prediction. Coefficients are

@@ -1,30 +1,6 @@
-using System.Text.Json.Serialization;
 using FlexiDiT.Diffusion;
 
 namespace FlexiDiT.Sampling;
-
-/// <summary>The solver a plan runs.</summary>
-public enum SolverKind
-{
-    /// <summary>Ancestral sampling (the official default).</summary>
-    Ddpm,
-    /// <summary>DDIM with a stochasticity eta.</summary>
-    Ddim,
-    /// <summary>
-    /// Multistep DPM-Solver++ of order 2 (<see cref="DpmSolverPlusPlus"/>, PixArt-α's default), deterministic; the
-    /// plan's respacing is then its number of steps, a plain count such as <c>"20"</c>. Written <c>dpm-solver++</c> in plan files.
-    /// </summary>
-    [JsonStringEnumMemberName("dpm-solver++")]
-    DpmSolverPlusPlus,
-}
-
-/// <summary>What one denoising step computes: the conditional branch's patch size and the guidance signal.</summary>
-/// <param name="CondPatch">Patch size of the conditional prediction.</param>
-/// <param name="GuidancePatch">Patch size of the guidance signal (the unconditional, or the weak conditional, prediction).</param>
-/// <param name="GuidanceIsWeakConditional">The guidance signal is the weak model's conditional prediction
-/// ε(c; weak) instead of the unconditional ε(∅): ε(c; weak) + s·[ε(c; powerful) − ε(c; weak)].</param>
-/// <param name="Guided">Whether this step is guided at all (in a guided plan); an unguided step runs the conditional branch only.</param>
-public sealed record StepCompute(int CondPatch, int GuidancePatch, bool GuidanceIsWeakConditional = false, bool Guided = true);
 
 /// <summary>
 /// A compute plan: the solver, the respacing (number of steps), the guidance, and for every step which

@@ -1,12 +1,8 @@
 using FlexiDiT.Diffusion;
 using FlexiDiT.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FlexiDiT.Sampling;
-
-/// <summary>One forward the run needs: inputs for the model at one patch size.</summary>
-public sealed record ForwardRequest(Tensor X, Tensor T, ModelCondition Condition, int PatchSize);
 
 /// <summary>
 /// One request's sampling, advanced one step at a time: it says which forwards the current step needs

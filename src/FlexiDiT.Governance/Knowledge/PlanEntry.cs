@@ -6,6 +6,11 @@ namespace FlexiDiT.Governance.Knowledge;
 /// One sampling plan of the engine (a step count and a weak/powerful schedule) with what it costs and,
 /// where it was evaluated, how good its images are. Written by <c>flexidit eval</c>.
 /// </summary>
+/// <remarks>
+/// The lab writes each row as its own <c>PlanResult</c>, which carries the engine's typed plan spec and diagnostics
+/// the governance does not read; this assembly cannot reference the engine, so the file is the contract between them,
+/// and a test of the engine's suite reads a table the lab wrote back through <see cref="PlanTable"/>.
+/// </remarks>
 public sealed record PlanEntry
 {
     /// <summary>Gets the plan's unique name, e.g. <c>full</c> or <c>weak-first-60</c>.</summary>

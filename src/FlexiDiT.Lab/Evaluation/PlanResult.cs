@@ -7,6 +7,14 @@ namespace FlexiDiT.Evaluation;
 /// One row of the plan table <c>flexidit eval</c> writes (the policy engine reads it): the plan, its
 /// FLOPs, and the quality of its images.
 /// </summary>
+/// <remarks>
+/// The governance reads the same file through its own <c>PlanEntry</c> (FlexiDiT.Governance.Knowledge) and the two
+/// stay separate types on purpose: the governance must not reference the engine, so it keeps <c>spec</c> as opaque
+/// JSON where this row has a typed <see cref="PlanSpec"/>, it keys forwards by integer patch size after validating
+/// them, and it ignores the lab's diagnostics (shape accuracy, per-image hits, paired comparisons). What keeps them in
+/// step is a test: a table this writer saves is read back by the governance's reader field for field, and every
+/// field the governance reads is one this row writes.
+/// </remarks>
 public sealed record PlanResult
 {
     /// <summary>Plan name.</summary>

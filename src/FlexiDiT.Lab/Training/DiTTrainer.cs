@@ -9,9 +9,6 @@ using static TorchSharp.torch;
 
 namespace FlexiDiT.Training;
 
-/// <summary>What a training run left behind.</summary>
-public sealed record TrainResult(int Steps, double FinalLoss, double FirstLoss, TimeSpan TrainingTime, string EmaCheckpoint);
-
 /// <summary>
 /// Trains a class-conditional DiT from scratch on Shapes, as DiT's <c>train.py</c> does: random timestep,
 /// ε-MSE + VB loss, label dropout for guidance, AdamW, EMA. Checkpoints go to the run folder

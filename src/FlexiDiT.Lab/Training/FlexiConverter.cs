@@ -14,9 +14,6 @@ using static TorchSharp.torch;
 
 namespace FlexiDiT.Training;
 
-/// <summary>What a conversion did.</summary>
-public sealed record ConvertResult(int Steps, double FirstLoss, double FinalLoss, TimeSpan Elapsed, string Output);
-
 /// <summary>
 /// Converts a DiT or a PixArt-α into a FlexiDiT: adds a weak patch size initialised by PI-resize (<see cref="Flexify"/>)
 /// and fine-tunes only what the weak size adds (its embeddings and LoRA adapters). The original weights
@@ -52,15 +49,17 @@ public sealed class FlexiConverter(ConvertOptions options, TextWriter? console =
         // A DiT-XL/2 needs gigabytes; say so before loading rather than dying half-way. A step holds about three
         // forwards' activations (teacher, student, the student's saved for backward); the guided loss doubles the batch.
         int forwardBatch = options.BatchSize * (options.Loss == ConversionLoss.Guided ? 2 : 1);
-        DiTMemoryEstimate.ForCheckpoint(options.BaseCheckpoint, batchSize: options.MaxSteps == 0 ? 1 : forwardBatch * 3).EnsureFits();
-        return PixArtCheckpoint.IsPixArt(options.BaseCheckpoint) ? ConvertPixArt(log, cancellationToken) : ConvertDiT(log, cancellationToken);
+        var memory = DiTMemoryEstimate.ForCheckpoint(options.BaseCheckpoint, batchSize: options.MaxSteps == 0 ? 1 : forwardBatch * 3);
+        memory.EnsureFits();
+        return PixArtCheckpoint.IsPixArt(options.BaseCheckpoint) ? ConvertPixArt(log, cancellationToken) : ConvertDiT(log, memory, cancellationToken);
     }
 
-    private ConvertResult ConvertDiT(TrainingLog log, CancellationToken cancellationToken)
+    private ConvertResult ConvertDiT(TrainingLog log, MemoryEstimate memory, CancellationToken cancellationToken)
     {
         if (options.CaptionsPath is not null || options.TextEncoderPath is not null)
             throw new ArgumentException("--captions and --text-encoder are for text-to-image models (PixArt-α); this checkpoint is a class-conditional DiT.");
-        using var model = DiTCheckpoint.Load(options.BaseCheckpoint, options.BaseConfig);
+        // The estimate for the training batch, made above, rather than the header read again for batch 1.
+        using var model = DiTCheckpoint.Load(options.BaseCheckpoint, memory, options.BaseConfig);
         var config = model.Config;
         if (options.MaxSteps != 0) CheckTrainingInputs(config);
         Flexify.AddWeakPatchSize(model, options.WeakPatch, options.LoraRank);

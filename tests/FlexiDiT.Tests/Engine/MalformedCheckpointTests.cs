@@ -98,6 +98,18 @@ public sealed class MalformedCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void A_model_is_refused_by_the_estimate_its_caller_made_for_a_larger_batch()
+    {
+        string path = Ref("dit_tiny_a.safetensors");
+        long enoughForOneImage = DiTMemoryEstimate.ForCheckpoint(path).RequiredBytes;
+        var forTraining = DiTMemoryEstimate.ForCheckpoint(path, batchSize: 100_000);
+
+        using (var model = DiTCheckpoint.Load(path, availableMemoryBytes: enoughForOneImage)) Assert.NotNull(model);
+        var e = Assert.Throws<InsufficientMemoryException>(() => DiTCheckpoint.Load(path, forTraining, availableMemoryBytes: enoughForOneImage));
+        Assert.Contains("activations for batch 100000", e.Message);
+    }
+
+    [Fact]
     public void A_file_that_is_not_a_checkpoint_is_a_clear_error()
     {
         string path = Path.Combine(dir, "notes.pt");

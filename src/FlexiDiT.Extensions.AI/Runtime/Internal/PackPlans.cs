@@ -114,7 +114,13 @@ internal sealed class PackPlans
             return embedded;
         }
 
-        // An official checkpoint without a config: only its weights say what it is.
+        // An official checkpoint without a config: its tensor shapes say what it is, read from the header, not the weights.
+        if (DiTCheckpoint.ReadConfig(pack.CheckpointPath) is { } inferred)
+        {
+            return inferred;
+        }
+
+        // A torch.save zip whose pickle the header scan does not follow: only loading its weights says what it is.
         using var model = pack.LoadModel();
         return model.Config;
     }
@@ -136,6 +142,13 @@ internal sealed class PackPlans
             return embedded;
         }
 
+        // An official checkpoint without a config: its tensor shapes say what it is, read from the header, not the weights.
+        if (PixArtCheckpoint.ReadConfig(pack.CheckpointPath) is { } inferred)
+        {
+            return inferred;
+        }
+
+        // A diffusers-layout file (its q, k and v are joined on loading) or a pickle the header scan does not follow.
         using var model = PixArtCheckpoint.Load(pack.CheckpointPath);
         return model.Config;
     }

@@ -55,6 +55,22 @@ public sealed class PlanTableFileTests : IDisposable
         }
     }
 
+    // The two row types stay separate (the governance cannot reference the engine's PlanSpec); a field the governance
+    // starts reading must be one the writer writes, or every table 'flexidit eval' saves would lack it.
+    [Fact]
+    public void Every_field_the_governance_reads_is_one_the_eval_writer_writes()
+    {
+        var written = typeof(PlanResult).GetProperties()
+            .Select(p => p.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonPropertyNameAttribute), false)
+                .Cast<System.Text.Json.Serialization.JsonPropertyNameAttribute>().SingleOrDefault()?.Name)
+            .OfType<string>()
+            .ToHashSet(StringComparer.Ordinal);
+        var read = typeof(PlanEntry).GetProperties().Where(p => p.CanWrite).Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToHashSet(StringComparer.Ordinal);
+
+        Assert.Contains("flopsPerImage", read);
+        Assert.Subset(written, read);
+    }
+
     [Fact]
     public void The_shipped_shapes_pack_table_gives_every_plan_its_own_spec()
     {

@@ -2,27 +2,6 @@ using static TorchSharp.torch;
 
 namespace FlexiDiT.Sampling;
 
-/// <summary>Where a sampler's Gaussian noise comes from: the starting latent and each step's noise.</summary>
-public interface INoiseSource
-{
-    /// <summary>The starting noise x_T.</summary>
-    Tensor Initial(long[] shape, Device device);
-    /// <summary>The noise drawn at sampling step <paramref name="step"/> (0 is the first, noisiest step).</summary>
-    Tensor Step(int step, long[] shape, Device device);
-}
-
-/// <summary>Repeatable noise from the engine's own generator: the same seed gives the same images.</summary>
-public sealed class SeededNoise(long seed) : INoiseSource
-{
-    private readonly Generator generator = new Generator((ulong)seed);
-
-    /// <inheritdoc />
-    public Tensor Initial(long[] shape, Device device) => randn(shape, generator: generator).to(device);
-
-    /// <inheritdoc />
-    public Tensor Step(int step, long[] shape, Device device) => randn(shape, generator: generator).to(device);
-}
-
 /// <summary>Replays recorded noise (e.g. the official sampler's, from the reference vectors).</summary>
 public sealed class ReplayedNoise(Tensor initial, Tensor? perStep) : INoiseSource
 {
