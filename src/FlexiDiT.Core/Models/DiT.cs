@@ -9,8 +9,342 @@ namespace FlexiDiT.Models;
 // The Diffusion Transformer of Peebles & Xie (facebookresearch/DiT, models.py), with the official
 // state-dict names, extended to FlexiDiT: every weak patch size p' adds its own patch embedding,
 // de-embedding, patch-size embedding and (optionally) LoRA adapters, while the original patch size
-// runs exactly the original weights. DiT and its parts (DiTBlock, Attention, Mlp, PatchEmbed, FinalLayer, ...,
-// each in its own file of this folder) each mirror one class of models.py.
+// runs exactly the original weights. Each class below mirrors one class of models.py.
+
+/// <summary>x * (1 + scale) + shift, broadcast over tokens (models.py <c>modulate</c>); shift and scale are (N, D) or (N, 1, D).</summary>
+internal static class AdaLN
+{
+    public static Tensor Modulate(Tensor x, Tensor shift, Tensor scale)
+    {
+        using var timing = OpProfiler.Measure(ForwardOp.Modulate);
+        return shift.dim() == 2 ? torch.addcmul(shift.unsqueeze(1), x, scale.unsqueeze(1) + 1, 1) : torch.addcmul(shift, x, scale + 1, 1);
+    }
+
+    /// <summary>
+    /// <paramref name="layer"/> applied to a few condition vectors (N, D_in) → (N, D_out), computed as (W cᵀ + b)ᵀ. The same
+    /// product as c·Wᵀ + b, but MKL (libtorch's BLAS) takes a slow path for that form when c has few rows, at least on AMD
+    /// CPUs: twelve DiT-S adaLN products (2 rows, 384 → 2304, distinct weights, 2 threads) took 19–41 ms as c·Wᵀ, 1.3 ms as W·cᵀ.
+    /// </summary>
+    public static Tensor ConditionLinear(Tensor c, Linear layer)
+    {
+        var product = layer.bias is { } bias ? torch.addmm(bias.unsqueeze(1), layer.weight!, c.t(), 1, 1) : torch.mm(layer.weight!, c.t());
+        return product.t().contiguous();
+    }
+
+    /// <summary>
+    /// modulate(norm(x), shift, scale). With <paramref name="inPlace"/> (only without autograd) the norm's own output is
+    /// modulated in place, as normed + normed·scale + shift: no allocation beyond the norm's.
+    /// </summary>
+    public static Tensor NormModulate(Tensor x, Tensor shift, Tensor scale, bool inPlace)
+    {
+        var normed = Norm(x);
+        if (!inPlace) return Modulate(normed, shift, scale);
+        using var timing = OpProfiler.Measure(ForwardOp.Modulate);
+        return shift.dim() == 2 ? normed.addcmul_(normed, scale.unsqueeze(1), 1).add_(shift.unsqueeze(1)) : normed.addcmul_(normed, scale, 1).add_(shift);
+    }
+
+    public static Tensor Norm(Tensor x)
+    {
+        using var timing = OpProfiler.Measure(ForwardOp.Norm);
+        return F.layer_norm(x, [x.shape[^1]], null, null, 1e-6);
+    }
+}
+
+/// <summary>A low-rank update W + B·A (no alpha/r scaling: the rank is fixed per model, so the learning rate absorbs it), active for one weak patch size.</summary>
+public sealed class LoraAdapter : nn.Module
+{
+    private readonly Parameter A;
+    private readonly Parameter B;
+
+    /// <summary>Creates an adapter whose update is zero until trained (B starts at zero).</summary>
+    public LoraAdapter(long inFeatures, long outFeatures, int rank) : base("lora")
+    {
+        A = nn.Parameter(torch.randn(rank, inFeatures) / Math.Sqrt(inFeatures));
+        B = nn.Parameter(torch.zeros(outFeatures, rank));
+        RegisterComponents();
+    }
+
+    /// <summary>The adapter's contribution for input x.</summary>
+    public Tensor Delta(Tensor x) => F.linear(F.linear(x, A), B);
+}
+
+/// <summary>nn.Linear with the official parameter names and optional per-patch-size LoRA adapters.</summary>
+public sealed class AdaptedLinear : nn.Module
+{
+    private readonly Parameter weight;
+    private readonly Parameter bias;
+    private readonly ModuleGroup<LoraAdapter> lora = new("lora");
+
+    /// <summary>Creates the layer with PyTorch's default initialisation.</summary>
+    public AdaptedLinear(long inFeatures, long outFeatures) : base("linear")
+    {
+        using var reference = nn.Linear(inFeatures, outFeatures);
+        weight = nn.Parameter(reference.weight!.detach().clone());
+        bias = nn.Parameter(reference.bias!.detach().clone());
+        RegisterComponents();
+    }
+
+    /// <summary>The base weight (out × in).</summary>
+    public Parameter Weight => weight;
+    /// <summary>The base bias.</summary>
+    public Parameter Bias => bias;
+
+    /// <summary>Adds a LoRA adapter used when the model runs at <paramref name="patchSize"/>.</summary>
+    public void AddAdapter(int patchSize, int rank) => lora.Add(patchSize, new LoraAdapter(weight.shape[1], weight.shape[0], rank));
+
+    /// <summary>y = x Wᵀ + b, plus the adapter of the active patch size if there is one.</summary>
+    public Tensor Forward(Tensor x, int patchSize)
+    {
+        var y = F.linear(x, weight, bias);
+        return lora.TryGet(patchSize, out var adapter) ? y.add_(adapter.Delta(x)) : y;
+    }
+}
+
+/// <summary>Embeds scalar timesteps: sinusoidal frequencies → MLP (models.py <c>TimestepEmbedder</c>).</summary>
+public sealed class TimestepEmbedder : nn.Module
+{
+    /// <summary>Size of the sinusoidal embedding fed to the MLP.</summary>
+    public const int FrequencySize = 256;
+    private readonly Sequential mlp;
+
+    /// <summary>Creates the embedder for the given width.</summary>
+    public TimestepEmbedder(int hidden) : base("t_embedder")
+    {
+        mlp = nn.Sequential(("0", nn.Linear(FrequencySize, hidden)), ("1", nn.SiLU()), ("2", nn.Linear(hidden, hidden)));
+        RegisterComponents();
+    }
+
+    /// <summary>cat(cos(t·f), sin(t·f)) with f = exp(-ln(max_period)·i/half), as in the official code.</summary>
+    public static Tensor TimestepEmbedding(Tensor t, int dim, double maxPeriod = 10000)
+    {
+        int half = dim / 2;
+        var freqs = torch.exp(torch.arange(0, half, dtype: float32, device: t.device) * (-Math.Log(maxPeriod) / half));
+        var args = t.to(float32).unsqueeze(1) * freqs.unsqueeze(0);
+        var embedding = torch.cat([torch.cos(args), torch.sin(args)], dim: -1);
+        return dim % 2 == 1 ? torch.cat([embedding, torch.zeros_like(embedding[.., ..1])], dim: -1) : embedding;
+    }
+
+    /// <summary>Embeds timesteps of shape (N).</summary>
+    public Tensor Forward(Tensor t)
+    {
+        var (fc1, fc2) = ((Linear)mlp[0], (Linear)mlp[2]);
+        return AdaLN.ConditionLinear(F.silu(AdaLN.ConditionLinear(TimestepEmbedding(t, FrequencySize).to(fc1.weight!.dtype), fc1)), fc2);
+    }
+}
+
+/// <summary>Class labels → vectors; the extra last row is the null class of classifier-free guidance.</summary>
+public sealed class LabelEmbedder : nn.Module
+{
+    private readonly Embedding embedding_table;
+    private readonly int numClasses;
+    private readonly double dropoutProb;
+
+    /// <summary>Creates the table (one more row when label dropout is used).</summary>
+    public LabelEmbedder(int numClasses, int hidden, double dropoutProb) : base("y_embedder")
+    {
+        this.numClasses = numClasses;
+        this.dropoutProb = dropoutProb;
+        embedding_table = nn.Embedding(numClasses + (dropoutProb > 0 ? 1 : 0), hidden);
+        RegisterComponents();
+    }
+
+    /// <summary>Replaces labels by the null class with the training dropout probability.</summary>
+    public Tensor DropLabels(Tensor labels, Generator? generator = null) =>
+        DropLabels(labels, DropMask(labels.shape[0], labels.device, generator));
+
+    /// <summary>Which of <paramref name="count"/> samples lose their label (true) with the training dropout probability.</summary>
+    public Tensor DropMask(long count, Device? device = null, Generator? generator = null) =>
+        torch.rand(count, generator: generator, device: device) < dropoutProb;
+
+    /// <summary>Replaces the labels where <paramref name="drop"/> is true by the null class.</summary>
+    public Tensor DropLabels(Tensor labels, Tensor drop) => torch.where(drop, torch.full_like(labels, numClasses), labels);
+
+    /// <summary>Looks up the labels' embeddings.</summary>
+    public Tensor Forward(Tensor labels) => embedding_table.forward(labels);
+}
+
+/// <summary>Multi-head self-attention (timm's Attention as DiT uses it), via scaled-dot-product attention.</summary>
+public sealed class Attention : nn.Module
+{
+    private readonly AdaptedLinear qkv, proj;
+    private readonly int heads;
+
+    /// <summary>Creates the layer.</summary>
+    public Attention(int hidden, int heads) : base("attn")
+    {
+        this.heads = heads;
+        qkv = new AdaptedLinear(hidden, hidden * 3);
+        proj = new AdaptedLinear(hidden, hidden);
+        RegisterComponents();
+    }
+
+    internal IEnumerable<AdaptedLinear> Linears => [qkv, proj];
+
+    /// <summary>softmax(q kᵀ / √d) v over all tokens.</summary>
+    public Tensor Forward(Tensor x, int patchSize)
+    {
+        long n = x.shape[0], tokens = x.shape[1], c = x.shape[2];
+        Tensor[] qkvHeads;
+        using (OpProfiler.Measure(ForwardOp.QkvLinear))
+        {
+            // One unbind of a permuted view: q, k and v stay strided views of the fused product, no copies.
+            qkvHeads = qkv.Forward(x, patchSize).view(n, tokens, 3, heads, c / heads).permute(2, 0, 3, 1, 4).unbind(0);
+        }
+        var (q, k, v) = (qkvHeads[0], qkvHeads[1], qkvHeads[2]);
+        Tensor attended;
+        using (OpProfiler.Measure(ForwardOp.AttentionCore))
+        {
+            // timm's Attention (which the official DiT uses) has the same two paths. On CPU, libtorch's fused
+            // kernel is the faster one in float32 but about twice as slow as the plain products in bfloat16.
+            attended = x.dtype == ScalarType.BFloat16 && x.device.type == DeviceType.CPU
+                ? torch.matmul(torch.softmax(torch.matmul(q, k.transpose(-2, -1)) / Math.Sqrt(c / heads), -1), v)
+                : F.scaled_dot_product_attention(q, k, v);
+        }
+        using var timing = OpProfiler.Measure(ForwardOp.AttentionProj);
+        return proj.Forward(attended.transpose(1, 2).reshape(n, tokens, c), patchSize);
+    }
+}
+
+/// <summary>fc1 → GELU (tanh approximation) → fc2.</summary>
+public sealed class Mlp : nn.Module
+{
+    private readonly AdaptedLinear fc1, fc2;
+
+    /// <summary>Creates the MLP.</summary>
+    public Mlp(int hidden, int inner) : base("mlp")
+    {
+        fc1 = new AdaptedLinear(hidden, inner);
+        fc2 = new AdaptedLinear(inner, hidden);
+        RegisterComponents();
+    }
+
+    internal IEnumerable<AdaptedLinear> Linears => [fc1, fc2];
+
+    /// <summary>Applies the MLP.</summary>
+    public Tensor Forward(Tensor x, int patchSize)
+    {
+        Tensor hidden;
+        using (OpProfiler.Measure(ForwardOp.MlpFc1)) hidden = fc1.Forward(x, patchSize);
+        // Without autograd GELU overwrites fc1's output: one large allocation (and its page faults) less per block.
+        using (OpProfiler.Measure(ForwardOp.Gelu)) hidden = torch.is_grad_enabled() ? F.gelu(hidden, GELU.Approximate.tanh) : hidden.gelu_(GELU.Approximate.tanh);
+        using var timing = OpProfiler.Measure(ForwardOp.MlpFc2);
+        return fc2.Forward(hidden, patchSize);
+    }
+}
+
+/// <summary>A DiT block with adaptive layer norm zero (adaLN-Zero) conditioning.</summary>
+public sealed class DiTBlock : nn.Module
+{
+    private readonly Attention attn;
+    private readonly Mlp mlp;
+    private readonly Sequential adaLN_modulation;
+
+    /// <summary>Creates the block.</summary>
+    public DiTBlock(int hidden, int heads, int mlpHidden) : base("block")
+    {
+        attn = new Attention(hidden, heads);
+        mlp = new Mlp(hidden, mlpHidden);
+        adaLN_modulation = nn.Sequential(("0", nn.SiLU()), ("1", nn.Linear(hidden, 6 * hidden)));
+        RegisterComponents();
+    }
+
+    internal IEnumerable<AdaptedLinear> Linears => attn.Linears.Concat(mlp.Linears);
+
+    /// <summary>x += gate·attn(modulate(norm(x))); x += gate·mlp(modulate(norm(x))).</summary>
+    public Tensor Forward(Tensor x, Tensor c, int patchSize) => ForwardActivated(x, F.silu(c), patchSize, inPlace: false);
+
+    /// <summary>
+    /// The block on SiLU(c), which all blocks share (the model computes it once). With <paramref name="inPlace"/> the
+    /// residual updates are written into <paramref name="x"/>: only without autograd, where nothing saved x for a backward.
+    /// </summary>
+    internal Tensor ForwardActivated(Tensor x, Tensor activatedCondition, int patchSize, bool inPlace)
+    {
+        Tensor[] m;
+        using (OpProfiler.Measure(ForwardOp.AdaLnModulation)) m = AdaLN.ConditionLinear(activatedCondition, (Linear)adaLN_modulation[1]).unsqueeze(1).chunk(6, dim: 2);
+        var (shiftMsa, scaleMsa, gateMsa, shiftMlp, scaleMlp, gateMlp) = (m[0], m[1], m[2], m[3], m[4], m[5]);
+        var attended = attn.Forward(AdaLN.NormModulate(x, shiftMsa, scaleMsa, inPlace), patchSize);
+        x = GatedResidual(x, gateMsa, attended, inPlace);
+        var mlpOut = mlp.Forward(AdaLN.NormModulate(x, shiftMlp, scaleMlp, inPlace), patchSize);
+        return GatedResidual(x, gateMlp, mlpOut, inPlace);
+    }
+
+    private static Tensor GatedResidual(Tensor x, Tensor gate, Tensor update, bool inPlace)
+    {
+        using var timing = OpProfiler.Measure(ForwardOp.GateResidual);
+        return inPlace ? x.addcmul_(gate, update, 1) : torch.addcmul(x, gate, update, 1);
+    }
+}
+
+/// <summary>The official patch embedding: a p×p convolution with stride p (<c>x_embedder.proj</c>).</summary>
+public sealed class PatchEmbed : nn.Module
+{
+    private readonly Conv2d proj;
+
+    /// <summary>Creates the embedding.</summary>
+    public PatchEmbed(int inChannels, int hidden, int patch) : base("x_embedder")
+    {
+        proj = nn.Conv2d(inChannels, hidden, kernel_size: patch, stride: patch);
+        RegisterComponents();
+    }
+
+    /// <summary>The convolution (weight D×C×p×p).</summary>
+    public Conv2d Proj => proj;
+
+    /// <summary>(N, C, H, W) → (N, T, D), tokens in row-major order.</summary>
+    public Tensor Forward(Tensor x) => proj.forward(x).flatten(2).transpose(1, 2);
+}
+
+/// <summary>The last layer: adaLN modulation, then a linear map of each token to a p×p×C_out patch.</summary>
+public sealed class FinalLayer : nn.Module
+{
+    private readonly Linear linear;
+    private readonly Sequential adaLN_modulation;
+
+    /// <summary>Creates the layer.</summary>
+    public FinalLayer(int hidden, int patch, int outChannels) : base("final_layer")
+    {
+        linear = nn.Linear(hidden, patch * patch * outChannels);
+        adaLN_modulation = nn.Sequential(("0", nn.SiLU()), ("1", nn.Linear(hidden, 2 * hidden)));
+        RegisterComponents();
+    }
+
+    /// <summary>The de-embedding of the original patch size.</summary>
+    public Linear Linear => linear;
+
+    /// <summary>modulate(norm(x)) → de-embedding (the original one, or a weak patch size's).</summary>
+    public Tensor Forward(Tensor x, Tensor c, Linear deEmbedding)
+    {
+        Tensor[] m;
+        using (OpProfiler.Measure(ForwardOp.AdaLnModulation)) m = AdaLN.ConditionLinear(F.silu(c), (Linear)adaLN_modulation[1]).chunk(2, dim: 1);
+        var modulated = AdaLN.NormModulate(x, m[0], m[1], inPlace: !torch.is_grad_enabled());
+        using var timing = OpProfiler.Measure(ForwardOp.FinalLinear);
+        return deEmbedding.forward(modulated);
+    }
+}
+
+/// <summary>What a weak patch size adds to the model: its own embedding, de-embedding and size embedding.</summary>
+public sealed class FlexiPatch : nn.Module
+{
+    private readonly PatchEmbed x_embedder;
+    private readonly Linear final_linear;
+    private readonly Parameter size_embed;
+
+    /// <summary>Creates the parts for patch size <paramref name="patch"/>, zero-initialised.</summary>
+    public FlexiPatch(int inChannels, int hidden, int patch, int outChannels) : base("flexi")
+    {
+        x_embedder = new PatchEmbed(inChannels, hidden, patch);
+        final_linear = nn.Linear(hidden, patch * patch * outChannels);
+        size_embed = nn.Parameter(torch.zeros(hidden));
+        RegisterComponents();
+    }
+
+    /// <summary>The patch embedding of this size.</summary>
+    public PatchEmbed Embedder => x_embedder;
+    /// <summary>The de-embedding of this size.</summary>
+    public Linear DeEmbedding => final_linear;
+    /// <summary>The learned patch-size embedding added to every token.</summary>
+    public Parameter SizeEmbedding => size_embed;
+}
 
 /// <summary>
 /// The Diffusion Transformer, runnable at its original patch size and at every weak patch size

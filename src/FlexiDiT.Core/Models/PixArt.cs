@@ -8,7 +8,121 @@ namespace FlexiDiT.Models;
 // PixArt-α (PixArt-alpha/PixArt-alpha, diffusion/model/nets/PixArt.py and PixArt_blocks.py) with the official
 // state-dict names, extended to FlexiDiT like DiT: a weak patch size adds its own embedding, de-embedding,
 // size embedding and LoRA adapters; the original patch size runs exactly the original weights. The parts PixArt
-// shares with DiT (patch embedding, timestep embedder, self-attention, MLP) are DiT's classes.
+// shares with DiT (patch embedding, timestep embedder, self-attention, MLP) are DiT.cs's classes.
+
+/// <summary>Caption features → width D through a 2-layer MLP; holds the learned null caption (<c>CaptionEmbedder</c>).</summary>
+public sealed class CaptionEmbedder : nn.Module
+{
+    private readonly Sequential y_proj;
+    private readonly Tensor? y_embedding;
+
+    /// <summary>Creates the embedder; <paramref name="nullTokens"/> 0 means the weights have no null caption (diffusers layout).</summary>
+    public CaptionEmbedder(int captionChannels, int hidden, int nullTokens) : base("y_embedder")
+    {
+        y_proj = nn.Sequential(("fc1", nn.Linear(captionChannels, hidden)), ("act", nn.GELU(GELU.Approximate.tanh)), ("fc2", nn.Linear(hidden, hidden)));
+        if (nullTokens > 0) y_embedding = torch.zeros(nullTokens, captionChannels);
+        RegisterComponents();
+    }
+
+    /// <summary>The learned null caption (L, C) in the text encoder's space, or null if the weights have none.</summary>
+    public Tensor? NullCaption => y_embedding;
+
+    /// <summary>Projects caption features (N, L, C) → (N, L, D).</summary>
+    public Tensor Forward(Tensor caption) => y_proj.forward(caption);
+}
+
+/// <summary>
+/// Multi-head cross-attention of image tokens to their caption's kept tokens (<c>MultiHeadCrossAttention</c>).
+/// The official code flattens the batch into one sequence with a block-diagonal mask; attending per image over the
+/// padded caption with an additive −∞ on dropped tokens computes the same softmax.
+/// </summary>
+public sealed class CrossAttention : nn.Module
+{
+    private readonly AdaptedLinear q_linear, kv_linear, proj;
+    private readonly int heads;
+
+    /// <summary>Creates the layer.</summary>
+    public CrossAttention(int hidden, int heads) : base("cross_attn")
+    {
+        this.heads = heads;
+        q_linear = new AdaptedLinear(hidden, hidden);
+        kv_linear = new AdaptedLinear(hidden, hidden * 2);
+        proj = new AdaptedLinear(hidden, hidden);
+        RegisterComponents();
+    }
+
+    internal IEnumerable<AdaptedLinear> Linears => [q_linear, kv_linear, proj];
+
+    /// <summary>x (N, T, D) attends to y (N, L, D); <paramref name="keyBias"/> (N, 1, 1, L) is 0 on kept tokens, −∞ on dropped ones.</summary>
+    public Tensor Forward(Tensor x, Tensor y, Tensor keyBias, int patchSize)
+    {
+        long n = x.shape[0], tokens = x.shape[1], c = x.shape[2], length = y.shape[1], headDim = c / heads;
+        var q = q_linear.Forward(x, patchSize).view(n, tokens, heads, headDim).transpose(1, 2);
+        // kv_linear's outputs are [k | v], each split into heads (view(..., 2, heads, head_dim) in the official code).
+        var kv = kv_linear.Forward(y, patchSize).view(n, length, 2, heads, headDim).permute(2, 0, 3, 1, 4);
+        var attended = F.scaled_dot_product_attention(q, kv[0], kv[1], keyBias);
+        return proj.Forward(attended.transpose(1, 2).reshape(n, tokens, c), patchSize);
+    }
+}
+
+/// <summary>A PixArt block: adaLN-single modulated self-attention, un-gated cross-attention, modulated MLP.</summary>
+public sealed class PixArtBlock : nn.Module
+{
+    private readonly Attention attn;
+    private readonly CrossAttention cross_attn;
+    private readonly Mlp mlp;
+    private readonly Parameter scale_shift_table;
+
+    /// <summary>Creates the block.</summary>
+    public PixArtBlock(int hidden, int heads, int mlpHidden) : base("block")
+    {
+        attn = new Attention(hidden, heads);
+        cross_attn = new CrossAttention(hidden, heads);
+        mlp = new Mlp(hidden, mlpHidden);
+        scale_shift_table = nn.Parameter(torch.zeros(6, hidden));
+        RegisterComponents();
+    }
+
+    internal IEnumerable<AdaptedLinear> Linears => attn.Linears.Concat(cross_attn.Linears).Concat(mlp.Linears);
+
+    /// <summary>The block on tokens x (N, T, D) with caption y (N, L, D) and the shared modulation t0 (N, 6D).</summary>
+    public Tensor Forward(Tensor x, Tensor y, Tensor keyBias, Tensor t0, int patchSize)
+    {
+        // (scale_shift_table[None] + t0.reshape(N, 6, D)).chunk(6, dim=1): each (N, 1, D).
+        var m = (scale_shift_table.unsqueeze(0) + t0.view(t0.shape[0], 6, -1)).chunk(6, dim: 1);
+        x = x + m[2] * attn.Forward(Modulate(AdaLN.Norm(x), m[0], m[1]), patchSize);
+        x = x + cross_attn.Forward(x, y, keyBias, patchSize);
+        return x + m[5] * mlp.Forward(Modulate(AdaLN.Norm(x), m[3], m[4]), patchSize);
+    }
+
+    /// <summary><c>t2i_modulate</c>: x·(1 + scale) + shift with (N, 1, D) shift and scale.</summary>
+    internal static Tensor Modulate(Tensor x, Tensor shift, Tensor scale) => torch.addcmul(shift, x, scale + 1, 1);
+}
+
+/// <summary>The last layer: modulated by t itself plus its own table (shift first), then the de-embedding (<c>T2IFinalLayer</c>).</summary>
+public sealed class T2IFinalLayer : nn.Module
+{
+    private readonly Linear linear;
+    private readonly Parameter scale_shift_table;
+
+    /// <summary>Creates the layer.</summary>
+    public T2IFinalLayer(int hidden, int patch, int outChannels) : base("final_layer")
+    {
+        linear = nn.Linear(hidden, patch * patch * outChannels);
+        scale_shift_table = nn.Parameter(torch.zeros(2, hidden));
+        RegisterComponents();
+    }
+
+    /// <summary>The de-embedding of the original patch size.</summary>
+    public Linear Linear => linear;
+
+    /// <summary>modulate(norm(x)) → de-embedding (the original one, or a weak patch size's).</summary>
+    public Tensor Forward(Tensor x, Tensor t, Linear deEmbedding)
+    {
+        var m = (scale_shift_table.unsqueeze(0) + t.unsqueeze(1)).chunk(2, dim: 1);
+        return deEmbedding.forward(PixArtBlock.Modulate(AdaLN.Norm(x), m[0], m[1]));
+    }
+}
 
 /// <summary>
 /// PixArt-α, the text-to-image Diffusion Transformer, runnable at its original patch size and at every weak patch
