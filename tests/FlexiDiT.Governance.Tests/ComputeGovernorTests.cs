@@ -19,7 +19,7 @@ public sealed class ComputeGovernorTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_ChargesTheApprovedPlan()
+    public async Task Run_charges_the_approved_plan()
     {
         var (governor, ledger) = await CreateAsync();
 
@@ -32,7 +32,7 @@ public sealed class ComputeGovernorTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_ChargesOnlyTheCheaperPlanAfterAFallback()
+    public async Task Run_charges_only_the_cheaper_plan_after_a_fallback()
     {
         var (governor, ledger) = await CreateAsync();
         var engine = ScriptedEngine.HangsOn("weak-first-60");
@@ -50,7 +50,7 @@ public sealed class ComputeGovernorTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_ReleasesTheReservationWhenTheEngineFails()
+    public async Task Run_releases_the_reservation_when_the_engine_fails()
     {
         var (governor, ledger) = await CreateAsync();
 
@@ -60,7 +60,7 @@ public sealed class ComputeGovernorTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_ReleasesTheReservationWhenTheCallerCancels()
+    public async Task Run_releases_the_reservation_when_the_caller_cancels()
     {
         var (governor, ledger) = await CreateAsync();
         var engine = ScriptedEngine.HangsOn("weak-first-60");
@@ -75,7 +75,7 @@ public sealed class ComputeGovernorTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_DegradesOnTheBudgetTheLedgerReports()
+    public async Task Run_degrades_on_the_budget_the_ledger_reports()
     {
         var (governor, ledger) = await CreateAsync(acmeBudget: 0.3m);
 
@@ -87,7 +87,7 @@ public sealed class ComputeGovernorTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_RefusesWithoutReservingOrCallingTheEngine()
+    public async Task Run_refuses_without_reserving_or_calling_the_engine()
     {
         var (governor, ledger) = await CreateAsync(acmeBudget: 0.5m);
         var engine = ScriptedEngine.Instant();
@@ -103,7 +103,7 @@ public sealed class ComputeGovernorTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_ReservesAndRunsTheApprovalAsThePrepareHookRepricesIt()
+    public async Task Run_reserves_and_runs_the_approval_as_the_prepare_hook_reprices_it()
     {
         var (governor, ledger) = await CreateAsync();
         decimal? heldWhileRunning = null;
@@ -127,7 +127,7 @@ public sealed class ComputeGovernorTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_PreparesNothingForARefusedRequest()
+    public async Task Run_prepares_nothing_for_a_refused_request()
     {
         var (governor, _) = await CreateAsync(acmeBudget: 0.5m);
         var prepared = 0;
@@ -147,7 +147,7 @@ public sealed class ComputeGovernorTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_ReservesNothingWhenPrepareFails()
+    public async Task Run_reserves_nothing_when_prepare_fails()
     {
         var (governor, ledger) = await CreateAsync();
         var engine = ScriptedEngine.Instant();
@@ -160,7 +160,7 @@ public sealed class ComputeGovernorTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_ReservesNothingWhenTheCallerCancelsDuringPrepare()
+    public async Task Run_reserves_nothing_when_the_caller_cancels_during_prepare()
     {
         var (governor, ledger) = await CreateAsync();
         var engine = ScriptedEngine.Instant();
@@ -186,7 +186,7 @@ public sealed class ComputeGovernorTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_RefusesAPrepareHookThatChangesWhoPays()
+    public async Task Run_refuses_a_prepare_hook_that_changes_who_pays()
     {
         var (governor, ledger) = await CreateAsync();
         var engine = ScriptedEngine.Instant();
@@ -201,7 +201,7 @@ public sealed class ComputeGovernorTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_ChargesWhatTheChargeHookReadsFromTheResult()
+    public async Task Run_charges_what_the_charge_hook_reads_from_the_result()
     {
         var (governor, ledger) = await CreateAsync();
 
@@ -218,7 +218,7 @@ public sealed class ComputeGovernorTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_NeverChargesMoreThanItReserved()
+    public async Task Run_never_charges_more_than_it_reserved()
     {
         var (governor, ledger) = await CreateAsync();
         var work = new GovernedWork<string>(ScriptedEngine.Instant().RunAsync) { Charge = _ => 7m };
@@ -232,7 +232,7 @@ public sealed class ComputeGovernorTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Run_ReleasesAndDiscardsTheResultWhenItCannotBeCharged(bool negative)
+    public async Task Run_releases_and_discards_the_result_when_it_cannot_be_charged(bool negative)
     {
         var (governor, ledger) = await CreateAsync();
         var discarded = new List<string>();
@@ -250,7 +250,7 @@ public sealed class ComputeGovernorTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_ReleasesTheRepricedHoldAndChargesNothingWhenTheCallerCancels()
+    public async Task Run_releases_the_repriced_hold_and_charges_nothing_when_the_caller_cancels()
     {
         var (governor, ledger) = await CreateAsync();
         var engine = ScriptedEngine.HangsOn("weak-first-60");
@@ -279,7 +279,7 @@ public sealed class ComputeGovernorTests : IDisposable
     [Theory]
     [InlineData(2)]
     [InlineData(0)]
-    public async Task Run_DecidesAgainWhenAnotherRequestSpendsTheBudgetBeforeTheReservation(int retries)
+    public async Task Run_decides_again_when_another_request_spends_the_budget_before_the_reservation(int retries)
     {
         var (governor, ledger) = await CreateAsync(options: new ComputeGovernorOptions { BudgetRaceRetries = retries });
         var engine = ScriptedEngine.Instant();

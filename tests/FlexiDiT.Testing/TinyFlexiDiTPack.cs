@@ -51,7 +51,7 @@ public sealed class TinyFlexiDiTPack : IDisposable
         CaptionChannels = 32, ModelMaxLength = 8, PredSigma = true,
     };
 
-    /// <summary>The pack's plans.</summary>
+    /// <summary>The pack's plans, unless <see cref="Create(PackKind, IReadOnlyList{PlanSpec}, int)"/> was given others.</summary>
     public static readonly IReadOnlyList<PlanSpec> Plans =
     [
         new() { Name = "full", Respacing = "10" },
@@ -71,14 +71,15 @@ public sealed class TinyFlexiDiTPack : IDisposable
 
     /// <summary>Builds the class-conditional fixture in a new temp folder.</summary>
     public TinyFlexiDiTPack()
-        : this(PackKind.Class, scenes: false)
+        : this(PackKind.Class, scenes: false, Plans, loraRank: 0)
     {
     }
 
     // xUnit's collection fixtures need a single public constructor: other kinds come from Create and CreateScenes.
-    private TinyFlexiDiTPack(PackKind kind, bool scenes)
+    private TinyFlexiDiTPack(PackKind kind, bool scenes, IReadOnlyList<PlanSpec> plans, int loraRank)
     {
         Kind = kind;
+        PackPlans = plans;
         Root = Directory.CreateTempSubdirectory("flexidit-meai").FullName;
         PackFolder = Directory.CreateDirectory(Path.Combine(Root, Name)).FullName;
         PoliciesFolder = Directory.CreateDirectory(Path.Combine(Root, "policies")).FullName;
@@ -86,15 +87,15 @@ public sealed class TinyFlexiDiTPack : IDisposable
 
         if (scenes)
         {
-            Geometry = WriteScenesModel(PackFolder);
+            Geometry = WriteScenesModel(PackFolder, loraRank);
         }
         else if (kind == PackKind.TextToImage)
         {
-            Geometry = WriteTextToImageModel(PackFolder);
+            Geometry = WriteTextToImageModel(PackFolder, loraRank);
         }
         else
         {
-            Geometry = WriteClassModel(PackFolder);
+            Geometry = WriteClassModel(PackFolder, loraRank);
             File.WriteAllLines(Path.Combine(PackFolder, "classes.txt"), ShapesDataset.ClassNames);
         }
 
@@ -105,9 +106,9 @@ public sealed class TinyFlexiDiTPack : IDisposable
             ["kind"] = kind == PackKind.TextToImage ? "text-to-image" : "class",
             ["checkpoint"] = "model.safetensors",
             [kind == PackKind.TextToImage ? "textEncoder" : "classes"] = scenes ? new { kind = "scenes" } : kind == PackKind.TextToImage ? new { kind = "t5", path = "t5" } : "classes.txt",
-            ["plans"] = Plans,
+            ["plans"] = plans,
             ["planTable"] = "plans.json",
-            ["defaults"] = new { plan = "full", seed = 7 },
+            ["defaults"] = new { plan = plans[0].Name, seed = 7 },
         });
         WriteJson(Path.Combine(PackFolder, "plans.json"), PlanTableJson());
         WritePolicies(PoliciesFolder);
@@ -123,11 +124,26 @@ public sealed class TinyFlexiDiTPack : IDisposable
     /// <summary>Builds the fixture of <paramref name="kind"/> in a new temp folder.</summary>
     /// <param name="kind">Class-conditional (DiT) or text-to-image (PixArt-α with T5).</param>
     /// <returns>The fixture.</returns>
-    public static TinyFlexiDiTPack Create(PackKind kind) => new(kind, scenes: false);
+    public static TinyFlexiDiTPack Create(PackKind kind) => new(kind, scenes: false, Plans, loraRank: 0);
+
+    /// <summary>
+    /// Builds the fixture of <paramref name="kind"/> with plans of the test's own (the first is the default) and, where
+    /// the test needs the weak patch's LoRA, a LoRA of <paramref name="loraRank"/> as <c>flexidit convert</c> adds.
+    /// </summary>
+    /// <param name="kind">Class-conditional (DiT) or text-to-image (PixArt-α with T5).</param>
+    /// <param name="plans">The pack's plans; the plan table has quality only for those named as in <see cref="Plans"/>.</param>
+    /// <param name="loraRank">The rank of the weak patch size's LoRA (0: none).</param>
+    /// <returns>The fixture.</returns>
+    public static TinyFlexiDiTPack Create(PackKind kind, IReadOnlyList<PlanSpec> plans, int loraRank = 0)
+    {
+        ArgumentNullException.ThrowIfNull(plans);
+        ArgumentOutOfRangeException.ThrowIfZero(plans.Count, nameof(plans));
+        return new(kind, scenes: false, plans, loraRank);
+    }
 
     /// <summary>Builds the text-to-image fixture of the Shapes scenes kind (its own caption encoder in the checkpoint) in a new temp folder.</summary>
     /// <returns>The fixture.</returns>
-    public static TinyFlexiDiTPack CreateScenes() => new(PackKind.TextToImage, scenes: true);
+    public static TinyFlexiDiTPack CreateScenes() => new(PackKind.TextToImage, scenes: true, Plans, loraRank: 0);
 
     // As the shipped model: pooled caption on (train-t2i's default).
     private static Models.TextToImageConfig TinyScenes()
@@ -136,12 +152,12 @@ public sealed class TinyFlexiDiTPack : IDisposable
         return config with { Denoiser = config.Denoiser with { PooledCaption = true } };
     }
 
-    private static PixArtConfig WriteScenesModel(string folder)
+    private static PixArtConfig WriteScenesModel(string folder, int loraRank)
     {
         using var model = new TextToImageModel(ScenesConfig);
         model.Initialize(new torch.Generator(3));
         Perturb(model);
-        Flexify.AddWeakPatchSize(model.Denoiser, 4, loraRank: 0);
+        Flexify.AddWeakPatchSize(model.Denoiser, 4, loraRank);
         TextToImageCheckpoint.Save(model, Path.Combine(folder, "model.safetensors"));
         return model.Config.Denoiser;
     }
@@ -158,7 +174,7 @@ public sealed class TinyFlexiDiTPack : IDisposable
         }
     }
 
-    private static PixArtConfig WriteTextToImageModel(string folder)
+    private static PixArtConfig WriteTextToImageModel(string folder, int loraRank)
     {
         using (var model = new PixArt(TextToImageConfig))
         {
@@ -168,7 +184,7 @@ public sealed class TinyFlexiDiTPack : IDisposable
             }
 
             Perturb(model);
-            Flexify.AddWeakPatchSize(model, 4, loraRank: 0);
+            Flexify.AddWeakPatchSize(model, 4, loraRank);
             PixArtCheckpoint.Save(model, Path.Combine(folder, "model.safetensors"));
             var config = model.Config;
 
@@ -195,14 +211,14 @@ public sealed class TinyFlexiDiTPack : IDisposable
         throw new DirectoryNotFoundException($"No FlexiDiT.AI.sln above {AppContext.BaseDirectory}; the text-to-image fixture copies tests/reference/t5_tiny_a.*.");
     }
 
-    private static DiTConfig WriteClassModel(string folder)
+    private static DiTConfig WriteClassModel(string folder, int loraRank)
     {
         using (var model = new DiT(ModelConfig))
         {
             OfficialInit.Apply(model, new torch.Generator(1));
             Perturb(model);
 
-            Flexify.AddWeakPatchSize(model, 4, loraRank: 0);
+            Flexify.AddWeakPatchSize(model, 4, loraRank);
             DiTCheckpoint.Save(model, Path.Combine(folder, "model.safetensors"));
             return model.Config;
         }
@@ -219,6 +235,9 @@ public sealed class TinyFlexiDiTPack : IDisposable
 
     /// <summary>Gets the latency model file.</summary>
     public string LatencyModelPath { get; }
+
+    /// <summary>Gets the plans in this pack's manifest and plan table (<see cref="Plans"/> unless the test chose others).</summary>
+    public IReadOnlyList<PlanSpec> PackPlans { get; }
 
     /// <summary>Gets what the model is conditioned on.</summary>
     public PackKind Kind { get; }
@@ -277,12 +296,14 @@ public sealed class TinyFlexiDiTPack : IDisposable
 
     private object PlanTableJson()
     {
-        long full = Plans.Max(FlopsPerImage);
+        long full = PackPlans.Max(FlopsPerImage);
         return new
         {
             model = Name,
-            plans = Plans.Select(spec =>
+            plans = PackPlans.Select(spec =>
             {
+                // Plans of a test's own have no measured quality: the table says so with nulls.
+                (double Fd, double Accuracy)? quality = Quality.TryGetValue(spec.Name, out var q) ? q : null;
                 var plan = spec.Build(Geometry);
                 long flops = FlopsPerImage(spec);
                 return new
@@ -295,8 +316,8 @@ public sealed class TinyFlexiDiTPack : IDisposable
                     forwards = plan.ForwardsByPatch().ToDictionary(p => p.Key.ToString(CultureInfo.InvariantCulture), p => p.Value),
                     flopsPerImage = (double)flops,
                     flopsFraction = flops / (double)full,
-                    frechetDistance = Quality[spec.Name].Fd,
-                    classAccuracy = Quality[spec.Name].Accuracy,
+                    frechetDistance = quality?.Fd,
+                    classAccuracy = quality?.Accuracy,
                 };
             }).ToList(),
         };

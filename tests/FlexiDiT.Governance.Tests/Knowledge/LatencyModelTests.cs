@@ -16,14 +16,14 @@ public sealed class LatencyModelTests
 
     [Theory]
     [MemberData(nameof(ForwardCases))]
-    public void TryPredictForwardMs_InterpolatesAndExtrapolatesLinearlyInBatch(int patch, double batch, double expected)
+    public void TryPredictForwardMs_interpolates_and_extrapolates_linearly_in_batch(int patch, double batch, double expected)
     {
         Assert.True(TestKnowledge.Latency().TryPredictForwardMs(patch, batch, out var ms));
         Assert.Equal(expected, ms, precision: 9);
     }
 
     [Fact]
-    public void TryPredictForwardMs_KeepsFixedOverheadBelowTheSmallestBatch()
+    public void TryPredictForwardMs_keeps_fixed_overhead_below_the_smallest_batch()
     {
         // 100 ms at batch 2, 101 ms at batch 4: mostly overhead, so half an image still costs ~99 ms.
         var model = new LatencyModel([new(2, 2, 100), new(2, 4, 101)]);
@@ -33,7 +33,7 @@ public sealed class LatencyModelTests
     }
 
     [Fact]
-    public void TryPredictForwardMs_NeverExtrapolatesBelowProportionalScaling()
+    public void TryPredictForwardMs_never_extrapolates_below_proportional_scaling()
     {
         // 10 ms at batch 2, 100 ms at batch 4: the line crosses zero at batch 1.78; per-image time at batch 2 is the floor.
         var steep = new LatencyModel([new(2, 2, 10), new(2, 4, 100)]);
@@ -43,7 +43,7 @@ public sealed class LatencyModelTests
     }
 
     [Fact]
-    public void TryPredictForwardMs_NeverPredictsLessThanTheLargestMeasuredBatchAboveIt()
+    public void TryPredictForwardMs_never_predicts_less_than_the_largest_measured_batch_above_it()
     {
         // Noise made batch 4 faster than batch 2; a bigger batch still cannot be faster than batch 4.
         var model = new LatencyModel([new(2, 2, 30), new(2, 4, 20)]);
@@ -53,7 +53,7 @@ public sealed class LatencyModelTests
     }
 
     [Fact]
-    public void TryPredictForwardMs_ScalesASingleMeasurementInProportion()
+    public void TryPredictForwardMs_scales_a_single_measurement_in_proportion()
     {
         var model = new LatencyModel([new(2, 4, 40)]);
 
@@ -62,7 +62,7 @@ public sealed class LatencyModelTests
     }
 
     [Fact]
-    public void TryPredictForwardMs_ReportsAnUnmeasuredPatchSize()
+    public void TryPredictForwardMs_reports_an_unmeasured_patch_size()
     {
         Assert.False(TestKnowledge.Latency().TryPredictForwardMs(8, 2, out _));
     }
@@ -72,7 +72,7 @@ public sealed class LatencyModelTests
     [InlineData("weak-first-60", 1, 580)]  // 20 × 20 + 30 × 6
     [InlineData("weak-first-60", 4, 1900)] // batch 8: 20 × 68 + 30 × 18
     [InlineData("fast-20", 1, 120)]        // 20 steps × 6 ms
-    public void TryPredictPlanMs_BatchesGuidanceBranchesOfAStep(string planName, int count, double expected)
+    public void TryPredictPlanMs_batches_guidance_branches_of_a_step(string planName, int count, double expected)
     {
         var plan = TestKnowledge.Plans().Find(planName)!;
 
@@ -81,7 +81,7 @@ public sealed class LatencyModelTests
     }
 
     [Fact]
-    public void PredictPlanMs_NamesTheMissingPatchSize()
+    public void PredictPlanMs_names_the_missing_patch_size()
     {
         var model = new LatencyModel([new(2, 2, 20)]);
         var plan = TestKnowledge.Plans().Find("weak-only")!;
@@ -92,7 +92,7 @@ public sealed class LatencyModelTests
     }
 
     [Fact]
-    public void Observe_BlendsAKnownPointWithTheMovingAverage()
+    public void Observe_blends_a_known_point_with_the_moving_average()
     {
         var model = TestKnowledge.Latency();
 
@@ -103,7 +103,7 @@ public sealed class LatencyModelTests
     }
 
     [Fact]
-    public void Observe_AddsAnUnmeasuredBatchAsAMeasurement()
+    public void Observe_adds_an_unmeasured_batch_as_a_measurement()
     {
         var model = TestKnowledge.Latency();
 
@@ -115,7 +115,7 @@ public sealed class LatencyModelTests
     }
 
     [Fact]
-    public void Observe_IsSafeAlongsidePredictionsOnOtherThreads()
+    public void Observe_is_safe_alongside_predictions_on_other_threads()
     {
         var model = new LatencyModel([new(2, 1, 10)]);
 
@@ -132,7 +132,7 @@ public sealed class LatencyModelTests
     }
 
     [Fact]
-    public void Save_WritesAFileThatLoadsBackWithObservations()
+    public void Save_writes_a_file_that_loads_back_with_observations()
     {
         using var dir = new TempDirectory();
         var model = TestKnowledge.Latency();
@@ -158,7 +158,7 @@ public sealed class LatencyModelTests
 
     [Theory]
     [MemberData(nameof(InvalidModels))]
-    public void Parse_RejectsInvalidModelsWithTheFileAndField(string json, string expected)
+    public void Parse_rejects_invalid_models_with_the_file_and_field(string json, string expected)
     {
         var ex = Assert.Throws<KnowledgeFileException>(() => LatencyModel.Parse(json, "latency.json"));
 

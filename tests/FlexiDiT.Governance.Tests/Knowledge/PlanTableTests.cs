@@ -6,7 +6,7 @@ namespace FlexiDiT.Governance.Tests.Knowledge;
 public sealed class PlanTableTests
 {
     [Fact]
-    public void Parse_ReadsEveryFieldOfTheEngineFormat()
+    public void Parse_reads_every_field_of_the_engine_format()
     {
         var table = TestKnowledge.Plans();
 
@@ -26,7 +26,7 @@ public sealed class PlanTableTests
     }
 
     [Fact]
-    public void Parse_KeepsUnevaluatedQualityAsNull()
+    public void Parse_keeps_unevaluated_quality_as_null()
     {
         var plan = TestKnowledge.Plans().Find("fast-20")!;
 
@@ -36,13 +36,13 @@ public sealed class PlanTableTests
     }
 
     [Fact]
-    public void FullCompute_IsThePlanWithTheMostFlops()
+    public void FullCompute_is_the_plan_with_the_most_flops()
     {
         Assert.Equal("full", TestKnowledge.Plans().FullCompute.Name);
     }
 
     [Fact]
-    public void Parse_KeepsEachPlansSpecForTheEngine()
+    public void Parse_keeps_each_plans_spec_for_the_engine()
     {
         var json = """
             { "plans": [
@@ -58,7 +58,7 @@ public sealed class PlanTableTests
     }
 
     [Fact]
-    public void Load_ReadsAFile()
+    public void Load_reads_a_file()
     {
         using var dir = new TempDirectory();
         var path = dir.Write("plans.json", TestKnowledge.PlanTableJson);
@@ -67,7 +67,7 @@ public sealed class PlanTableTests
     }
 
     [Fact]
-    public void Load_MissingFileNamesIt()
+    public void Load_of_a_missing_file_names_it()
     {
         using var dir = new TempDirectory();
         var path = dir.File("absent.json");
@@ -91,7 +91,7 @@ public sealed class PlanTableTests
 
     [Theory]
     [MemberData(nameof(InvalidTables))]
-    public void Parse_RejectsInvalidTablesWithTheFileAndField(string json, string expectedStart)
+    public void Parse_rejects_invalid_tables_with_the_file_and_field(string json, string expectedStart)
     {
         var ex = Assert.Throws<KnowledgeFileException>(() => PlanTable.Parse(json, "plans.json"));
 
@@ -99,7 +99,7 @@ public sealed class PlanTableTests
     }
 
     [Fact]
-    public void Parse_RejectsDuplicateNames()
+    public void Parse_rejects_duplicate_names()
     {
         var json = """
             { "plans": [

@@ -23,7 +23,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task Commit_ChargesTheActualCostAndReleasesTheRest()
+    public async Task Commit_charges_the_actual_cost_and_releases_the_rest()
     {
         var ledger = await _factory.OpenAsync();
 
@@ -43,7 +43,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task Release_GivesEverythingBackOnceAndBlocksALaterCommit()
+    public async Task Release_gives_everything_back_once_and_blocks_a_later_commit()
     {
         var ledger = await _factory.OpenAsync();
         var reservation = await ledger.ReserveAsync("acme", null, 3m);
@@ -56,7 +56,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task Reserve_NeverTakesTheBudgetPastItsLimit()
+    public async Task Reserve_never_takes_the_budget_past_its_limit()
     {
         var ledger = await _factory.OpenAsync();
 
@@ -77,7 +77,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task Reserve_ChecksTheUsersOwnBudgetAsWellAsTheTenants()
+    public async Task Reserve_checks_the_users_own_budget_as_well_as_the_tenants()
     {
         var ledger = await _factory.OpenAsync();
 
@@ -97,7 +97,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task Commit_RefusesToChargeMoreThanWasReserved()
+    public async Task Commit_refuses_to_charge_more_than_was_reserved()
     {
         var ledger = await _factory.OpenAsync();
         var reservation = await ledger.ReserveAsync("acme", null, 1m);
@@ -109,7 +109,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task Commit_IsNotRepeatableAndNeedsAnExistingReservation()
+    public async Task Commit_is_not_repeatable_and_needs_an_existing_reservation()
     {
         var ledger = await _factory.OpenAsync();
         var reservation = await ledger.ReserveAsync("acme", null, 1m);
@@ -124,7 +124,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task ReclaimExpired_ReleasesOnlyReservationsPastTheirTtl()
+    public async Task ReclaimExpired_releases_only_reservations_past_their_TTL()
     {
         var ledger = await _factory.OpenAsync();
         var shortLived = await ledger.ReserveAsync("acme", null, 2m, TimeSpan.FromMinutes(1));
@@ -141,7 +141,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task ExpiredHoldSweeper_ReclaimsAHoldAtTheFirstTickAfterItsTtl()
+    public async Task ExpiredHoldSweeper_reclaims_a_hold_at_the_first_tick_after_its_TTL()
     {
         var ledger = await _factory.OpenAsync();
         var hold = await ledger.ReserveAsync("acme", null, 2m, TimeSpan.FromMinutes(1));
@@ -179,7 +179,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task Commit_AfterTheHoldWasReclaimedStillChargesWhenTheBudgetHasRoom()
+    public async Task Commit_after_the_hold_was_reclaimed_still_charges_when_the_budget_has_room()
     {
         var ledger = await _factory.OpenAsync();
         var late = await ledger.ReserveAsync("hobby", null, 3m, TimeSpan.FromMinutes(1));
@@ -198,7 +198,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task Commit_AfterTheHoldWasReclaimedIsRefusedWhenOthersSpentTheBudgetMeanwhile()
+    public async Task Commit_after_the_hold_was_reclaimed_is_refused_when_others_spent_the_budget_meanwhile()
     {
         var ledger = await _factory.OpenAsync();
         var late = await ledger.ReserveAsync("hobby", null, 3m, TimeSpan.FromMinutes(1));
@@ -215,7 +215,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task Commit_StillWorksAfterTheTtlWhileNothingReclaimedIt()
+    public async Task Commit_still_works_after_the_TTL_while_nothing_reclaimed_it()
     {
         var ledger = await _factory.OpenAsync();
         var reservation = await ledger.ReserveAsync("acme", null, 2m, TimeSpan.FromMinutes(1));
@@ -226,7 +226,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task OpenAsync_ReclaimsWhatExpiredWhileNoLedgerWasRunning()
+    public async Task OpenAsync_reclaims_what_expired_while_no_ledger_was_running()
     {
         var first = await _factory.OpenAsync();
         await first.ReserveAsync("acme", null, 4m, TimeSpan.FromMinutes(1));
@@ -238,7 +238,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task ThresholdCrossed_FiresOncePerThresholdInOrder()
+    public async Task ThresholdCrossed_fires_once_per_threshold_in_order()
     {
         var ledger = await _factory.OpenAsync();
         var alerts = new List<BudgetAlert>();
@@ -258,7 +258,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task ThresholdCrossed_FiresOnceAcrossLedgersSharingTheStore()
+    public async Task ThresholdCrossed_fires_once_across_ledgers_sharing_the_store()
     {
         var one = await _factory.OpenAsync();
         var two = await _factory.OpenAsync();
@@ -273,7 +273,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task ThresholdCrossed_AlsoWatchesUsersWithTheirOwnBudget()
+    public async Task ThresholdCrossed_also_watches_users_with_their_own_budget()
     {
         var ledger = await _factory.OpenAsync();
         var alerts = new List<BudgetAlert>();
@@ -289,7 +289,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task ThresholdCrossed_AFaultySubscriberDoesNotFailTheCommit()
+    public async Task A_faulty_ThresholdCrossed_subscriber_does_not_fail_the_commit()
     {
         var ledger = await _factory.OpenAsync();
         ledger.ThresholdCrossed += (_, _) => throw new InvalidOperationException("subscriber bug");
@@ -300,7 +300,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task DailyPeriod_RollsOverAtUtcMidnightWithFreshAlerts()
+    public async Task A_daily_period_rolls_over_at_UTC_midnight_with_fresh_alerts()
     {
         _factory.Clock.SetUtcNow(new DateTimeOffset(2025, 3, 14, 23, 59, 59, TimeSpan.Zero));
         var ledger = await _factory.OpenAsync();
@@ -322,7 +322,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task MonthlyPeriod_RollsOverOnTheFirst()
+    public async Task A_monthly_period_rolls_over_on_the_first()
     {
         _factory.Clock.SetUtcNow(new DateTimeOffset(2025, 3, 31, 12, 0, 0, TimeSpan.Zero));
         var ledger = await _factory.OpenAsync();
@@ -336,7 +336,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task ReservationCommittedAfterMidnight_CountsInThePeriodItWasReservedIn()
+    public async Task A_reservation_committed_after_midnight_counts_in_the_period_it_was_reserved_in()
     {
         _factory.Clock.SetUtcNow(new DateTimeOffset(2025, 3, 14, 23, 59, 0, TimeSpan.Zero));
         var ledger = await _factory.OpenAsync();
@@ -350,7 +350,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task BudgetOverride_ReplacesThePolicyUntilCleared()
+    public async Task A_budget_override_replaces_the_policy_until_cleared()
     {
         var ledger = await _factory.OpenAsync();
 
@@ -367,7 +367,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task BudgetOverride_CanGiveAUserABudgetOfTheirOwn()
+    public async Task A_budget_override_can_give_a_user_a_budget_of_their_own()
     {
         var ledger = await _factory.OpenAsync();
 
@@ -377,7 +377,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task ResetPeriod_ForgetsSpendKeepsHoldsAndRearmsAlerts()
+    public async Task ResetPeriod_forgets_spend_keeps_holds_and_rearms_alerts()
     {
         var ledger = await _factory.OpenAsync();
         var alerts = new List<BudgetAlert>();
@@ -396,7 +396,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task Reserve_ValidatesItsArguments()
+    public async Task Reserve_validates_its_arguments()
     {
         var ledger = await _factory.OpenAsync();
 

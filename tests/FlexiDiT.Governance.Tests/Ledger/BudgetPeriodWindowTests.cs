@@ -11,7 +11,7 @@ public sealed class BudgetPeriodWindowTests
     [InlineData(BudgetPeriod.Daily, "2025-03-01T00:30:00+02:00", "2025-02-28", "2025-02-28T00:00:00Z", "2025-03-01T00:00:00Z")] // UTC, not local
     [InlineData(BudgetPeriod.Monthly, "2025-03-31T23:00:00Z", "2025-03", "2025-03-01T00:00:00Z", "2025-04-01T00:00:00Z")]
     [InlineData(BudgetPeriod.Monthly, "2024-12-15T12:00:00Z", "2024-12", "2024-12-01T00:00:00Z", "2025-01-01T00:00:00Z")]
-    public void Containing_UsesTheUtcCalendar(BudgetPeriod period, string instant, string key, string start, string end)
+    public void Containing_uses_the_UTC_calendar(BudgetPeriod period, string instant, string key, string start, string end)
     {
         var window = BudgetPeriodWindow.Containing(period, DateTimeOffset.Parse(instant, System.Globalization.CultureInfo.InvariantCulture));
 

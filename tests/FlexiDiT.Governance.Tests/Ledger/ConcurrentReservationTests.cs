@@ -11,7 +11,7 @@ public abstract class ConcurrentReservationTests(Func<LedgerDatabase> database)
     private const int Threads = 50;
 
     [SkippableFact]
-    public async Task FiftyThreadsWithTheirOwnConnectionsGetExactlyTheTenThatFit()
+    public async Task Fifty_threads_with_their_own_connections_get_exactly_the_ten_that_fit()
     {
         var policies = new PolicySet(
             [new TaskPolicy { Name = "draft", DefaultSlaMs = 1000, MayDegrade = true, MaxCount = 1 }],

@@ -21,7 +21,7 @@ public abstract class CrashSafetyTests(Func<LedgerDatabase> database)
     [SkippableTheory]
     [InlineData("failfast")]       // the child aborts itself: no finally blocks, no disposal
     [InlineData("wait-for-kill")]  // the test kills the child (SIGKILL) while it "generates"
-    public async Task AReservationHeldByADeadProcessIsReclaimedAfterItsTtl(string mode)
+    public async Task A_reservation_held_by_a_dead_process_is_reclaimed_after_its_TTL(string mode)
     {
         using var ledgerDatabase = database();
         var db = ledgerDatabase.Setting;

@@ -8,7 +8,7 @@ namespace FlexiDiT.Governance.Tests.Ledger;
 public sealed class PostgresBudgetLedgerTests() : BudgetLedgerContractTests(new PostgresLedgerDatabase())
 {
     [SkippableFact]
-    public async Task Store_RecordsItsSchemaVersionOnceWhenReplicasStartTogether()
+    public async Task The_store_records_its_schema_version_once_when_replicas_start_together()
     {
         using var database = new PostgresLedgerDatabase();
         var setting = database.Setting;
@@ -22,7 +22,7 @@ public sealed class PostgresBudgetLedgerTests() : BudgetLedgerContractTests(new 
     }
 
     [Fact]
-    public void Factory_TellsAConnectionStringFromAPath()
+    public void The_factory_tells_a_connection_string_from_a_path()
     {
         Assert.IsType<PostgresBudgetStore>(BudgetStoreFactory.Create("Host=127.0.0.1;Database=flexidit;Username=flexidit"));
         Assert.IsType<SqliteBudgetStore>(BudgetStoreFactory.Create(Path.Combine(Path.GetTempPath(), "ledger.db")));

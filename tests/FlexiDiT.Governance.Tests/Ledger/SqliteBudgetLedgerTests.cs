@@ -8,7 +8,7 @@ namespace FlexiDiT.Governance.Tests.Ledger;
 public sealed class SqliteBudgetLedgerTests() : BudgetLedgerContractTests(new SqliteLedgerDatabase())
 {
     [Fact]
-    public async Task Store_KeepsItsJournalInWalMode()
+    public async Task The_store_keeps_its_journal_in_WAL_mode()
     {
         using var database = new SqliteLedgerDatabase();
         await BudgetLedger.OpenAsync(database.Store(), TestKnowledge.Policies());
@@ -21,7 +21,7 @@ public sealed class SqliteBudgetLedgerTests() : BudgetLedgerContractTests(new Sq
     }
 
     [Fact]
-    public void LedgerPaths_PutsTheDatabaseUnderFlexiDiTAndCreatesTheFolder()
+    public void LedgerPaths_puts_the_database_under_FlexiDiT_and_creates_the_folder()
     {
         using var dir = new TempDirectory();
 
@@ -33,7 +33,7 @@ public sealed class SqliteBudgetLedgerTests() : BudgetLedgerContractTests(new Sq
     }
 
     [Fact]
-    public async Task Store_MigratesAVersion1FileAndKeepsItsHolds()
+    public async Task The_store_migrates_a_version_1_file_and_keeps_its_holds()
     {
         using var database = new SqliteLedgerDatabase();
         var reservation = Guid.NewGuid();

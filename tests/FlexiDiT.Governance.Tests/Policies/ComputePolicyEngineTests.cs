@@ -38,7 +38,7 @@ public sealed class ComputePolicyEngineTests
 
     [Theory]
     [MemberData(nameof(Decisions))]
-    public void Decide_PicksTheCheapestPlanMeetingFloorAndSla(
+    public void Decide_picks_the_cheapest_plan_meeting_floor_and_SLA(
         string task, string tenant, int count, int? slaMs, string? plan, double? budget, string expected, bool degraded)
     {
         var decision = _engine.Decide(new PolicyRequest
@@ -68,7 +68,7 @@ public sealed class ComputePolicyEngineTests
     }
 
     [Fact]
-    public void Decide_ExplainsTheChoiceWithFlopsCostAndLatency()
+    public void Decide_explains_the_choice_with_flops_cost_and_latency()
     {
         var approval = Approve(new PolicyRequest { TaskType = "slide", TenantId = "acme", RemainingBudget = 100 });
 
@@ -82,7 +82,7 @@ public sealed class ComputePolicyEngineTests
     }
 
     [Fact]
-    public void Decide_ScalesCostAndFlopsWithCount()
+    public void Decide_scales_cost_and_flops_with_count()
     {
         var approval = Approve(new PolicyRequest { TaskType = "slide", TenantId = "acme", Count = 4, RemainingBudget = 100 });
 
@@ -92,7 +92,7 @@ public sealed class ComputePolicyEngineTests
     }
 
     [Fact]
-    public void Decide_SaysWhenItDegradedAndThatTheFloorWasIgnored()
+    public void Decide_says_when_it_degraded_and_that_the_floor_was_ignored()
     {
         var approval = Approve(new PolicyRequest { TaskType = "slide", TenantId = "acme", RemainingBudget = 0.3m });
 
@@ -104,7 +104,7 @@ public sealed class ComputePolicyEngineTests
     }
 
     [Fact]
-    public void Decide_RefusesATaskThatMayNotDegradeWithTheReason()
+    public void Decide_refuses_a_task_that_may_not_degrade_with_the_reason()
     {
         var refusal = Assert.IsType<PolicyRefusal>(_engine.Decide(new PolicyRequest { TaskType = "ad-creative", TenantId = "acme", RemainingBudget = 0.5m }));
 
@@ -114,7 +114,7 @@ public sealed class ComputePolicyEngineTests
     }
 
     [Fact]
-    public void Decide_HonoursAQualityFloorOverride()
+    public void Decide_honours_a_quality_floor_override()
     {
         var strict = Approve(new PolicyRequest { TaskType = "slide", TenantId = "acme", QualityFloor = new QualityFloor { MaxFrechetRatio = 1.0 }, RemainingBudget = 100 });
         var unreachable = _engine.Decide(new PolicyRequest { TaskType = "slide", TenantId = "acme", QualityFloor = new QualityFloor { MinClassAccuracy = 0.99 }, RemainingBudget = 100 });
@@ -124,7 +124,7 @@ public sealed class ComputePolicyEngineTests
     }
 
     [Fact]
-    public void Decide_NotesWhenAnExplicitPlanMissesTheSlaOrFloor()
+    public void Decide_notes_when_an_explicit_plan_misses_the_SLA_or_floor()
     {
         var approval = Approve(new PolicyRequest { TaskType = "draft", TenantId = "acme", PlanName = "full", RemainingBudget = 100 });
 
@@ -133,7 +133,7 @@ public sealed class ComputePolicyEngineTests
     }
 
     [Fact]
-    public void Decide_UsesMeasuredMsPerImageWhenTheLatencyModelLacksAPatchSize()
+    public void Decide_uses_measured_ms_per_image_when_the_latency_model_lacks_a_patch_size()
     {
         var engine = new ComputePolicyEngine(TestKnowledge.Policies(), TestKnowledge.Plans(), new LatencyModel([new(2, 2, 20)]));
 
@@ -143,7 +143,7 @@ public sealed class ComputePolicyEngineTests
     }
 
     [Fact]
-    public void Decide_RejectsMalformedRequests()
+    public void Decide_rejects_malformed_requests()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => _engine.Decide(new PolicyRequest { TaskType = "draft", TenantId = "acme", Count = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => _engine.Decide(new PolicyRequest { TaskType = "draft", TenantId = "acme", SlaMs = 0 }));
@@ -151,7 +151,7 @@ public sealed class ComputePolicyEngineTests
     }
 
     [Fact]
-    public void Estimate_ListsEveryPlanCheapestFirstWithCostAndLatency()
+    public void Estimate_lists_every_plan_cheapest_first_with_cost_and_latency()
     {
         var table = _engine.Estimate("slide", 1);
 
@@ -167,7 +167,7 @@ public sealed class ComputePolicyEngineTests
     }
 
     [Fact]
-    public void Estimate_SplitsTheSavingIntoFlexiDiTsAtTheSameStepsAndFewerStepsThatMultiplyToTheTotal()
+    public void Estimate_splits_the_saving_into_FlexiDiT_s_at_the_same_steps_and_fewer_steps_that_multiply_to_the_total()
     {
         var table = _engine.Estimate("draft", 1).ToDictionary(e => e.PlanName);
 
@@ -184,7 +184,7 @@ public sealed class ComputePolicyEngineTests
     }
 
     [Fact]
-    public void Estimate_RejectsAnUnknownTask()
+    public void Estimate_rejects_an_unknown_task()
     {
         var ex = Assert.Throws<ArgumentException>(() => _engine.Estimate("poster", 1));
 
@@ -196,7 +196,7 @@ public sealed class ComputePolicyEngineTests
     [InlineData(150, "fast-20")]       // 120 ms fits
     [InlineData(350, "weak-only")]     // the best cheaper plan that fits, not the cheapest
     [InlineData(10_000, "weak-first-80")]
-    public void SelectFallback_PicksTheBestCheaperPlanThatFitsTheTimeLeft(int timeLeftMs, string? expected)
+    public void SelectFallback_picks_the_best_cheaper_plan_that_fits_the_time_left(int timeLeftMs, string? expected)
     {
         var slide = Approve(new PolicyRequest { TaskType = "slide", TenantId = "acme", RemainingBudget = 100 });
 
@@ -212,7 +212,7 @@ public sealed class ComputePolicyEngineTests
     }
 
     [Fact]
-    public void FastestFallbackLatency_IsTheFastestCheaperPlan()
+    public void FastestFallbackLatency_is_the_fastest_cheaper_plan()
     {
         var slide = Approve(new PolicyRequest { TaskType = "slide", TenantId = "acme", RemainingBudget = 100 });
         var cheapest = Approve(new PolicyRequest { TaskType = "draft", TenantId = "acme", RemainingBudget = 100 });

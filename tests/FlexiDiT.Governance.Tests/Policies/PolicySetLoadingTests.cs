@@ -6,7 +6,7 @@ namespace FlexiDiT.Governance.Tests.Policies;
 public sealed class PolicySetLoadingTests
 {
     [Fact]
-    public void LoadDirectory_LoadsTheShippedDefaults()
+    public void LoadDirectory_loads_the_shipped_defaults()
     {
         var policies = PolicySet.LoadDirectory(Path.Combine(AppContext.BaseDirectory, "policies"));
 
@@ -21,7 +21,7 @@ public sealed class PolicySetLoadingTests
     }
 
     [Fact]
-    public void LoadDirectory_ReadsEveryField()
+    public void LoadDirectory_reads_every_field()
     {
         using var dir = new TempDirectory();
         PolicyFiles.Write(dir);
@@ -66,7 +66,7 @@ public sealed class PolicySetLoadingTests
 
     [Theory]
     [MemberData(nameof(BrokenLines))]
-    public void LoadDirectory_NamesTheFileLineAndField(string file, string find, string replace, int line, string message)
+    public void LoadDirectory_names_the_file_line_and_field(string file, string find, string replace, int line, string message)
     {
         using var dir = new TempDirectory();
         PolicyFiles.Write(dir);
@@ -82,7 +82,7 @@ public sealed class PolicySetLoadingTests
     }
 
     [Fact]
-    public void LoadDirectory_ReportsEveryErrorAtOnce()
+    public void LoadDirectory_reports_every_error_at_once()
     {
         using var dir = new TempDirectory();
         PolicyFiles.Write(dir, tasks: PolicyFiles.Tasks.Replace("maxCount: 4", "maxcount: 4").Replace("defaultSlaMs: 500", "defaultSlaMs: 0"));
@@ -101,7 +101,7 @@ public sealed class PolicySetLoadingTests
     }
 
     [Fact]
-    public void LoadDirectory_ReportsYamlSyntaxErrorsWithTheirLine()
+    public void LoadDirectory_reports_YAML_syntax_errors_with_their_line()
     {
         using var dir = new TempDirectory();
         PolicyFiles.Write(dir, tasks: PolicyFiles.Tasks.Replace("    maxCount: 8", "    maxCount: 8\n    maxCount: 9"));
@@ -115,7 +115,7 @@ public sealed class PolicySetLoadingTests
     }
 
     [Fact]
-    public void LoadDirectory_RequiresEverySection()
+    public void LoadDirectory_requires_every_section()
     {
         using var dir = new TempDirectory();
         PolicyFiles.Write(dir, pricing: null);
@@ -126,7 +126,7 @@ public sealed class PolicySetLoadingTests
     }
 
     [Fact]
-    public void LoadDirectory_RejectsAnEntryDefinedInTwoFiles()
+    public void LoadDirectory_rejects_an_entry_defined_in_two_files()
     {
         using var dir = new TempDirectory();
         PolicyFiles.Write(dir);
@@ -138,7 +138,7 @@ public sealed class PolicySetLoadingTests
     }
 
     [Fact]
-    public void LoadDirectory_AcceptsOneJsonFileWithTabs()
+    public void LoadDirectory_accepts_one_JSON_file_with_tabs()
     {
         using var dir = new TempDirectory();
         dir.Write("policies.json", """
@@ -159,7 +159,7 @@ public sealed class PolicySetLoadingTests
     }
 
     [Fact]
-    public void LoadDirectory_LocatesErrorsInJsonFiles()
+    public void LoadDirectory_locates_errors_in_JSON_files()
     {
         using var dir = new TempDirectory();
         PolicyFiles.Write(dir, tasks: null);
@@ -183,7 +183,7 @@ public sealed class PolicySetLoadingTests
     }
 
     [Fact]
-    public void LoadDirectory_RejectsAnEmptyFile()
+    public void LoadDirectory_rejects_an_empty_file()
     {
         using var dir = new TempDirectory();
         PolicyFiles.Write(dir);
@@ -196,7 +196,7 @@ public sealed class PolicySetLoadingTests
     }
 
     [Fact]
-    public void LoadDirectory_ReportsAMissingDirectory()
+    public void LoadDirectory_reports_a_missing_directory()
     {
         var error = Assert.Single(Assert.Throws<PolicyLoadException>(() => PolicySet.LoadDirectory("/no/such/policies")).Errors);
 
@@ -204,7 +204,7 @@ public sealed class PolicySetLoadingTests
     }
 
     [Fact]
-    public void Parse_ReadsDocumentsGivenAsText()
+    public void Parse_reads_documents_given_as_text()
     {
         var policies = PolicySet.Parse([("tasks.yaml", PolicyFiles.Tasks), ("tenants.yaml", PolicyFiles.Tenants), ("pricing.yaml", PolicyFiles.Pricing)]);
 
@@ -212,7 +212,7 @@ public sealed class PolicySetLoadingTests
     }
 
     [Fact]
-    public void Constructor_RejectsATenantAllowingAnUnknownTask()
+    public void The_constructor_rejects_a_tenant_allowing_an_unknown_task()
     {
         var ex = Assert.Throws<ArgumentException>(() => new PolicySet(
             [new TaskPolicy { Name = "draft", DefaultSlaMs = 1, MayDegrade = true, MaxCount = 1 }],

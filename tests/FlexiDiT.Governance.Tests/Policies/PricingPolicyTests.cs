@@ -11,13 +11,13 @@ public sealed class PricingPolicyTests
     [InlineData(0.55e10, 4, "2.2")]
     [InlineData(1.0e8, 3, "0.15")]         // 0.01 per image, below the 0.05 minimum
     [InlineData(1.234567891e10, 1, "1.234568")] // rounded up to the micro-credit
-    public void PriceOf_ChargesPerTflopWithAMinimumPerImage(double flops, int count, string expected)
+    public void PriceOf_charges_per_TFLOP_with_a_minimum_per_image(double flops, int count, string expected)
     {
         Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), Pricing.PriceOf(flops, count));
     }
 
     [Fact]
-    public void PriceOf_RejectsNonsense()
+    public void PriceOf_rejects_nonsense()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Pricing.PriceOf(double.NaN, 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => Pricing.PriceOf(1, 0));

@@ -22,7 +22,7 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
     public void Dispose() => _pipelines.ForEach(p => p.Dispose());
 
     [Fact]
-    public async Task Execute_RunsTheApprovedPlanWithItsTimeBudget()
+    public async Task Execute_runs_the_approved_plan_with_its_time_budget()
     {
         var pipeline = Pipeline();
         var engine = ScriptedEngine.Instant();
@@ -36,7 +36,7 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task Timeout_FallsBackToACheaperPlanThatFitsTheTimeLeft()
+    public async Task A_timeout_falls_back_to_a_cheaper_plan_that_fits_the_time_left()
     {
         var pipeline = Pipeline();
         var engine = ScriptedEngine.HangsOn("weak-first-60");
@@ -59,7 +59,7 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task Timeout_OfTheFallbackToo_EndsAtTheSlaWithATimeoutError()
+    public async Task A_timeout_of_the_fallback_too_ends_at_the_SLA_with_a_timeout_error()
     {
         var pipeline = Pipeline();
         var engine = ScriptedEngine.HangsOn("weak-first-60", "fast-20");
@@ -79,7 +79,7 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task Timeout_OfATaskThatMayNotDegrade_FailsAtTheSla()
+    public async Task A_timeout_of_a_task_that_may_not_degrade_fails_at_the_SLA()
     {
         var pipeline = Pipeline();
         var engine = ScriptedEngine.HangsOn("weak-first-40");
@@ -96,7 +96,7 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task Timeout_WithNoCheaperPlanLeft_FailsAtTheSla()
+    public async Task A_timeout_with_no_cheaper_plan_left_fails_at_the_SLA()
     {
         var pipeline = Pipeline();
         var engine = ScriptedEngine.HangsOn("fast-20");
@@ -110,7 +110,7 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task Limiter_QueuesUpToItsLimitAndRejectsBeyondItAsBusy()
+    public async Task The_limiter_queues_up_to_its_limit_and_rejects_beyond_it_as_busy()
     {
         var pipeline = Pipeline(o =>
         {
@@ -140,7 +140,7 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task Limiter_TimeSpentQueueingCountsAgainstTheSla()
+    public async Task In_the_limiter_time_spent_queueing_counts_against_the_SLA()
     {
         var pipeline = Pipeline(o => o.MaxConcurrentGenerations = 1);
         var gate = new TaskCompletionSource();
@@ -166,7 +166,7 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task Limiter_ACallerCancellingWhileQueuedIsACancellation()
+    public async Task In_the_limiter_a_caller_cancelling_while_queued_is_a_cancellation()
     {
         var pipeline = Pipeline(o => o.MaxConcurrentGenerations = 1);
         var gate = new TaskCompletionSource();
@@ -191,7 +191,7 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
 
     [Theory]
     [MemberData(nameof(EngineFaults))]
-    public async Task CircuitBreaker_OpensOnEngineFaultsAndFailsFastWithTheCause(string kind)
+    public async Task The_circuit_breaker_opens_on_engine_faults_and_fails_fast_with_the_cause(string kind)
     {
         var pipeline = Pipeline();
         Func<Exception> fault = kind switch
@@ -218,7 +218,7 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task CircuitBreaker_LetsATrialThroughAfterTheBreakAndClosesOnSuccess()
+    public async Task The_circuit_breaker_lets_a_trial_through_after_the_break_and_closes_on_success()
     {
         var pipeline = Pipeline();
         var healthy = false;
@@ -238,7 +238,7 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task CircuitBreaker_DoesNotCountCallerCancellations()
+    public async Task The_circuit_breaker_does_not_count_caller_cancellations()
     {
         var pipeline = Pipeline();
         var engine = ScriptedEngine.HangsOn("fast-20");
@@ -257,7 +257,7 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task CircuitBreaker_IgnoresFailuresOfTheRequestRatherThanTheEngine()
+    public async Task The_circuit_breaker_ignores_failures_of_the_request_rather_than_the_engine()
     {
         var pipeline = Pipeline();
         var engine = ScriptedEngine.Throws(() => new ArgumentException("prompt too long"));
@@ -272,7 +272,7 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task CircuitBreaker_UsesTheConfiguredFaultClassification()
+    public async Task The_circuit_breaker_uses_the_configured_fault_classification()
     {
         var pipeline = Pipeline(o => o.IsEngineFault = ex => ex is InvalidOperationException);
         var engine = ScriptedEngine.Throws(() => new InvalidOperationException("device lost"));
@@ -286,7 +286,7 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
     }
 
     [Fact]
-    public void Options_AreValidatedWhenThePipelineIsBuilt()
+    public void The_options_are_validated_when_the_pipeline_is_built()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Pipeline(o => o.MaxConcurrentGenerations = 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => Pipeline(o => o.CircuitMinimumThroughput = 1));

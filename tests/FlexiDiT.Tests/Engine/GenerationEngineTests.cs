@@ -1,10 +1,9 @@
-using FlexiDiT.Checkpoints;
-using FlexiDiT.Data;
 using FlexiDiT.Diffusion;
 using FlexiDiT.Engine;
 using FlexiDiT.Models;
 using FlexiDiT.Packs;
 using FlexiDiT.Sampling;
+using FlexiDiT.Testing;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,30 +12,24 @@ namespace FlexiDiT.Tests.Engine;
 /// <summary>The continuous-batching engine: batched results equal one-at-a-time results; cancellation is prompt.</summary>
 public sealed class GenerationEngineTests : IDisposable
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("flexidit-engine").FullName;
+    // The shared tiny class pack with the engine's plans, and a LoRA on the weak patch as the shipped model has.
+    private readonly TinyFlexiDiTPack fixture = TinyFlexiDiTPack.Create(PackKind.Class,
+    [
+        new() { Name = "full", Respacing = "8" },
+        new() { Name = "weak", Respacing = "8", PowerfulCondSteps = 4, PowerfulGuidanceSteps = 0, WeakGuidance = true },
+        new() { Name = "half", Respacing = "4" },
+        new() { Name = "long", Respacing = "400" },
+        new() { Name = "late-unguided", Respacing = "8", UnguidedLastSteps = 3 },
+        new() { Name = "unguided", Respacing = "8", UnguidedLastSteps = 8 },
+        new() { Name = "no-guidance", Respacing = "8", GuidanceScale = 1 },
+        new() { Name = "fixed-small", Respacing = "8", Variance = VarianceKind.FixedSmall },
+    ], loraRank: 2);
+
     private readonly ModelPack pack;
 
-    public GenerationEngineTests()
-    {
-        var config = new DiTConfig { InputSize = 32, PatchSize = 2, InChannels = 3, HiddenSize = 32, Depth = 2, NumHeads = 2, NumClasses = 40, LearnSigma = true };
-        using var model = new DiT(config);
-        OfficialInit.Apply(model, new Generator(1));
-        using (torch.no_grad()) foreach (var p in model.parameters()) p.add_(torch.randn(p.shape, generator: new Generator(2)) * 0.05);
-        Flexify.AddWeakPatchSize(model, 4, loraRank: 2);
-        DiTCheckpoint.Save(model, Path.Combine(dir, "model.safetensors"));
-        File.WriteAllLines(Path.Combine(dir, "classes.txt"), ShapesDataset.ClassNames);
-        File.WriteAllText(Path.Combine(dir, "pack.json"), """
-            { "name": "tiny", "checkpoint": "model.safetensors", "classes": "classes.txt",
-              "plans": [ { "name": "full", "respacing": "8" }, { "name": "weak", "respacing": "8", "powerfulCondSteps": 4, "powerfulGuidanceSteps": 0, "weakGuidance": true },
-                         { "name": "half", "respacing": "4" }, { "name": "long", "respacing": "400" },
-                         { "name": "late-unguided", "respacing": "8", "unguidedLastSteps": 3 }, { "name": "unguided", "respacing": "8", "unguidedLastSteps": 8 },
-                         { "name": "no-guidance", "respacing": "8", "guidanceScale": 1 },
-                         { "name": "fixed-small", "respacing": "8", "variance": "FixedSmall" } ] }
-            """);
-        pack = ModelPack.Load(dir);
-    }
+    public GenerationEngineTests() => pack = ModelPack.Load(fixture.PackFolder);
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
+    public void Dispose() => fixture.Dispose();
 
     [Fact]
     public async Task A_plan_can_replace_the_learned_variance_with_a_fixed_one_at_the_same_cost()

@@ -27,7 +27,7 @@ public sealed class TextToImagePackTests : IDisposable
         Assert.Equal([2L, 8, 32], condition.Features.shape);
         Assert.Equal([2L, 8, 32], condition.Negative!.Features.shape);
         using var denoiser = (IDisposable)pack.LoadDenoiser();
-        Assert.Equal([2, 4], ((Models.IDenoiser)denoiser).Geometry.AllPatchSizes);
+        Assert.Equal([2, 4], ((FlexiDiT.Models.IDenoiser)denoiser).Geometry.AllPatchSizes);
     }
 
     [Fact]

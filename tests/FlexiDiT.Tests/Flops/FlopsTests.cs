@@ -2,7 +2,7 @@ using FlexiDiT.Flops;
 using FlexiDiT.Models;
 using FlexiDiT.Sampling;
 
-namespace FlexiDiT.Tests.Engine;
+namespace FlexiDiT.Tests.Flops;
 
 /// <summary>FLOPs accounting against the DiT paper's published figures.</summary>
 public class FlopsTests

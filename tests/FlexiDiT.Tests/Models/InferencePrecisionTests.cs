@@ -6,7 +6,7 @@ using FlexiDiT.Verification;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FlexiDiT.Tests.Engine;
+namespace FlexiDiT.Tests.Models;
 
 /// <summary>--precision: what auto picks, what is refused, and how far bfloat16 is from the float32 reference.</summary>
 public class InferencePrecisionTests(Xunit.Abstractions.ITestOutputHelper output)

@@ -1,6 +1,6 @@
-using FlexiDiT.Tests.Cli;
+using FlexiDiT.Tests.TextEncoders;
 
-namespace FlexiDiT.Tests.TextEncoders;
+namespace FlexiDiT.Tests.Cli;
 
 /// <summary><c>flexidit t5-check</c> as a user runs it.</summary>
 public sealed class T5CheckCliTests : IDisposable

@@ -1,7 +1,7 @@
 using FlexiDiT.Checkpoints;
 using FlexiDiT.Verification;
 
-namespace FlexiDiT.Tests.Engine;
+namespace FlexiDiT.Tests.Models;
 
 /// <summary>The engine reproduces the official DiT code's outputs (shared/reference vectors).</summary>
 public class ReferenceVectorTests

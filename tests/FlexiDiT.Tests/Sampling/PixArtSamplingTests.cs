@@ -4,7 +4,7 @@ using FlexiDiT.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FlexiDiT.Tests.Engine;
+namespace FlexiDiT.Tests.Sampling;
 
 /// <summary>The shared sampling code runs PixArt-α like DiT: plans, guidance, FLOPs and batching across requests.</summary>
 public class PixArtSamplingTests

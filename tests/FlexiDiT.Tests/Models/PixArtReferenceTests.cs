@@ -4,7 +4,7 @@ using FlexiDiT.Verification;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FlexiDiT.Tests.Engine;
+namespace FlexiDiT.Tests.Models;
 
 /// <summary>The engine reproduces the official PixArt-α code's outputs from every weight layout (shared/reference vectors).</summary>
 public class PixArtReferenceTests
@@ -68,9 +68,9 @@ public class PixArtReferenceTests
         var mask = v["ddpm10.mask"];
         var negative = new CaptionCondition(nullCaption.unsqueeze(0).expand(2, -1, -1).contiguous(), mask);
         using var captions = new CaptionCondition(v["ddpm10.y"].squeeze(1), mask, negative);
-        var plan = Sampling.ComputePlan.Full("ddpm10", "10", 2, CfgScale) with { GuideFirstThreeChannelsOnly = true };
+        var plan = FlexiDiT.Sampling.ComputePlan.Full("ddpm10", "10", 2, CfgScale) with { GuideFirstThreeChannelsOnly = true };
 
-        var result = new Sampling.Sampler(model).Sample(plan, captions, new Sampling.ReplayedNoise(v["ddpm10.z"], v["ddpm10.noise"]));
+        var result = new FlexiDiT.Sampling.Sampler(model).Sample(plan, captions, new FlexiDiT.Sampling.ReplayedNoise(v["ddpm10.z"], v["ddpm10.noise"]));
 
         var reference = v["ddpm10.sample"];
         double error = (result.Samples - reference).abs().max().item<float>() / reference.abs().max().item<float>();
@@ -83,8 +83,8 @@ public class PixArtReferenceTests
     {
         using var model = PixArtCheckpoint.Load(R("pixart_tiny_a.diffusers.safetensors"), R("pixart_tiny_a.diffusers-config.json"));
         using var captions = new CaptionCondition(torch.randn(1, 8, 32));
-        var plan = Sampling.ComputePlan.Full("g", "10", 2, 4.5);
-        var e = Assert.Throws<ArgumentException>(() => new Sampling.Sampler(model).Sample(plan, captions, new Sampling.SeededNoise(1)));
+        var plan = FlexiDiT.Sampling.ComputePlan.Full("g", "10", 2, 4.5);
+        var e = Assert.Throws<ArgumentException>(() => new FlexiDiT.Sampling.Sampler(model).Sample(plan, captions, new FlexiDiT.Sampling.SeededNoise(1)));
         Assert.Contains("no null caption and no negative prompt", e.Message);
     }
 

@@ -4,7 +4,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace FlexiDiT.Tests.Engine;
+namespace FlexiDiT.Tests.Models;
 
 /// <summary>The FlexiDiT conversion: PI-resize and exactness at the original patch size.</summary>
 public class FlexifyTests

@@ -3,7 +3,7 @@ using FlexiDiT.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FlexiDiT.Tests.Engine;
+namespace FlexiDiT.Tests.Sampling;
 
 /// <summary>Tracing a sampling run: what it records, that it changes nothing, and the transposed model frame.</summary>
 public sealed class SamplingTraceTests : IDisposable

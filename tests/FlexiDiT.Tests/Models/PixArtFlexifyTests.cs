@@ -4,7 +4,7 @@ using FlexiDiT.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FlexiDiT.Tests.Engine;
+namespace FlexiDiT.Tests.Models;
 
 /// <summary>FlexiDiT for PixArt-α: a weak patch size is added without touching what the original patch size computes.</summary>
 public sealed class PixArtFlexifyTests : IDisposable

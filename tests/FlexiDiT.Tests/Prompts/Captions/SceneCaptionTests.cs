@@ -3,7 +3,7 @@ using FlexiDiT.Data;
 using FlexiDiT.Data.Scenes;
 using FlexiDiT.Prompts.Captions;
 
-namespace FlexiDiT.Tests.Prompts;
+namespace FlexiDiT.Tests.Prompts.Captions;
 
 /// <summary>The scene captions and their reader: synonyms, held-out phrasings, round trips, unknown words.</summary>
 public partial class SceneCaptionTests

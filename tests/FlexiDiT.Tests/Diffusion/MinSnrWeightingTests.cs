@@ -2,7 +2,7 @@ using FlexiDiT.Diffusion;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FlexiDiT.Tests.Training;
+namespace FlexiDiT.Tests.Diffusion;
 
 /// <summary>The Min-SNR-γ loss weighting the shipped model was trained with.</summary>
 public sealed class MinSnrWeightingTests

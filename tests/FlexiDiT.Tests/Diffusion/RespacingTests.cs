@@ -1,6 +1,6 @@
 using FlexiDiT.Diffusion;
 
-namespace FlexiDiT.Tests.Engine;
+namespace FlexiDiT.Tests.Diffusion;
 
 /// <summary>Respacing matches the official space_timesteps.</summary>
 public class RespacingTests

@@ -1,7 +1,7 @@
 using FlexiDiT.Data.Scenes;
 using FlexiDiT.Prompts.Captions;
 
-namespace FlexiDiT.Tests.Prompts;
+namespace FlexiDiT.Tests.Prompts.Captions;
 
 /// <summary>Prompts rewritten into the words the scene text encoder was trained on.</summary>
 public class TrainingPhrasingTests

@@ -1,7 +1,7 @@
 using FlexiDiT.Checkpoints;
 using FlexiDiT.Models;
 
-namespace FlexiDiT.Tests.Engine;
+namespace FlexiDiT.Tests.Checkpoints;
 
 /// <summary>Bad checkpoints are clear errors that say what is wrong, never crashes.</summary>
 public sealed class MalformedCheckpointTests : IDisposable

@@ -1,7 +1,7 @@
 using FlexiDiT.Data.Scenes;
 using FlexiDiT.Prompts.Captions;
 
-namespace FlexiDiT.Tests.Prompts;
+namespace FlexiDiT.Tests.Prompts.Captions;
 
 /// <summary>The scene tokenizer: a vocabulary file made from the grammar, stable ids, [UNK] for unknown words.</summary>
 public sealed class SceneTokenizerTests : IDisposable

@@ -2,7 +2,7 @@ using FlexiDiT.Checkpoints;
 using FlexiDiT.Models;
 using static TorchSharp.torch;
 
-namespace FlexiDiT.Tests.Engine;
+namespace FlexiDiT.Tests.Checkpoints;
 
 /// <summary>Bad PixArt-α files and configs fail with an error that names the key and the shapes.</summary>
 public sealed class MalformedPixArtCheckpointTests : IDisposable

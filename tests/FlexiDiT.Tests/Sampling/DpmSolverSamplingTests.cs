@@ -6,7 +6,7 @@ using FlexiDiT.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FlexiDiT.Tests.Diffusion;
+namespace FlexiDiT.Tests.Sampling;
 
 /// <summary>DiT and FlexiDiT sampling with a <c>dpm-solver++</c> plan: the plan file, the run, and its guidance.</summary>
 public sealed class DpmSolverSamplingTests : IDisposable

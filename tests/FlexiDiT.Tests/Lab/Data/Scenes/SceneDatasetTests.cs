@@ -2,7 +2,7 @@ using FlexiDiT.Data;
 using FlexiDiT.Data.Scenes;
 using FlexiDiT.Prompts.Captions;
 
-namespace FlexiDiT.Tests.Data;
+namespace FlexiDiT.Tests.Data.Scenes;
 
 /// <summary>The captioned scene world: deterministic, uniform, and its pictures show what their attributes say.</summary>
 public class SceneDatasetTests
