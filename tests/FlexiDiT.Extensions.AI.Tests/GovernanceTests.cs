@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FlexiDiT.Engine;
 using FlexiDiT.Extensions.AI.Tests.Support;
 using FlexiDiT.Governance.Policies;
@@ -143,14 +142,17 @@ public sealed class GovernanceTests(TinyFlexiDiTPack pack)
         var held = await generator.Runtime.Ledger.GetStatusAsync(TinyFlexiDiTPack.Tenant);
         Assert.True(held.Tenant.Reserved > 0, "the running request holds a reservation");
 
-        var watch = Stopwatch.StartNew();
+        int beforeCancel = forwards.Count;
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
-        watch.Stop();
 
-        // 1000 guided steps are 2000 forwards; it stopped after a handful, promptly.
-        Assert.True(forwards.Count < 200, $"{forwards.Count} forwards ran");
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"cancellation took {watch.Elapsed}");
+        // Counted in forwards, not seconds (a loaded machine makes any time bound flaky): the step in flight when the
+        // token fired may finish (at most its conditional and unconditional forwards, and one more step if the count
+        // was read just before a step began), then nothing more runs of the 1000 guided steps.
+        int afterCancel = forwards.Count - beforeCancel;
+        Assert.True(afterCancel <= 4, $"{afterCancel} forwards ran after cancellation");
+        await Task.Delay(200);
+        Assert.Equal(beforeCancel + afterCancel, forwards.Count);
         var status = await generator.Runtime.Ledger.GetStatusAsync(TinyFlexiDiTPack.Tenant);
         Assert.Equal((0m, 0m), (status.Tenant.Spent, status.Tenant.Reserved));
     }
