@@ -16,9 +16,9 @@ public sealed partial class ImageStore
     /// <summary>The path images are served under.</summary>
     public const string RoutePrefix = "/v1/images/files/";
 
-    private readonly byte[] _signingKey;
-    private readonly TimeSpan _lifetime;
-    private readonly TimeProvider _time;
+    private readonly byte[] signingKey;
+    private readonly TimeSpan lifetime;
+    private readonly TimeProvider time;
 
     /// <summary>Initializes a new instance of the <see cref="ImageStore"/> class.</summary>
     /// <param name="folder">The folder, created if missing.</param>
@@ -33,9 +33,9 @@ public sealed partial class ImageStore
         ArgumentOutOfRangeException.ThrowIfLessThan(signingKey.Length, 32, nameof(signingKey));
         ArgumentNullException.ThrowIfNull(time);
         Folder = Directory.CreateDirectory(folder).FullName;
-        _lifetime = lifetime;
-        _signingKey = signingKey;
-        _time = time;
+        this.lifetime = lifetime;
+        this.signingKey = signingKey;
+        this.time = time;
     }
 
     /// <summary>Gets the folder.</summary>
@@ -49,7 +49,7 @@ public sealed partial class ImageStore
     {
         var name = Guid.NewGuid().ToString("N") + ".png";
         await File.WriteAllBytesAsync(Path.Combine(Folder, name), png.ToArray(), cancellationToken).ConfigureAwait(false);
-        var expires = (_time.GetUtcNow() + _lifetime).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var expires = (time.GetUtcNow() + lifetime).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         return $"{RoutePrefix}{name}?expires={expires}&sig={Convert.ToHexStringLower(Sign(name, expires))}";
     }
 
@@ -65,7 +65,7 @@ public sealed partial class ImageStore
             || !long.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out var expiresAt)
             || signature is not { Length: 64 } || !signature.All(Uri.IsHexDigit)
             || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(signature), Sign(name, expires!))
-            || _time.GetUtcNow().ToUnixTimeSeconds() > expiresAt)
+            || time.GetUtcNow().ToUnixTimeSeconds() > expiresAt)
         {
             return null;
         }
@@ -78,7 +78,7 @@ public sealed partial class ImageStore
     /// <returns>The number deleted.</returns>
     public int DeleteExpired()
     {
-        var cutoff = (_time.GetUtcNow() - _lifetime).UtcDateTime;
+        var cutoff = (time.GetUtcNow() - lifetime).UtcDateTime;
         var deleted = 0;
         foreach (var file in new DirectoryInfo(Folder).EnumerateFiles("*.png"))
         {
@@ -99,7 +99,7 @@ public sealed partial class ImageStore
         return deleted;
     }
 
-    private byte[] Sign(string name, string expires) => HMACSHA256.HashData(_signingKey, Encoding.UTF8.GetBytes(name + "\n" + expires));
+    private byte[] Sign(string name, string expires) => HMACSHA256.HashData(signingKey, Encoding.UTF8.GetBytes(name + "\n" + expires));
 
     [GeneratedRegex("^[0-9a-f]{32}\\.png$")]
     private static partial Regex FileName();

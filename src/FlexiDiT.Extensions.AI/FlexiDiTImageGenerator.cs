@@ -45,8 +45,8 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
     /// <summary>The largest whole-number upscale of the native size that <see cref="ImageGenerationOptions.ImageSize"/> may ask for.</summary>
     public const int MaxUpscale = 16;
 
-    private readonly bool _ownsRuntime;
-    private int _disposed;
+    private readonly bool ownsRuntime;
+    private int disposed;
 
     /// <summary>Initializes a new instance of the <see cref="FlexiDiTImageGenerator"/> class over a shared runtime.</summary>
     /// <param name="runtime">The runtime (policies, ledger, engines); the generator does not dispose it.</param>
@@ -61,7 +61,7 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
     public FlexiDiTImageGenerator(FlexiDiTOptions? options = null, ILoggerFactory? loggerFactory = null)
     {
         Runtime = new FlexiDiTRuntime(options, loggerFactory);
-        _ownsRuntime = true;
+        ownsRuntime = true;
     }
 
     /// <summary>Gets the runtime: policies, ledger and models.</summary>
@@ -83,7 +83,7 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
         ImageGenerationRequest request, ImageGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         var call = ImageCall.From(request, options, Runtime);
         var model = call.Model;
 
@@ -206,7 +206,7 @@ public sealed class FlexiDiTImageGenerator : IImageGenerator
     /// <summary>Disposes the runtime if this generator created it.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _ownsRuntime)
+        if (Interlocked.Exchange(ref disposed, 1) == 0 && ownsRuntime)
         {
             Runtime.Dispose();
         }

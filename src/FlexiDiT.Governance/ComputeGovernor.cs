@@ -15,11 +15,11 @@ namespace FlexiDiT.Governance;
 /// <remarks>Thread-safe; one instance serves every request to an engine.</remarks>
 public sealed class ComputeGovernor<TResult>
 {
-    private readonly ComputePolicyEngine _policy;
-    private readonly BudgetLedger _ledger;
-    private readonly GenerationResiliencePipeline<TResult> _pipeline;
-    private readonly ComputeGovernorOptions _options;
-    private readonly ILogger _logger;
+    private readonly ComputePolicyEngine policy;
+    private readonly BudgetLedger ledger;
+    private readonly GenerationResiliencePipeline<TResult> pipeline;
+    private readonly ComputeGovernorOptions options;
+    private readonly ILogger logger;
 
     /// <summary>Initializes a new instance of the <see cref="ComputeGovernor{TResult}"/> class.</summary>
     /// <param name="policy">The policy engine.</param>
@@ -34,12 +34,12 @@ public sealed class ComputeGovernor<TResult>
         ComputeGovernorOptions? options = null,
         ILogger<ComputeGovernor<TResult>>? logger = null)
     {
-        _policy = policy ?? throw new ArgumentNullException(nameof(policy));
-        _ledger = ledger ?? throw new ArgumentNullException(nameof(ledger));
-        _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
-        _options = options ?? new ComputeGovernorOptions();
-        _options.Validate();
-        _logger = logger ?? (ILogger)NullLogger.Instance;
+        this.policy = policy ?? throw new ArgumentNullException(nameof(policy));
+        this.ledger = ledger ?? throw new ArgumentNullException(nameof(ledger));
+        this.pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
+        this.options = options ?? new ComputeGovernorOptions();
+        this.options.Validate();
+        this.logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
     /// <summary>Runs one request under policy, budget and resilience, charging the price of the plan that ran.</summary>
@@ -78,41 +78,41 @@ public sealed class ComputeGovernor<TResult>
         for (var round = 0; ; round++)
         {
             // An unknown tenant has no ledger account; let the policy engine refuse it with its own reason code.
-            decimal? remaining = _policy.Policies.FindTenant(request.TenantId) is null
+            decimal? remaining = policy.Policies.FindTenant(request.TenantId) is null
                 ? null
-                : await _ledger.GetRemainingAsync(request.TenantId, request.UserId, cancellationToken).ConfigureAwait(false);
-            var decision = _policy.Decide(request with { RemainingBudget = remaining });
+                : await ledger.GetRemainingAsync(request.TenantId, request.UserId, cancellationToken).ConfigureAwait(false);
+            var decision = policy.Decide(request with { RemainingBudget = remaining });
             if (decision is PolicyRefusal refusal)
             {
                 return GovernedResult<TResult>.Refused(refusal);
             }
 
             approval = await PrepareAsync(work, (PolicyApproval)decision, cancellationToken).ConfigureAwait(false);
-            var ttl = TimeSpan.FromMilliseconds(approval.SlaMs) + _options.ReservationMargin;
-            var reserved = await _ledger.TryReserveAsync(approval.TenantId, approval.UserId, approval.Cost, ttl, cancellationToken).ConfigureAwait(false);
+            var ttl = TimeSpan.FromMilliseconds(approval.SlaMs) + options.ReservationMargin;
+            var reserved = await ledger.TryReserveAsync(approval.TenantId, approval.UserId, approval.Cost, ttl, cancellationToken).ConfigureAwait(false);
             if (reserved.Succeeded)
             {
                 reservation = reserved.Reservation;
                 break;
             }
 
-            if (round >= _options.BudgetRaceRetries)
+            if (round >= options.BudgetRaceRetries)
             {
                 return GovernedResult<TResult>.Refused(new PolicyRefusal { Code = RefusalReason.BudgetExhausted, Reason = reserved.Denial.Message });
             }
 
-            GovernorLog.DecidingAgain(_logger, approval.TenantId, reserved.Denial.Message);
+            GovernorLog.DecidingAgain(logger, approval.TenantId, reserved.Denial.Message);
         }
 
         GenerationOutcome<TResult> outcome;
         try
         {
-            outcome = await _pipeline.ExecuteAsync(approval, work.Run, cancellationToken).ConfigureAwait(false);
+            outcome = await pipeline.ExecuteAsync(approval, work.Run, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             // Whatever went wrong (including the caller cancelling), nothing was delivered, so nothing is charged.
-            await _ledger.ReleaseAsync(reservation.Id, CancellationToken.None).ConfigureAwait(false);
+            await ledger.ReleaseAsync(reservation.Id, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
 
@@ -124,14 +124,14 @@ public sealed class ComputeGovernor<TResult>
         catch
         {
             work.Discard?.Invoke(outcome.Value);
-            await _ledger.ReleaseAsync(reservation.Id, CancellationToken.None).ConfigureAwait(false);
+            await ledger.ReleaseAsync(reservation.Id, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
 
         try
         {
             // The images exist and are paid for: the caller cancelling now must not undo the charge.
-            var receipt = await _ledger.CommitAsync(reservation.Id, charge, CancellationToken.None).ConfigureAwait(false);
+            var receipt = await ledger.CommitAsync(reservation.Id, charge, CancellationToken.None).ConfigureAwait(false);
             return GovernedResult<TResult>.Ran(approval, outcome, receipt);
         }
         catch
@@ -175,7 +175,7 @@ public sealed class ComputeGovernor<TResult>
 
         if (charge > reservation.Amount)
         {
-            GovernorLog.ChargeCapped(_logger, charge, outcome.Approval.PlanName, reservation.Amount);
+            GovernorLog.ChargeCapped(logger, charge, outcome.Approval.PlanName, reservation.Amount);
             return reservation.Amount;
         }
 

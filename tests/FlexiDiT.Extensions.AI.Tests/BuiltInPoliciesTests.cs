@@ -1,4 +1,3 @@
-using FlexiDiT.Extensions.AI;
 using FlexiDiT.Governance.Policies;
 
 namespace FlexiDiT.Extensions.AI.Tests;

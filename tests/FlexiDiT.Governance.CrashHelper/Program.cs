@@ -56,9 +56,3 @@ static Dictionary<string, string> ParseArguments(string[] args)
         ? map
         : throw new ArgumentException($"missing arguments: {string.Join(", ", missing.Select(m => "--" + m))}");
 }
-
-/// <summary>A clock stopped at the instant the test chose, so the child and the test agree on expiry.</summary>
-internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
-{
-    public override DateTimeOffset GetUtcNow() => now;
-}

@@ -9,13 +9,13 @@ namespace FlexiDiT.Governance.Tests;
 public sealed class ComputeGovernorTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private readonly LedgerFactory _factory = new(new SqliteLedgerDatabase());
-    private GenerationResiliencePipeline<string>? _pipeline;
+    private readonly LedgerFactory factory = new(new SqliteLedgerDatabase());
+    private GenerationResiliencePipeline<string>? pipeline;
 
     public void Dispose()
     {
-        _pipeline?.Dispose();
-        _factory.Dispose();
+        pipeline?.Dispose();
+        factory.Dispose();
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class ComputeGovernorTests : IDisposable
         var running = governor.RunAsync(Request("slide"), engine.RunAsync);
         await engine.WaitForStartAsync();
         Assert.Equal(0.55m, (await ledger.GetStatusAsync("acme")).Tenant.Reserved);
-        _factory.Clock.Advance(TimeSpan.FromMilliseconds(1850));
+        factory.Clock.Advance(TimeSpan.FromMilliseconds(1850));
         var result = await running.WaitAsync(Patience);
 
         Assert.Equal("fast-20", result.Outcome!.Value);
@@ -319,9 +319,9 @@ public sealed class ComputeGovernorTests : IDisposable
     private async Task<(ComputeGovernor<string> Governor, BudgetLedger Ledger)> CreateAsync(decimal acmeBudget = 100m, ComputeGovernorOptions? options = null)
     {
         var policies = TestKnowledge.Policies(acmeBudget);
-        var ledger = await BudgetLedger.OpenAsync(_factory.Store(), policies, timeProvider: _factory.Clock);
+        var ledger = await BudgetLedger.OpenAsync(factory.Store(), policies, timeProvider: factory.Clock);
         var engine = TestKnowledge.Engine(policies);
-        _pipeline = new GenerationResiliencePipeline<string>(new GenerationResilienceOptions(), engine, _factory.Clock);
-        return (new ComputeGovernor<string>(engine, ledger, _pipeline, options), ledger);
+        pipeline = new GenerationResiliencePipeline<string>(new GenerationResilienceOptions(), engine, factory.Clock);
+        return (new ComputeGovernor<string>(engine, ledger, pipeline, options), ledger);
     }
 }

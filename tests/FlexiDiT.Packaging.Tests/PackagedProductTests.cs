@@ -49,6 +49,10 @@ public sealed class PackagedProductTests(PackedFeed feed, ITestOutputHelper outp
             Assert.Equal("README.md", package.Value("readme"));
             Assert.Contains("README.md", package.Entries);
             Assert.False(string.IsNullOrWhiteSpace(package.Value("tags")), $"{package.Id} has no tags");
+
+            // The build's style analyzer is for this repository only; a package depending on it would run it in the user's build.
+            var dependencies = package.Element("dependencies")?.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => e.Attribute("id")?.Value) ?? [];
+            Assert.DoesNotContain("StyleCop.Analyzers", dependencies, StringComparer.OrdinalIgnoreCase);
         }
 
         foreach (var library in Libraries)

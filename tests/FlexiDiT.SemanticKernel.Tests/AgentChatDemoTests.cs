@@ -1,7 +1,6 @@
 using FlexiDiT.AgentChat;
 using FlexiDiT.Governance.Ledger;
 using FlexiDiT.Governance.Policies;
-using FlexiDiT.SemanticKernel.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FlexiDiT.SemanticKernel.Tests;
@@ -12,7 +11,7 @@ namespace FlexiDiT.SemanticKernel.Tests;
 /// </summary>
 public sealed class AgentChatDemoTests : IDisposable
 {
-    private readonly TinyFlexiDiTPack _pack = new();
+    private readonly TinyFlexiDiTPack pack = new();
 
     [Fact]
     public async Task The_deck_demo_plans_generates_six_real_images_and_reports_the_ledgers_charge()
@@ -56,7 +55,7 @@ public sealed class AgentChatDemoTests : IDisposable
     public async Task When_the_quality_modes_are_predicted_slower_than_the_default_deadline_the_demo_asks_for_more_time()
     {
         // Forwards predicted at 20 s and more put every plan far past the 60 s default SLA of the pack's task types.
-        var slow = Path.Combine(_pack.Root, "slow-latency.json");
+        var slow = Path.Combine(pack.Root, "slow-latency.json");
         File.WriteAllText(slow, """
             { "device": "slow test", "entries": [ { "patchSize": 2, "batch": 1, "ms": 20000 }, { "patchSize": 2, "batch": 16, "ms": 40000 },
               { "patchSize": 4, "batch": 1, "ms": 15000 }, { "patchSize": 4, "batch": 16, "ms": 30000 } ] }
@@ -78,19 +77,19 @@ public sealed class AgentChatDemoTests : IDisposable
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _pack.Dispose();
+        pack.Dispose();
     }
 
     private ServiceProvider Build(Action<FlexiDiT.Extensions.AI.FlexiDiTOptions>? configure = null) => AgentChatHost.Build(
         new DeckDemoChatClient(),
         o =>
         {
-            _pack.Configure(o);
+            pack.Configure(o);
             configure?.Invoke(o);
         },
         o =>
         {
             o.TenantId = TinyFlexiDiTPack.Tenant;
-            o.OutputDirectory = Path.Combine(_pack.Root, "agent-images");
+            o.OutputDirectory = Path.Combine(pack.Root, "agent-images");
         });
 }

@@ -28,17 +28,17 @@ public sealed class RunCapConcurrencyTests
     /// <summary>Lets the first caller wait briefly for a second, so two admitted calls overlap in the generator.</summary>
     private sealed class MeetingGenerator(IImageGenerator inner) : DelegatingImageGenerator(inner)
     {
-        private readonly TaskCompletionSource _second = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _arrivals;
+        private readonly TaskCompletionSource second = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int arrivals;
 
         public override async Task<ImageGenerationResponse> GenerateAsync(ImageGenerationRequest request, ImageGenerationOptions? options = null, CancellationToken cancellationToken = default)
         {
-            if (Interlocked.Increment(ref _arrivals) == 2)
+            if (Interlocked.Increment(ref arrivals) == 2)
             {
-                _second.SetResult();
+                second.SetResult();
             }
 
-            await Task.WhenAny(_second.Task, Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken));
+            await Task.WhenAny(second.Task, Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken));
             return await base.GenerateAsync(request, options, cancellationToken);
         }
     }

@@ -6,15 +6,15 @@ namespace FlexiDiT.SemanticKernel.Tests;
 /// <summary>The agent chat's composition (SK plugin, filter, ledger) on a scenes pack: the tool says what the model ignored and refuses prompts that name nothing.</summary>
 public sealed class ScenesAgentTests : IDisposable
 {
-    private readonly TinyFlexiDiTPack _pack = TinyFlexiDiTPack.CreateScenes();
+    private readonly TinyFlexiDiTPack pack = TinyFlexiDiTPack.CreateScenes();
 
     private ServiceProvider Build() => AgentChatHost.Build(
         new DeckDemoChatClient(),
-        _pack.Configure,
+        pack.Configure,
         o =>
         {
             o.TenantId = TinyFlexiDiTPack.Tenant;
-            o.OutputDirectory = Path.Combine(_pack.Root, "agent-images");
+            o.OutputDirectory = Path.Combine(pack.Root, "agent-images");
         });
 
     [Fact]
@@ -71,6 +71,6 @@ public sealed class ScenesAgentTests : IDisposable
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _pack.Dispose();
+        pack.Dispose();
     }
 }

@@ -1,6 +1,5 @@
 using FlexiDiT.AgentChat;
 using FlexiDiT.Packs;
-using FlexiDiT.SemanticKernel.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FlexiDiT.SemanticKernel.Tests;
@@ -8,18 +7,18 @@ namespace FlexiDiT.SemanticKernel.Tests;
 /// <summary>The agent chat demo's composition (SK plugin, filter, ledger) on a text-to-image pack: the tool's prompts go to the text encoder.</summary>
 public sealed class TextToImageAgentTests : IDisposable
 {
-    private readonly TinyFlexiDiTPack _pack = TinyFlexiDiTPack.Create(PackKind.TextToImage);
+    private readonly TinyFlexiDiTPack pack = TinyFlexiDiTPack.Create(PackKind.TextToImage);
 
     [Fact]
     public async Task The_deck_demo_generates_its_images_from_the_prompts_on_a_text_to_image_pack()
     {
         await using var services = AgentChatHost.Build(
             new DeckDemoChatClient(),
-            _pack.Configure,
+            pack.Configure,
             o =>
             {
                 o.TenantId = TinyFlexiDiTPack.Tenant;
-                o.OutputDirectory = Path.Combine(_pack.Root, "agent-images");
+                o.OutputDirectory = Path.Combine(pack.Root, "agent-images");
             });
 
         var result = await services.GetRequiredService<BudgetAwareAgent>().RunAsync(DeckDemoChatClient.Request, new ImageRunLimits { MaxSpend = 40m });
@@ -33,6 +32,6 @@ public sealed class TextToImageAgentTests : IDisposable
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _pack.Dispose();
+        pack.Dispose();
     }
 }

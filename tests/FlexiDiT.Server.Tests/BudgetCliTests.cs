@@ -8,9 +8,9 @@ namespace FlexiDiT.Server.Tests;
 /// <summary><c>flexidit budget show|set|reset</c> on a ledger file, as a platform team runs it next to the server.</summary>
 public sealed class BudgetCliTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("flexidit-cli").FullName;
+    private readonly string folder = Directory.CreateTempSubdirectory("flexidit-cli").FullName;
 
-    private string LedgerPath => Path.Combine(_folder, "ledger.db");
+    private string LedgerPath => Path.Combine(folder, "ledger.db");
 
     [Fact]
     public async Task Set_overrides_a_users_budget_in_the_shared_ledger_and_clear_restores_the_policys()
@@ -67,7 +67,7 @@ public sealed class BudgetCliTests : IDisposable
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {
-            Directory.Delete(_folder, recursive: true);
+            Directory.Delete(folder, recursive: true);
         }
         catch (IOException)
         {

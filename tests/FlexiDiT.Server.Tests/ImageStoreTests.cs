@@ -7,10 +7,10 @@ namespace FlexiDiT.Server.Tests;
 public sealed class ImageStoreTests : IDisposable
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
-    private readonly string _folder = Directory.CreateTempSubdirectory("flexidit-images").FullName;
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2025, 3, 14, 9, 0, 0, TimeSpan.Zero));
+    private readonly string folder = Directory.CreateTempSubdirectory("flexidit-images").FullName;
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2025, 3, 14, 9, 0, 0, TimeSpan.Zero));
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public void Dispose() => Directory.Delete(folder, recursive: true);
 
     [Fact]
     public async Task A_link_works_until_it_expires_and_only_with_its_own_signature()
@@ -18,14 +18,14 @@ public sealed class ImageStoreTests : IDisposable
         var store = Store(new byte[32]);
         var (name, expires, sig) = Parts(await store.SaveAsync(new byte[] { 1, 2, 3 }, CancellationToken.None));
 
-        Assert.Equal(Path.Combine(_folder, name), store.Find(name, expires, sig));
+        Assert.Equal(Path.Combine(folder, name), store.Find(name, expires, sig));
         Assert.Null(store.Find(name, expires, null));
         Assert.Null(store.Find(name, (long.Parse(expires, CultureInfo.InvariantCulture) + 1).ToString(CultureInfo.InvariantCulture), sig));
         Assert.Null(Store(Enumerable.Repeat((byte)7, 32).ToArray()).Find(name, expires, sig));
 
-        _clock.Advance(Lifetime);
+        clock.Advance(Lifetime);
         Assert.NotNull(store.Find(name, expires, sig));
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Null(store.Find(name, expires, sig));
     }
 
@@ -34,17 +34,17 @@ public sealed class ImageStoreTests : IDisposable
     {
         var store = Store(new byte[32]);
         var (old, _, _) = Parts(await store.SaveAsync(new byte[] { 1 }, CancellationToken.None));
-        File.SetLastWriteTimeUtc(Path.Combine(_folder, old), _clock.GetUtcNow().UtcDateTime - Lifetime - TimeSpan.FromSeconds(1));
+        File.SetLastWriteTimeUtc(Path.Combine(folder, old), clock.GetUtcNow().UtcDateTime - Lifetime - TimeSpan.FromSeconds(1));
         var (fresh, _, _) = Parts(await store.SaveAsync(new byte[] { 2 }, CancellationToken.None));
-        File.SetLastWriteTimeUtc(Path.Combine(_folder, fresh), _clock.GetUtcNow().UtcDateTime);
+        File.SetLastWriteTimeUtc(Path.Combine(folder, fresh), clock.GetUtcNow().UtcDateTime);
 
         Assert.Equal(1, store.DeleteExpired());
 
-        Assert.False(File.Exists(Path.Combine(_folder, old)));
-        Assert.True(File.Exists(Path.Combine(_folder, fresh)));
+        Assert.False(File.Exists(Path.Combine(folder, old)));
+        Assert.True(File.Exists(Path.Combine(folder, fresh)));
     }
 
-    private ImageStore Store(byte[] key) => new(_folder, Lifetime, key, _clock);
+    private ImageStore Store(byte[] key) => new(folder, Lifetime, key, clock);
 
     private static (string Name, string Expires, string Sig) Parts(string url)
     {

@@ -21,16 +21,16 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IAsyncLifetime
     private const int Requests = 60;
     private const int Affordable = 10;
 
-    private readonly TinyFlexiDiTPack _pack = new();
-    private readonly string _schema = "replicas_" + Guid.NewGuid().ToString("N");
-    private string? _ledger;
+    private readonly TinyFlexiDiTPack pack = new();
+    private readonly string schema = "replicas_" + Guid.NewGuid().ToString("N");
+    private string? ledger;
 
     [SkippableFact]
     public async Task Two_replicas_spend_one_budget_exactly_and_reclaim_each_others_holds()
     {
         var server = Environment.GetEnvironmentVariable(PostgresVariable);
         Skip.If(string.IsNullOrEmpty(server), $"no PostgreSQL server: set {PostgresVariable} to an Npgsql connection string (.ci/run starts one)");
-        _ledger = await CreateSchemaAsync(server!);
+        this.ledger = await CreateSchemaAsync(server!);
 
         var starting = new[] { ServerProcess.StartAsync(ReplicaSettings("a")), ServerProcess.StartAsync(ReplicaSettings("b")) };
         await using var a = await starting[0];
@@ -43,7 +43,7 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IAsyncLifetime
         var plan = estimate["would_run"]!.GetValue<string>();
         var price = estimate["modes"]!.AsArray().Single(m => m!["mode"]!.GetValue<string>() == plan)!["cost"]!.GetValue<decimal>();
         var budget = Affordable * price;
-        var ledger = await BudgetLedger.OpenAsync(BudgetStoreFactory.Create(_ledger), PolicySet.LoadDirectory(_pack.PoliciesFolder));
+        var ledger = await BudgetLedger.OpenAsync(BudgetStoreFactory.Create(this.ledger), PolicySet.LoadDirectory(pack.PoliciesFolder));
         await ledger.SetBudgetOverrideAsync(TinyFlexiDiTPack.Tenant, null, budget);
 
         var responses = await Task.WhenAll(Enumerable.Range(0, Requests).Select(async i =>
@@ -99,28 +99,28 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        if (_ledger is not null && Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } server)
+        if (ledger is not null && Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } server)
         {
             await using var connection = new NpgsqlConnection(server);
             await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE;", connection);
+            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE;", connection);
             await drop.ExecuteNonQueryAsync();
         }
 
-        _pack.Dispose();
+        pack.Dispose();
     }
 
     // Everything a replica is told, as environment variables (the way a container gets its settings).
     private Dictionary<string, string> ReplicaSettings(string replica)
     {
-        var folder = Directory.CreateDirectory(Path.Combine(_pack.Root, "replica-" + replica)).FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(pack.Root, "replica-" + replica)).FullName;
         return new Dictionary<string, string>
         {
-            ["FlexiDiT__Model"] = _pack.PackFolder,
-            ["FlexiDiT__PoliciesPath"] = _pack.PoliciesFolder,
-            ["FlexiDiT__LatencyModelPath"] = _pack.LatencyModelPath,
+            ["FlexiDiT__Model"] = pack.PackFolder,
+            ["FlexiDiT__PoliciesPath"] = pack.PoliciesFolder,
+            ["FlexiDiT__LatencyModelPath"] = pack.LatencyModelPath,
             ["FlexiDiT__LedgerPath"] = Path.Combine(folder, "unused-ledger.db"),
-            ["FlexiDiT__LedgerConnectionString"] = _ledger!,
+            ["FlexiDiT__LedgerConnectionString"] = ledger!,
             ["FlexiDiT__OutputFolder"] = Path.Combine(folder, "images"),
             ["FlexiDiT__DefaultTenant"] = TinyFlexiDiTPack.Tenant,
             ["FlexiDiT__ReservationMargin"] = "00:00:02",
@@ -142,14 +142,14 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IAsyncLifetime
     {
         await using var connection = new NpgsqlConnection(server);
         await connection.OpenAsync();
-        await using var create = new NpgsqlCommand($"CREATE SCHEMA {_schema};", connection);
+        await using var create = new NpgsqlCommand($"CREATE SCHEMA {schema};", connection);
         await create.ExecuteNonQueryAsync();
-        return new NpgsqlConnectionStringBuilder(server) { SearchPath = _schema }.ConnectionString;
+        return new NpgsqlConnectionStringBuilder(server) { SearchPath = schema }.ConnectionString;
     }
 
     private async Task<List<Guid>> HeldIdsAsync(string tenant)
     {
-        await using var connection = new NpgsqlConnection(_ledger);
+        await using var connection = new NpgsqlConnection(ledger);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT id FROM reservations WHERE tenant_id = @tenant AND state = 'held';", connection);
         command.Parameters.AddWithValue("tenant", tenant);

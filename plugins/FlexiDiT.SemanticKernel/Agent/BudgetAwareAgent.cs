@@ -14,9 +14,9 @@ namespace FlexiDiT.SemanticKernel;
 /// </summary>
 public sealed class BudgetAwareAgent
 {
-    private readonly Kernel _kernel;
-    private readonly FlexiDiTImageTools _tools;
-    private readonly BudgetAwareAgentOptions _options;
+    private readonly Kernel kernel;
+    private readonly FlexiDiTImageTools tools;
+    private readonly BudgetAwareAgentOptions options;
 
     /// <summary>Initializes a new instance of the <see cref="BudgetAwareAgent"/> class.</summary>
     /// <param name="chatClient">The model, any MEAI chat client (OpenAI, Azure OpenAI, Ollama, a scripted one).</param>
@@ -26,8 +26,8 @@ public sealed class BudgetAwareAgent
     public BudgetAwareAgent(IChatClient chatClient, FlexiDiTImageTools tools, BudgetAwareAgentOptions? options = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(chatClient);
-        _tools = tools ?? throw new ArgumentNullException(nameof(tools));
-        _options = options ?? new BudgetAwareAgentOptions();
+        this.tools = tools ?? throw new ArgumentNullException(nameof(tools));
+        this.options = options ?? new BudgetAwareAgentOptions();
 
         var builder = Kernel.CreateBuilder();
         if (loggerFactory is not null)
@@ -40,11 +40,11 @@ public sealed class BudgetAwareAgent
         var chatService = chatClient.AsBuilder().UseKernelFunctionInvocation(loggerFactory).Build().AsChatCompletionService();
         builder.Services.AddSingleton(chatService);
         builder.AddFlexiDiTImages(tools);
-        _kernel = builder.Build();
+        kernel = builder.Build();
     }
 
     /// <summary>Gets the kernel the agent runs on; each run uses a clone with its own <see cref="ImageRun"/>.</summary>
-    public Kernel Kernel => _kernel;
+    public Kernel Kernel => kernel;
 
     /// <summary>Runs one request to the end: the model plans, calls tools under the budget guard and answers.</summary>
     /// <param name="request">What the user asks for.</param>
@@ -58,13 +58,13 @@ public sealed class BudgetAwareAgent
     public async Task<AgentRunResult> RunAsync(string request, ImageRunLimits? limits = null, ChatHistory? history = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(request);
-        var run = _tools.StartRun(limits);
-        var kernel = _kernel.Clone();
+        var run = tools.StartRun(limits);
+        var kernel = this.kernel.Clone();
         kernel.AttachImageRun(run);
 
-        var before = await _tools.GetLedgerStatusAsync(cancellationToken).ConfigureAwait(false);
-        var instructions = await AgentInstructions.BuildAsync(_tools, run, cancellationToken).ConfigureAwait(false);
-        if (_options.AdditionalInstructions is { Length: > 0 } extra)
+        var before = await tools.GetLedgerStatusAsync(cancellationToken).ConfigureAwait(false);
+        var instructions = await AgentInstructions.BuildAsync(tools, run, cancellationToken).ConfigureAwait(false);
+        if (options.AdditionalInstructions is { Length: > 0 } extra)
         {
             instructions += "\n\n" + extra;
         }
@@ -81,7 +81,7 @@ public sealed class BudgetAwareAgent
 
         var start = history.Count;
         history.AddUserMessage(request);
-        var settings = new PromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto(), ModelId = _options.ModelId };
+        var settings = new PromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto(), ModelId = options.ModelId };
         var chat = kernel.GetRequiredService<IChatCompletionService>();
         var replies = await chat.GetChatMessageContentsAsync(history, settings, kernel, cancellationToken).ConfigureAwait(false);
         foreach (var reply in replies.Where(r => !history.Contains(r)))
@@ -89,7 +89,7 @@ public sealed class BudgetAwareAgent
             history.Add(reply);
         }
 
-        var after = await _tools.GetLedgerStatusAsync(cancellationToken).ConfigureAwait(false);
+        var after = await tools.GetLedgerStatusAsync(cancellationToken).ConfigureAwait(false);
         var last = history[^1];
         return new AgentRunResult
         {

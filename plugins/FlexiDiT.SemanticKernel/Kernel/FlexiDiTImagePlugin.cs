@@ -23,14 +23,14 @@ public sealed class FlexiDiTImagePlugin
     /// <summary>The <see cref="KernelArguments"/> key under which the filter hands its verdict to the function.</summary>
     internal const string VerdictArgument = "__flexidit_verdict";
 
-    private volatile ImageRun _ownRun;
+    private volatile ImageRun ownRun;
 
     /// <summary>Initializes a new instance of the <see cref="FlexiDiTImagePlugin"/> class.</summary>
     /// <param name="tools">The tools.</param>
     public FlexiDiTImagePlugin(FlexiDiTImageTools tools)
     {
         Tools = tools ?? throw new ArgumentNullException(nameof(tools));
-        _ownRun = tools.StartRun();
+        ownRun = tools.StartRun();
     }
 
     /// <summary>Gets the tools behind the functions.</summary>
@@ -58,7 +58,7 @@ public sealed class FlexiDiTImagePlugin
     {
         ArgumentNullException.ThrowIfNull(kernel);
         ArgumentNullException.ThrowIfNull(arguments);
-        var run = kernel.GetImageRun() ?? _ownRun;
+        var run = kernel.GetImageRun() ?? ownRun;
         var request = new ImageRequest(prompt, taskType ?? Tools.Options.DefaultTaskType, count, deadlineSeconds);
 
         // The filter already admitted (and counted) this call when it left its verdict; don't count it twice. Taking the
@@ -85,7 +85,7 @@ public sealed class FlexiDiTImagePlugin
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kernel);
-        return Tools.EstimateAsync(kernel.GetImageRun() ?? _ownRun, taskType, count, cancellationToken);
+        return Tools.EstimateAsync(kernel.GetImageRun() ?? ownRun, taskType, count, cancellationToken);
     }
 
     /// <summary>Reads the budget.</summary>
@@ -97,12 +97,12 @@ public sealed class FlexiDiTImagePlugin
     public Task<BudgetSnapshot> GetBudgetStatusAsync(Kernel kernel, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kernel);
-        return Tools.GetBudgetStatusAsync(kernel.GetImageRun() ?? _ownRun, cancellationToken);
+        return Tools.GetBudgetStatusAsync(kernel.GetImageRun() ?? ownRun, cancellationToken);
     }
 
     /// <summary>Gets the run used when no run is attached to the kernel.</summary>
-    internal ImageRun OwnRun => _ownRun;
+    internal ImageRun OwnRun => ownRun;
 
     /// <summary>Starts a new run of the plugin's own, with the tools' default caps.</summary>
-    internal void StartOwnRun() => _ownRun = Tools.StartRun();
+    internal void StartOwnRun() => ownRun = Tools.StartRun();
 }

@@ -23,16 +23,16 @@ namespace FlexiDiT.SemanticKernel;
 /// </remarks>
 public sealed partial class ImageBudgetFilter : IFunctionInvocationFilter, IAutoFunctionInvocationFilter
 {
-    private readonly FlexiDiTImagePlugin _plugin;
-    private readonly ILogger _logger;
+    private readonly FlexiDiTImagePlugin plugin;
+    private readonly ILogger logger;
 
     /// <summary>Initializes a new instance of the <see cref="ImageBudgetFilter"/> class.</summary>
     /// <param name="plugin">The plugin whose calls it guards (its run is used when the kernel carries none).</param>
     /// <param name="logger">Where stops are logged.</param>
     public ImageBudgetFilter(FlexiDiTImagePlugin plugin, ILogger<ImageBudgetFilter>? logger = null)
     {
-        _plugin = plugin ?? throw new ArgumentNullException(nameof(plugin));
-        _logger = logger ?? (ILogger)NullLogger.Instance;
+        this.plugin = plugin ?? throw new ArgumentNullException(nameof(plugin));
+        this.logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
     /// <inheritdoc />
@@ -46,10 +46,10 @@ public sealed partial class ImageBudgetFilter : IFunctionInvocationFilter, IAuto
             return;
         }
 
-        var run = context.Kernel.GetImageRun() ?? _plugin.OwnRun;
+        var run = context.Kernel.GetImageRun() ?? plugin.OwnRun;
         var name = context.Function.Name;
-        var request = name == FlexiDiTImageTools.GenerateFunction ? ReadRequest(context.Arguments, _plugin.Tools.Options.DefaultTaskType) : null;
-        var verdict = await _plugin.Tools.AdmitAsync(run, name, request, context.CancellationToken).ConfigureAwait(false);
+        var request = name == FlexiDiTImageTools.GenerateFunction ? ReadRequest(context.Arguments, plugin.Tools.Options.DefaultTaskType) : null;
+        var verdict = await plugin.Tools.AdmitAsync(run, name, request, context.CancellationToken).ConfigureAwait(false);
         if (!verdict.IsAllowed)
         {
             context.Result = new FunctionResult(context.Function, verdict.Refusal.Message);
@@ -91,16 +91,16 @@ public sealed partial class ImageBudgetFilter : IFunctionInvocationFilter, IAuto
         if (context.Kernel.GetImageRun() is null && context.RequestSequenceIndex == 0 && context.FunctionSequenceIndex == 0)
         {
             // A new model request on a kernel without a run of its own: its caps start afresh, not where the last request left them.
-            _plugin.StartOwnRun();
+            plugin.StartOwnRun();
         }
 
         await next(context).ConfigureAwait(false);
-        var run = context.Kernel.GetImageRun() ?? _plugin.OwnRun;
+        var run = context.Kernel.GetImageRun() ?? plugin.OwnRun;
         if (run.StopReason is { } reason)
         {
             // Refusing alone does not stop a model that ignores refusals: end the loop so no more calls are made.
             context.Terminate = true;
-            LogTerminated(_logger, run.Id, context.Function.Name, reason);
+            LogTerminated(logger, run.Id, context.Function.Name, reason);
         }
     }
 

@@ -30,9 +30,9 @@ public sealed partial class FlexiDiTImageTools
     /// <summary>The name of the budget status tool.</summary>
     public const string BudgetFunction = "get_budget_status";
 
-    private readonly ILogger _logger;
-    private readonly TimeProvider _time;
-    private int _fileCounter;
+    private readonly ILogger logger;
+    private readonly TimeProvider time;
+    private int fileCounter;
 
     /// <summary>Initializes a new instance of the <see cref="FlexiDiTImageTools"/> class.</summary>
     /// <param name="generator">The image generator; it charges the ledger.</param>
@@ -60,8 +60,8 @@ public sealed partial class FlexiDiTImageTools
         }
 
         Options = options;
-        _logger = logger ?? (ILogger)NullLogger.Instance;
-        _time = timeProvider ?? TimeProvider.System;
+        this.logger = logger ?? (ILogger)NullLogger.Instance;
+        time = timeProvider ?? TimeProvider.System;
     }
 
     /// <summary>Gets the image generator.</summary>
@@ -327,11 +327,11 @@ public sealed partial class FlexiDiTImageTools
 
     private ToolVerdict Refuse(ImageRun run, string function, ToolRefusalKind kind, string message)
     {
-        var refusal = run.RecordRefusal(function, kind, message, _time.GetUtcNow());
-        LogRefused(_logger, run.Id, function, kind, message);
+        var refusal = run.RecordRefusal(function, kind, message, time.GetUtcNow());
+        LogRefused(logger, run.Id, function, kind, message);
         if (kind != ToolRefusalKind.RunStopped && run.StopReason is { } stop)
         {
-            LogStopped(_logger, run.Id, stop);
+            LogStopped(logger, run.Id, stop);
         }
 
         return ToolVerdict.Refuse(refusal);
@@ -343,7 +343,7 @@ public sealed partial class FlexiDiTImageTools
         var images = new List<GeneratedImage>();
         foreach (var content in response.Contents.OfType<DataContent>().Where(c => c.HasTopLevelMediaType("image")))
         {
-            var n = Interlocked.Increment(ref _fileCounter);
+            var n = Interlocked.Increment(ref fileCounter);
             var path = Path.GetFullPath(Path.Combine(Options.OutputDirectory, $"{run.Id}-{n:000}{ExtensionOf(content.MediaType)}"));
             await File.WriteAllBytesAsync(path, content.Data.ToArray(), cancellationToken).ConfigureAwait(false);
             var named = new DataContent(content.Data, content.MediaType) { Name = Path.GetFileName(path) };

@@ -6,13 +6,13 @@ namespace FlexiDiT.SemanticKernel;
 /// </summary>
 public sealed class ImageRun
 {
-    private readonly object _gate = new();
-    private readonly List<ImageCallRecord> _generations = [];
-    private readonly List<ToolRefusal> _refusals = [];
-    private int _calls;
-    private decimal _spent;
-    private decimal _held;
-    private string? _stopReason;
+    private readonly object gate = new();
+    private readonly List<ImageCallRecord> generations = [];
+    private readonly List<ToolRefusal> refusals = [];
+    private int calls;
+    private decimal spent;
+    private decimal held;
+    private string? stopReason;
 
     /// <summary>Initializes a new instance of the <see cref="ImageRun"/> class.</summary>
     /// <param name="limits">The run's caps.</param>
@@ -32,13 +32,13 @@ public sealed class ImageRun
     /// <summary>Gets the number of tool calls counted so far, refused ones included.</summary>
     public int Calls
     {
-        get { lock (_gate) { return _calls; } }
+        get { lock (gate) { return calls; } }
     }
 
     /// <summary>Gets the credits charged to the run's generations.</summary>
     public decimal Spent
     {
-        get { lock (_gate) { return _spent; } }
+        get { lock (gate) { return spent; } }
     }
 
     /// <summary>
@@ -47,13 +47,13 @@ public sealed class ImageRun
     /// </summary>
     public decimal? SpendLeft
     {
-        get { lock (_gate) { return Limits.MaxSpend is { } cap ? Math.Max(0, cap - _spent - _held) : null; } }
+        get { lock (gate) { return Limits.MaxSpend is { } cap ? Math.Max(0, cap - spent - held) : null; } }
     }
 
     /// <summary>Gets why the run was stopped, or <see langword="null"/> while it may go on.</summary>
     public string? StopReason
     {
-        get { lock (_gate) { return _stopReason; } }
+        get { lock (gate) { return stopReason; } }
     }
 
     /// <summary>Gets a value indicating whether the run has been stopped; every further call is refused.</summary>
@@ -62,19 +62,19 @@ public sealed class ImageRun
     /// <summary>Gets the generations paid for, in order.</summary>
     public IReadOnlyList<ImageCallRecord> Generations
     {
-        get { lock (_gate) { return [.. _generations]; } }
+        get { lock (gate) { return [.. generations]; } }
     }
 
     /// <summary>Gets the refused calls, in order.</summary>
     public IReadOnlyList<ToolRefusal> Refusals
     {
-        get { lock (_gate) { return [.. _refusals]; } }
+        get { lock (gate) { return [.. refusals]; } }
     }
 
     /// <summary>Gets every image generated in the run.</summary>
     public IReadOnlyList<GeneratedImage> Images
     {
-        get { lock (_gate) { return [.. _generations.SelectMany(g => g.Images)]; } }
+        get { lock (gate) { return [.. generations.SelectMany(g => g.Images)]; } }
     }
 
     /// <summary>Stops the run: every further tool call is refused.</summary>
@@ -82,9 +82,9 @@ public sealed class ImageRun
     public void Stop(string reason)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        lock (_gate)
+        lock (gate)
         {
-            _stopReason ??= reason;
+            stopReason ??= reason;
         }
     }
 
@@ -92,20 +92,20 @@ public sealed class ImageRun
     /// <returns><see langword="null"/> when the call may go ahead; otherwise why not.</returns>
     internal (ToolRefusalKind Kind, string Message)? TryCountCall()
     {
-        lock (_gate)
+        lock (gate)
         {
-            if (_stopReason is not null)
+            if (stopReason is not null)
             {
-                return (ToolRefusalKind.RunStopped, $"This run was stopped ({_stopReason}). Make no more tool calls; write your final answer now.");
+                return (ToolRefusalKind.RunStopped, $"This run was stopped ({stopReason}). Make no more tool calls; write your final answer now.");
             }
 
-            if (_calls >= Limits.MaxCalls)
+            if (calls >= Limits.MaxCalls)
             {
-                _stopReason = $"the run reached its limit of {Limits.MaxCalls} tool calls";
+                stopReason = $"the run reached its limit of {Limits.MaxCalls} tool calls";
                 return (ToolRefusalKind.RunCallCap, $"Refused: this run has used all {Limits.MaxCalls} tool calls it may make. Stop calling tools and write your final answer with what you have.");
             }
 
-            _calls++;
+            calls++;
             return null;
         }
     }
@@ -113,14 +113,14 @@ public sealed class ImageRun
     /// <summary>Records a refusal; the refusal that reaches <see cref="ImageRunLimits.MaxRefusals"/> stops the run.</summary>
     internal ToolRefusal RecordRefusal(string function, ToolRefusalKind kind, string message, DateTimeOffset at)
     {
-        lock (_gate)
+        lock (gate)
         {
             var refusal = new ToolRefusal(function, kind, message, at);
-            _refusals.Add(refusal);
-            var counted = _refusals.Count(r => r.Kind is not ToolRefusalKind.RunStopped);
-            if (_stopReason is null && counted >= Limits.MaxRefusals)
+            refusals.Add(refusal);
+            var counted = refusals.Count(r => r.Kind is not ToolRefusalKind.RunStopped);
+            if (stopReason is null && counted >= Limits.MaxRefusals)
             {
-                _stopReason = $"{counted} tool calls were refused";
+                stopReason = $"{counted} tool calls were refused";
             }
 
             return refusal;
@@ -133,14 +133,14 @@ public sealed class ImageRun
     /// </summary>
     internal bool TryHold(decimal amount)
     {
-        lock (_gate)
+        lock (gate)
         {
-            if (Limits.MaxSpend is { } cap && _spent + _held + amount > cap)
+            if (Limits.MaxSpend is { } cap && spent + held + amount > cap)
             {
                 return false;
             }
 
-            _held += amount;
+            held += amount;
             return true;
         }
     }
@@ -148,20 +148,20 @@ public sealed class ImageRun
     /// <summary>Gives back what <see cref="TryHold"/> held, once the generation has been recorded or has failed.</summary>
     internal void Release(decimal amount)
     {
-        lock (_gate)
+        lock (gate)
         {
-            _held = Math.Max(0, _held - amount);
+            held = Math.Max(0, held - amount);
         }
     }
 
     /// <summary>Records a generation that ran and what it cost, replacing the hold its admission placed.</summary>
     internal void RecordGeneration(ImageCallRecord record, decimal held)
     {
-        lock (_gate)
+        lock (gate)
         {
-            _generations.Add(record);
-            _spent += record.Cost;
-            _held = Math.Max(0, _held - held);
+            generations.Add(record);
+            spent += record.Cost;
+            this.held = Math.Max(0, this.held - held);
         }
     }
 }

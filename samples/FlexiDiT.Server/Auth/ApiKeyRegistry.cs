@@ -7,7 +7,7 @@ namespace FlexiDiT.Server.Auth;
 /// <summary>Maps API keys to tenants. Keys are kept as SHA-256 hashes and compared in constant time.</summary>
 public sealed class ApiKeyRegistry
 {
-    private readonly List<(byte[] Hash, TenantIdentity Identity)> _keys = [];
+    private readonly List<(byte[] Hash, TenantIdentity Identity)> keys = [];
 
     /// <summary>Initializes a new instance of the <see cref="ApiKeyRegistry"/> class.</summary>
     /// <param name="entries">The configured keys.</param>
@@ -42,13 +42,13 @@ public sealed class ApiKeyRegistry
                 continue;
             }
 
-            if (_keys.Any(k => CryptographicOperations.FixedTimeEquals(k.Hash, hash)))
+            if (keys.Any(k => CryptographicOperations.FixedTimeEquals(k.Hash, hash)))
             {
                 problems.Add($"{where}: the same key is configured twice");
                 continue;
             }
 
-            _keys.Add((hash, new TenantIdentity(entry.Name.Length > 0 ? entry.Name : $"key {index}", entry.Tenant, string.IsNullOrWhiteSpace(entry.User) ? null : entry.User)));
+            keys.Add((hash, new TenantIdentity(entry.Name.Length > 0 ? entry.Name : $"key {index}", entry.Tenant, string.IsNullOrWhiteSpace(entry.User) ? null : entry.User)));
         }
 
         if (index == 0)
@@ -66,7 +66,7 @@ public sealed class ApiKeyRegistry
     }
 
     /// <summary>Gets the number of keys.</summary>
-    public int Count => _keys.Count;
+    public int Count => keys.Count;
 
     /// <summary>Finds the identity of a key.</summary>
     /// <param name="key">The key the client sent.</param>
@@ -81,7 +81,7 @@ public sealed class ApiKeyRegistry
         // Every configured key is compared, so the time taken does not reveal which one came close.
         var hash = Hash(key);
         TenantIdentity? found = null;
-        foreach (var (candidate, identity) in _keys)
+        foreach (var (candidate, identity) in keys)
         {
             if (CryptographicOperations.FixedTimeEquals(candidate, hash))
             {

@@ -3,7 +3,6 @@ using FlexiDiT.Engine;
 using FlexiDiT.Flops;
 using FlexiDiT.Imaging;
 using FlexiDiT.Models;
-using SixLabors.ImageSharp;
 
 namespace FlexiDiT.Cli.Commands;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using FlexiDiT.Data;
-using FlexiDiT.Models;
 using FlexiDiT.Training;
 
 namespace FlexiDiT.Cli.Commands;
@@ -51,7 +50,10 @@ internal static class TrainCommand
             var parts = value.Split('=', 2);
             if (parts.Length != 2 || !Enum.TryParse<ShapeKind>(parts[0], ignoreCase: true, out var shape) || !Enum.IsDefined(shape)
                 || !double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double weight))
+            {
                 throw new ArgumentException($"--shape-weight takes SHAPE=WEIGHT with a shape of {string.Join(", ", Enum.GetNames<ShapeKind>().Select(n => n.ToLowerInvariant()))}, e.g. cross=2; got '{value}'.");
+            }
+
             weights[shape] = weight;
         }
         return weights;

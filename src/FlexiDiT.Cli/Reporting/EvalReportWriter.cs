@@ -5,7 +5,6 @@ using FlexiDiT.Evaluation;
 using FlexiDiT.Flops;
 using FlexiDiT.Imaging;
 using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 using static TorchSharp.torch;
 
 namespace FlexiDiT.Cli.Reporting;
@@ -37,8 +36,10 @@ internal static class EvalReportWriter
             s.AppendLine($"| plan | {string.Join(" | ", shapes)} |");
             s.AppendLine($"| --- |{string.Concat(shapes.Select(_ => " ---: |"))}");
             foreach (var p in table.Plans.Where(p => p.ClassAccuracyByShape is not null))
+            {
                 s.AppendLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {p.Name} | {string.Join(" | ", shapes.Select(k => p.ClassAccuracyByShape!.TryGetValue(k, out double a) ? a.ToString("P1", CultureInfo.InvariantCulture) : "–"))} |"));
+            }
         }
         if ((table.Plans.FirstOrDefault(p => p.Name == "full") ?? table.Plans[0]) is { ShapesSeen: { } seen } reference)
         {

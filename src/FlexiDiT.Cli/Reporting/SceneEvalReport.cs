@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using FlexiDiT.Data.Scenes;
 using FlexiDiT.Evaluation;
-using FlexiDiT.Prompts.Captions;
 
 namespace FlexiDiT.Cli.Reporting;
 

@@ -23,31 +23,31 @@ namespace FlexiDiT.Extensions.AI;
 /// </remarks>
 public sealed partial class FlexiDiTModel
 {
-    private readonly FlexiDiTRuntime _runtime;
-    private readonly ILogger _logger;
-    private readonly RetryingLazy<ModelPack> _pack;
-    private readonly RetryingLazy<IDenoiserGeometry> _config;
-    private readonly RetryingLazy<PackPlans> _plans;
-    private readonly RetryingLazy<LatencyModel> _latency;
-    private readonly RetryingLazy<ComputePolicyEngine> _policy;
-    private readonly RetryingLazy<GenerationResiliencePipeline<GenerationResult>> _pipeline;
-    private readonly RetryingLazy<GenerationEngine> _engine;
-    private readonly RetryingLazy<ComputeGovernor<GenerationResult>> _governor;
+    private readonly FlexiDiTRuntime runtime;
+    private readonly ILogger logger;
+    private readonly RetryingLazy<ModelPack> pack;
+    private readonly RetryingLazy<IDenoiserGeometry> config;
+    private readonly RetryingLazy<PackPlans> plans;
+    private readonly RetryingLazy<LatencyModel> latency;
+    private readonly RetryingLazy<ComputePolicyEngine> policy;
+    private readonly RetryingLazy<GenerationResiliencePipeline<GenerationResult>> pipeline;
+    private readonly RetryingLazy<GenerationEngine> engine;
+    private readonly RetryingLazy<ComputeGovernor<GenerationResult>> governor;
 
     internal FlexiDiTModel(FlexiDiTRuntime runtime, string? packSpec, string? latencyModelPath)
     {
-        _runtime = runtime;
-        _logger = runtime.LoggerFactory.CreateLogger<FlexiDiTModel>();
+        this.runtime = runtime;
+        logger = runtime.LoggerFactory.CreateLogger<FlexiDiTModel>();
         PackSpec = packSpec;
-        _pack = new(() => ModelPack.Find(packSpec));
-        _config = new(() => PackPlans.ReadConfig(Pack));
-        _plans = new(() => PackPlans.Load(Pack, Config));
-        _latency = new(() => LoadOrCalibrate(latencyModelPath ?? FlexiDiTPaths.LatencyModelPath(Pack.Name, runtime.LedgerPath)));
-        _policy = new(() => new ComputePolicyEngine(runtime.Policies, PlanTable, Latency, runtime.LoggerFactory.CreateLogger<ComputePolicyEngine>()));
-        _pipeline = new(() => new GenerationResiliencePipeline<GenerationResult>(
+        pack = new(() => ModelPack.Find(packSpec));
+        config = new(() => PackPlans.ReadConfig(Pack));
+        plans = new(() => PackPlans.Load(Pack, Config));
+        latency = new(() => LoadOrCalibrate(latencyModelPath ?? FlexiDiTPaths.LatencyModelPath(Pack.Name, runtime.LedgerPath)));
+        policy = new(() => new ComputePolicyEngine(runtime.Policies, PlanTable, Latency, runtime.LoggerFactory.CreateLogger<ComputePolicyEngine>()));
+        pipeline = new(() => new GenerationResiliencePipeline<GenerationResult>(
             runtime.Options.Resilience, PolicyEngine, runtime.Options.TimeProvider, runtime.LoggerFactory.CreateLogger<GenerationResiliencePipeline<GenerationResult>>()));
-        _engine = new(LoadEngine);
-        _governor = new(() => new ComputeGovernor<GenerationResult>(
+        engine = new(LoadEngine);
+        governor = new(() => new ComputeGovernor<GenerationResult>(
             PolicyEngine,
             runtime.Ledger,
             Pipeline,
@@ -59,7 +59,7 @@ public sealed partial class FlexiDiTModel
     public string? PackSpec { get; }
 
     /// <summary>Gets the model pack (reads its manifest on first use).</summary>
-    public ModelPack Pack => _pack.Value;
+    public ModelPack Pack => pack.Value;
 
     /// <summary>Gets the pack's name, the <see cref="Microsoft.Extensions.AI.ImageGenerationOptions.ModelId"/> that selects it.</summary>
     public string Name => Pack.Name;
@@ -68,7 +68,7 @@ public sealed partial class FlexiDiTModel
     /// Gets the model's architecture (from the config file or checkpoint metadata; the weights only when neither has it):
     /// a <see cref="DiTConfig"/> for a class pack, a <see cref="PixArtConfig"/> for a text-to-image pack.
     /// </summary>
-    public IDenoiserGeometry Config => _config.Value;
+    public IDenoiserGeometry Config => config.Value;
 
     /// <summary>
     /// Gets the side of the images the pack draws, in pixels, without loading its weights: the denoiser's input size,
@@ -78,28 +78,28 @@ public sealed partial class FlexiDiTModel
         ?? Config.InputSize * (Pack.Manifest.Vae is { } vae ? Vae.VaeConfig.Load(Pack.Resolve(vae.Config)).UpscaleFactor : 1);
 
     /// <summary>Gets the plans the policy chooses from: the pack's measured plan table, or one computed from its plans (FLOPs, no quality).</summary>
-    public PlanTable PlanTable => _plans.Value.Table;
+    public PlanTable PlanTable => plans.Value.Table;
 
     /// <summary>
     /// Gets the latency model: the file (see <see cref="FlexiDiTOptions.LatencyModelPath"/>) if it exists, otherwise a
     /// quick calibration on this machine (<see cref="FlexiDiTCalibration.Quick"/>), saved to that file. The engine's
     /// forward timings keep refining it while the process runs.
     /// </summary>
-    public LatencyModel Latency => _latency.Value;
+    public LatencyModel Latency => latency.Value;
 
     /// <summary>Gets the policy engine over this pack's plans: decisions and the cost table (<see cref="ComputePolicyEngine.Estimate"/>).</summary>
-    public ComputePolicyEngine PolicyEngine => _policy.Value;
+    public ComputePolicyEngine PolicyEngine => policy.Value;
 
     /// <summary>Gets the resilience pipeline in front of this pack's engine (its circuit state tells whether the engine is healthy).</summary>
-    public GenerationResiliencePipeline<GenerationResult> Pipeline => _pipeline.Value;
+    public GenerationResiliencePipeline<GenerationResult> Pipeline => pipeline.Value;
 
     /// <summary>Gets the generation engine if a request has loaded it, else <see langword="null"/> (nothing is loaded).</summary>
-    public GenerationEngine? LoadedEngine => _engine.ValueIfCreated;
+    public GenerationEngine? LoadedEngine => engine.ValueIfCreated;
 
     /// <summary>Gets the generation engine, loading the weights on first use (on the thread pool).</summary>
     /// <param name="cancellationToken">Cancels waiting for the load.</param>
     /// <returns>The engine.</returns>
-    public ValueTask<GenerationEngine> GetEngineAsync(CancellationToken cancellationToken = default) => _engine.GetAsync(cancellationToken);
+    public ValueTask<GenerationEngine> GetEngineAsync(CancellationToken cancellationToken = default) => engine.GetAsync(cancellationToken);
 
     /// <summary>Gets the parameters of a plan of this pack's table.</summary>
     /// <param name="planName">The plan's name.</param>
@@ -107,7 +107,7 @@ public sealed partial class FlexiDiTModel
     public PlanSpec PlanSpec(string planName)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(planName);
-        return _plans.Value.Spec(planName);
+        return plans.Value.Spec(planName);
     }
 
     /// <summary>
@@ -117,7 +117,7 @@ public sealed partial class FlexiDiTModel
     /// </summary>
     internal async Task<GovernedResult<GenerationResult>> RunGovernedAsync(GovernedRequest request, CancellationToken cancellationToken)
     {
-        var governor = await _governor.GetAsync(cancellationToken).ConfigureAwait(false);
+        var governor = await this.governor.GetAsync(cancellationToken).ConfigureAwait(false);
         var count = request.Policy.Count;
         var work = new GovernedWork<GenerationResult>((attempt, token) => RunAttemptAsync(attempt, request, token))
         {
@@ -131,7 +131,7 @@ public sealed partial class FlexiDiTModel
             },
 
             // The engine measured what it spent; the plan table only estimated it.
-            Charge = outcome => _runtime.Policies.Pricing.PriceOf(outcome.Value.FlopsSpent / (double)count, count),
+            Charge = outcome => runtime.Policies.Pricing.PriceOf(outcome.Value.FlopsSpent / (double)count, count),
             Discard = result => result.Samples.Dispose(),
         };
         return await governor.RunAsync(request.Policy, work, cancellationToken).ConfigureAwait(false);
@@ -188,7 +188,7 @@ public sealed partial class FlexiDiTModel
             ColorAccuracy = null,
             MsPerImage = null,
         };
-        var cost = _runtime.Policies.Pricing.PriceOf(flops, approval.Count);
+        var cost = runtime.Policies.Pricing.PriceOf(flops, approval.Count);
         return approval with
         {
             Plan = entry,
@@ -206,8 +206,8 @@ public sealed partial class FlexiDiTModel
             return LatencyModel.Load(path);
         }
 
-        LogCalibrating(_logger, Pack.Name, path);
-        var model = FlexiDiTCalibration.Quick(Config, Device(), _runtime.Options.TimeProvider);
+        LogCalibrating(logger, Pack.Name, path);
+        var model = FlexiDiTCalibration.Quick(Config, Device(), runtime.Options.TimeProvider);
         try
         {
             model.Save(path);
@@ -215,7 +215,7 @@ public sealed partial class FlexiDiTModel
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Calibration still serves this process; the next one calibrates again.
-            LogCalibrationNotSaved(_logger, path, e);
+            LogCalibrationNotSaved(logger, path, e);
         }
 
         return model;
@@ -225,7 +225,7 @@ public sealed partial class FlexiDiTModel
     {
         // The latency model first: if it cannot be had, no engine (and no worker thread) is left behind.
         var latency = Latency;
-        var engine = new GenerationEngine(Pack, Device(), _runtime.Options.MaxBatchImages, _runtime.Options.Precision);
+        var engine = new GenerationEngine(Pack, Device(), runtime.Options.MaxBatchImages, runtime.Options.Precision);
         engine.ForwardCompleted += observation =>
         {
             // Runs on the engine's worker between steps: it must never throw, or every job in the batch fails.
@@ -238,7 +238,7 @@ public sealed partial class FlexiDiTModel
             }
             catch (ArgumentException e)
             {
-                LogObservationRejected(_logger, observation.PatchSize, observation.Batch, e);
+                LogObservationRejected(logger, observation.PatchSize, observation.Batch, e);
             }
         };
         var (depth, hidden) = engine.Geometry switch
@@ -247,15 +247,15 @@ public sealed partial class FlexiDiTModel
             PixArtConfig p => (p.Depth, p.HiddenSize),
             _ => (0, 0),
         };
-        LogEngineLoaded(_logger, Pack.Name, depth, hidden, string.Join("/", engine.Geometry.AllPatchSizes));
+        LogEngineLoaded(logger, Pack.Name, depth, hidden, string.Join("/", engine.Geometry.AllPatchSizes));
         return engine;
     }
 
-    private torch.Device Device() => EngineDevice.Parse(_runtime.Options.Device);
+    private torch.Device Device() => EngineDevice.Parse(runtime.Options.Device);
 
-    internal void DisposeEngine() => _engine.ValueIfCreated?.Dispose();
+    internal void DisposeEngine() => engine.ValueIfCreated?.Dispose();
 
-    internal void DisposePipeline() => _pipeline.ValueIfCreated?.Dispose();
+    internal void DisposePipeline() => pipeline.ValueIfCreated?.Dispose();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "No latency model for {Pack}; calibrating on this machine, then saving to {Path}")]
     private static partial void LogCalibrating(ILogger logger, string pack, string path);
@@ -269,12 +269,3 @@ public sealed partial class FlexiDiTModel
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Pack}: depth {Depth}, width {Hidden}, patch sizes {Patches}")]
     private static partial void LogEngineLoaded(ILogger logger, string pack, int depth, int hidden, string patches);
 }
-
-/// <summary>One request as the governed run needs it.</summary>
-/// <param name="Policy">What the policy decides on.</param>
-/// <param name="Labels">One class per image (class packs; empty for a prompt).</param>
-/// <param name="Seed">Seed of the noise.</param>
-/// <param name="Steps">The request's step override, if any.</param>
-/// <param name="Guidance">The request's guidance override, if any.</param>
-/// <param name="Prompt">The prompt of a text-to-image pack (null for class packs).</param>
-internal sealed record GovernedRequest(PolicyRequest Policy, long[] Labels, long Seed, int? Steps, double? Guidance, string? Prompt = null);

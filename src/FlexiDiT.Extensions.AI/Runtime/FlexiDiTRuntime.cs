@@ -17,11 +17,11 @@ namespace FlexiDiT.Extensions.AI;
 /// </remarks>
 public sealed class FlexiDiTRuntime : IDisposable
 {
-    private readonly RetryingLazy<PolicySet> _policies;
-    private readonly RetryingLazy<BudgetLedger> _ledger;
-    private readonly IReadOnlyList<FlexiDiTModel> _models;
-    private ExpiredHoldSweeper? _sweeper;
-    private int _disposed;
+    private readonly RetryingLazy<PolicySet> policies;
+    private readonly RetryingLazy<BudgetLedger> ledger;
+    private readonly IReadOnlyList<FlexiDiTModel> models;
+    private ExpiredHoldSweeper? sweeper;
+    private int disposed;
 
     /// <summary>Initializes a new instance of the <see cref="FlexiDiTRuntime"/> class.</summary>
     /// <param name="options">The options, or <see langword="null"/> for the defaults (shipped pack and policies, per-user ledger).</param>
@@ -34,9 +34,9 @@ public sealed class FlexiDiTRuntime : IDisposable
         LedgerPath = Path.GetFullPath(Options.LedgerPath ?? LedgerPaths.DefaultDatabasePath());
         PoliciesPath = Options.PoliciesPath is { } configured ? Path.GetFullPath(configured) : null;
         OutputFolder = Path.GetFullPath(Options.OutputFolder ?? FlexiDiTPaths.ImagesFolder(LedgerPath));
-        _policies = new(() => FlexiDiTPolicies.Load(PoliciesPath));
-        _ledger = new(OpenLedger);
-        _models =
+        policies = new(() => FlexiDiTPolicies.Load(PoliciesPath));
+        ledger = new(OpenLedger);
+        models =
         [
             new FlexiDiTModel(this, Options.Model, Options.LatencyModelPath),
             .. Options.AdditionalModels.Select(m => new FlexiDiTModel(this, m, latencyModelPath: null)),
@@ -59,10 +59,10 @@ public sealed class FlexiDiTRuntime : IDisposable
     public string OutputFolder { get; }
 
     /// <summary>Gets the policies in force (loaded on first use).</summary>
-    public PolicySet Policies => _policies.Value;
+    public PolicySet Policies => policies.Value;
 
     /// <summary>Gets the budget ledger (opened on first use; opening reclaims holds of processes that died).</summary>
-    public BudgetLedger Ledger => _ledger.Value;
+    public BudgetLedger Ledger => ledger.Value;
 
     /// <summary>
     /// Gets the longest deadline a request may set (<see cref="FlexiDiTGenerationOptions.WithDeadline"/>): a deadline
@@ -72,10 +72,10 @@ public sealed class FlexiDiTRuntime : IDisposable
     public TimeSpan MaxDeadline => new BudgetLedgerOptions().MaxReservationTtl - Options.ReservationMargin;
 
     /// <summary>Gets the default pack's model.</summary>
-    public FlexiDiTModel DefaultModel => _models[0];
+    public FlexiDiTModel DefaultModel => models[0];
 
     /// <summary>Gets every configured pack's model, the default first.</summary>
-    public IReadOnlyList<FlexiDiTModel> Models => _models;
+    public IReadOnlyList<FlexiDiTModel> Models => models;
 
     internal ILoggerFactory LoggerFactory { get; }
 
@@ -111,14 +111,14 @@ public sealed class FlexiDiTRuntime : IDisposable
 
         // How a pack was configured matches without reading anything; names need the manifests, and a pack that cannot
         // load (still being trained, say) must not stop the others from being selected.
-        var match = _models.FirstOrDefault(m => string.Equals(m.PackSpec, modelId, StringComparison.OrdinalIgnoreCase))
-            ?? _models.FirstOrDefault(m => string.Equals(TryName(m), modelId, StringComparison.OrdinalIgnoreCase));
+        var match = models.FirstOrDefault(m => string.Equals(m.PackSpec, modelId, StringComparison.OrdinalIgnoreCase))
+            ?? models.FirstOrDefault(m => string.Equals(TryName(m), modelId, StringComparison.OrdinalIgnoreCase));
         if (match is not null)
         {
             return match;
         }
 
-        var known = _models.Select(TryName).ToList();
+        var known = models.Select(TryName).ToList();
         throw new ArgumentException(
             $"Unknown model '{modelId}'. This generator serves: {string.Join(", ", known)}. " +
             "Add packs with FlexiDiTOptions.AdditionalModels; 'flexidit models' lists the packs on this machine.",
@@ -128,13 +128,13 @@ public sealed class FlexiDiTRuntime : IDisposable
     /// <summary>Stops the hold sweep, the engines (queued generations are cancelled) and the resilience pipelines.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
         {
             return;
         }
 
-        _sweeper?.Dispose();
-        foreach (var model in _models)
+        sweeper?.Dispose();
+        foreach (var model in models)
         {
             model.DisposeEngine();
             model.DisposePipeline();
@@ -162,7 +162,7 @@ public sealed class FlexiDiTRuntime : IDisposable
             .GetAwaiter().GetResult();
         if (Options.HoldSweepInterval > TimeSpan.Zero)
         {
-            _sweeper = new ExpiredHoldSweeper(ledger, Options.HoldSweepInterval, Options.TimeProvider, LoggerFactory.CreateLogger<ExpiredHoldSweeper>());
+            sweeper = new ExpiredHoldSweeper(ledger, Options.HoldSweepInterval, Options.TimeProvider, LoggerFactory.CreateLogger<ExpiredHoldSweeper>());
         }
 
         return ledger;

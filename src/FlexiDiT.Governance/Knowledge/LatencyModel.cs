@@ -16,8 +16,8 @@ public sealed class LatencyModel
     /// <summary>The default weight of a new observation in the exponential moving average.</summary>
     public const double DefaultSmoothing = 0.2;
 
-    private readonly object _gate = new();
-    private readonly Dictionary<int, SortedList<int, double>> _byPatch = [];
+    private readonly object gate = new();
+    private readonly Dictionary<int, SortedList<int, double>> byPatch = [];
 
     /// <summary>Initializes a new instance of the <see cref="LatencyModel"/> class.</summary>
     /// <param name="measurements">The measurements; at least one, each (patch size, batch) at most once.</param>
@@ -49,7 +49,7 @@ public sealed class LatencyModel
             }
         }
 
-        if (_byPatch.Count == 0)
+        if (byPatch.Count == 0)
         {
             throw new ArgumentException("a latency model needs at least one measurement", nameof(measurements));
         }
@@ -72,9 +72,9 @@ public sealed class LatencyModel
     /// <returns>The measurements.</returns>
     public IReadOnlyList<LatencyMeasurement> Snapshot()
     {
-        lock (_gate)
+        lock (gate)
         {
-            return _byPatch.OrderBy(kv => kv.Key)
+            return byPatch.OrderBy(kv => kv.Key)
                 .SelectMany(kv => kv.Value.Select(b => new LatencyMeasurement(kv.Key, b.Key, b.Value)))
                 .ToList();
         }
@@ -92,9 +92,9 @@ public sealed class LatencyModel
             throw new ArgumentOutOfRangeException(nameof(batch), batch, "batch must be a positive number");
         }
 
-        lock (_gate)
+        lock (gate)
         {
-            if (!_byPatch.TryGetValue(patchSize, out var series))
+            if (!byPatch.TryGetValue(patchSize, out var series))
             {
                 ms = 0;
                 return false;
@@ -168,7 +168,7 @@ public sealed class LatencyModel
     public void Observe(int patchSize, int batch, double ms)
     {
         Validate(patchSize, batch, ms, nameof(ms));
-        lock (_gate)
+        lock (gate)
         {
             var series = SeriesFor(patchSize);
             series[batch] = series.TryGetValue(batch, out var old)
@@ -325,10 +325,10 @@ public sealed class LatencyModel
 
     private SortedList<int, double> SeriesFor(int patchSize)
     {
-        if (!_byPatch.TryGetValue(patchSize, out var series))
+        if (!byPatch.TryGetValue(patchSize, out var series))
         {
             series = [];
-            _byPatch[patchSize] = series;
+            byPatch[patchSize] = series;
         }
 
         return series;

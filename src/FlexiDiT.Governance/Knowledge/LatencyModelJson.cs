@@ -9,12 +9,3 @@ internal sealed class LatencyModelJson
 
     public List<LatencyEntryJson?>? Entries { get; set; }
 }
-
-internal sealed class LatencyEntryJson
-{
-    public int? PatchSize { get; set; }
-
-    public int? Batch { get; set; }
-
-    public double? Ms { get; set; }
-}

@@ -8,7 +8,7 @@ namespace FlexiDiT.Governance.Knowledge;
 /// </summary>
 public sealed class PlanTable
 {
-    private readonly Dictionary<string, PlanEntry> _byName;
+    private readonly Dictionary<string, PlanEntry> byName;
 
     /// <summary>Initializes a new instance of the <see cref="PlanTable"/> class.</summary>
     /// <param name="model">The model the plans belong to, if known.</param>
@@ -23,11 +23,11 @@ public sealed class PlanTable
             throw new ArgumentException("a plan table needs at least one plan", nameof(plans));
         }
 
-        _byName = new Dictionary<string, PlanEntry>(StringComparer.Ordinal);
+        byName = new Dictionary<string, PlanEntry>(StringComparer.Ordinal);
         foreach (var plan in list)
         {
             ArgumentNullException.ThrowIfNull(plan, nameof(plans));
-            if (!_byName.TryAdd(plan.Name, plan))
+            if (!byName.TryAdd(plan.Name, plan))
             {
                 throw new ArgumentException($"plan name '{plan.Name}' appears more than once", nameof(plans));
             }
@@ -75,7 +75,7 @@ public sealed class PlanTable
     public PlanEntry? Find(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return _byName.GetValueOrDefault(name);
+        return byName.GetValueOrDefault(name);
     }
 
     /// <summary>Loads and validates a plan table file.</summary>

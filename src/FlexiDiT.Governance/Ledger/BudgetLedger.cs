@@ -15,19 +15,19 @@ namespace FlexiDiT.Governance.Ledger;
 /// </remarks>
 public sealed partial class BudgetLedger
 {
-    private readonly IBudgetStore _store;
-    private readonly ITenantPolicySource _tenants;
-    private readonly BudgetLedgerOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
+    private readonly IBudgetStore store;
+    private readonly ITenantPolicySource tenants;
+    private readonly BudgetLedgerOptions options;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
 
     private BudgetLedger(IBudgetStore store, ITenantPolicySource tenants, BudgetLedgerOptions options, TimeProvider time, ILogger logger)
     {
-        _store = store;
-        _tenants = tenants;
-        _options = options;
-        _time = time;
-        _logger = logger;
+        this.store = store;
+        this.tenants = tenants;
+        this.options = options;
+        this.time = time;
+        this.logger = logger;
     }
 
     /// <summary>
@@ -84,13 +84,13 @@ public sealed partial class BudgetLedger
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(amount);
-        var lifetime = ttl ?? _options.DefaultReservationTtl;
-        if (lifetime <= TimeSpan.Zero || lifetime > _options.MaxReservationTtl)
+        var lifetime = ttl ?? options.DefaultReservationTtl;
+        if (lifetime <= TimeSpan.Zero || lifetime > options.MaxReservationTtl)
         {
-            throw new ArgumentOutOfRangeException(nameof(ttl), lifetime, $"must be positive and at most {_options.MaxReservationTtl}");
+            throw new ArgumentOutOfRangeException(nameof(ttl), lifetime, $"must be positive and at most {options.MaxReservationTtl}");
         }
 
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         var period = BudgetPeriodWindow.Containing(tenant.Period, now);
         var userBudget = tenant.BudgetFor(userId);
         var command = new ReserveCommand
@@ -106,10 +106,10 @@ public sealed partial class BudgetLedger
             ExpiresAt = now + lifetime,
         };
 
-        var outcome = await _store.TryReserveAsync(command, cancellationToken).ConfigureAwait(false);
+        var outcome = await store.TryReserveAsync(command, cancellationToken).ConfigureAwait(false);
         if (outcome.Succeeded)
         {
-            LogReserved(_logger, command.ReservationId, tenant.Id, userId, CreditUnits.ToCredits(command.AmountMicros));
+            LogReserved(logger, command.ReservationId, tenant.Id, userId, CreditUnits.ToCredits(command.AmountMicros));
             return ReservationResult.Success(new BudgetReservation(
                 command.ReservationId, tenant.Id, userId, CreditUnits.ToCredits(command.AmountMicros), period, command.ExpiresAt));
         }
@@ -126,7 +126,7 @@ public sealed partial class BudgetLedger
             CreditUnits.ToCredits(usage.ReservedMicros),
             CreditUnits.ToCredits(command.AmountMicros),
             period);
-        LogDenied(_logger, denial.Message);
+        LogDenied(logger, denial.Message);
         return ReservationResult.Denied(denial);
     }
 
@@ -159,7 +159,7 @@ public sealed partial class BudgetLedger
     {
         ArgumentOutOfRangeException.ThrowIfNegative(actualCost);
         var actualMicros = CreditUnits.ToMicros(actualCost);
-        var outcome = await _store.CommitAsync(reservationId, actualMicros, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var outcome = await store.CommitAsync(reservationId, actualMicros, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         switch (outcome.Status)
         {
             case SettlementStatus.NotFound:
@@ -174,7 +174,7 @@ public sealed partial class BudgetLedger
         }
 
         var reservation = outcome.Reservation!;
-        LogCommitted(_logger, reservationId, reservation.TenantId, CreditUnits.ToCredits(actualMicros));
+        LogCommitted(logger, reservationId, reservation.TenantId, CreditUnits.ToCredits(actualMicros));
         await RaiseAlertsAsync(reservation, outcome, cancellationToken).ConfigureAwait(false);
         return new CommitReceipt(
             reservationId,
@@ -189,10 +189,10 @@ public sealed partial class BudgetLedger
     /// <returns><see langword="true"/> when it was held and is now released; <see langword="false"/> when it was not held (safe to call twice).</returns>
     public async Task<bool> ReleaseAsync(Guid reservationId, CancellationToken cancellationToken = default)
     {
-        var outcome = await _store.ReleaseAsync(reservationId, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var outcome = await store.ReleaseAsync(reservationId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (outcome.Status == SettlementStatus.Settled)
         {
-            LogReleased(_logger, reservationId, outcome.Reservation!.TenantId);
+            LogReleased(logger, reservationId, outcome.Reservation!.TenantId);
             return true;
         }
 
@@ -204,10 +204,10 @@ public sealed partial class BudgetLedger
     /// <returns>The number of reservations reclaimed.</returns>
     public async Task<int> ReclaimExpiredAsync(CancellationToken cancellationToken = default)
     {
-        var reclaimed = await _store.ReclaimExpiredAsync(_time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var reclaimed = await store.ReclaimExpiredAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         foreach (var r in reclaimed)
         {
-            LogReclaimed(_logger, r.Id, r.TenantId, CreditUnits.ToCredits(r.AmountMicros), r.ExpiresAt);
+            LogReclaimed(logger, r.Id, r.TenantId, CreditUnits.ToCredits(r.AmountMicros), r.ExpiresAt);
         }
 
         return reclaimed.Count;
@@ -218,7 +218,7 @@ public sealed partial class BudgetLedger
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The reservation as stored, or <see langword="null"/>.</returns>
     public Task<ReservationRecord?> GetReservationAsync(Guid reservationId, CancellationToken cancellationToken = default) =>
-        _store.GetReservationAsync(reservationId, cancellationToken);
+        store.GetReservationAsync(reservationId, cancellationToken);
 
     /// <summary>Reads a tenant's (and optionally a user's) spend, holds and remaining budget in the current period.</summary>
     /// <param name="tenantId">The tenant.</param>
@@ -228,12 +228,12 @@ public sealed partial class BudgetLedger
     public async Task<BudgetStatus> GetStatusAsync(string tenantId, string? userId = null, CancellationToken cancellationToken = default)
     {
         var tenant = RequireTenant(tenantId);
-        var period = BudgetPeriodWindow.Containing(tenant.Period, _time.GetUtcNow());
-        var tenantUsage = await _store.GetUsageAsync(tenant.Id, null, period.Key, cancellationToken).ConfigureAwait(false);
+        var period = BudgetPeriodWindow.Containing(tenant.Period, time.GetUtcNow());
+        var tenantUsage = await store.GetUsageAsync(tenant.Id, null, period.Key, cancellationToken).ConfigureAwait(false);
         AccountBalance? user = null;
         if (userId is not null)
         {
-            var userUsage = await _store.GetUsageAsync(tenant.Id, userId, period.Key, cancellationToken).ConfigureAwait(false);
+            var userUsage = await store.GetUsageAsync(tenant.Id, userId, period.Key, cancellationToken).ConfigureAwait(false);
             user = Balance(userUsage, tenant.BudgetFor(userId));
         }
 
@@ -270,8 +270,8 @@ public sealed partial class BudgetLedger
             throw new ArgumentOutOfRangeException(nameof(budget), budget, "must not be negative");
         }
 
-        LogOverride(_logger, tenant.Id, userId, budget);
-        return _store.SetLimitOverrideAsync(tenant.Id, userId, budget is { } b ? CreditUnits.ToMicros(b) : null, cancellationToken);
+        LogOverride(logger, tenant.Id, userId, budget);
+        return store.SetLimitOverrideAsync(tenant.Id, userId, budget is { } b ? CreditUnits.ToMicros(b) : null, cancellationToken);
     }
 
     /// <summary>
@@ -283,15 +283,15 @@ public sealed partial class BudgetLedger
     public async Task<BudgetPeriodWindow> ResetPeriodAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         var tenant = RequireTenant(tenantId);
-        var period = BudgetPeriodWindow.Containing(tenant.Period, _time.GetUtcNow());
-        await _store.ResetPeriodAsync(tenant.Id, period.Key, cancellationToken).ConfigureAwait(false);
-        LogReset(_logger, tenant.Id, period.Key);
+        var period = BudgetPeriodWindow.Containing(tenant.Period, time.GetUtcNow());
+        await store.ResetPeriodAsync(tenant.Id, period.Key, cancellationToken).ConfigureAwait(false);
+        LogReset(logger, tenant.Id, period.Key);
         return period;
     }
 
     private async Task RaiseAlertsAsync(ReservationRecord reservation, SettlementOutcome outcome, CancellationToken cancellationToken)
     {
-        var tenant = _tenants.FindTenant(reservation.TenantId);
+        var tenant = tenants.FindTenant(reservation.TenantId);
         if (tenant is null || tenant.AlertThresholds.Count == 0)
         {
             // The tenant left the policies while its work ran: there is no one to alert.
@@ -330,8 +330,8 @@ public sealed partial class BudgetLedger
                 break;
             }
 
-            var now = _time.GetUtcNow();
-            if (!await _store.TryRecordAlertAsync(tenant.Id, userId, period.Key, threshold, now, cancellationToken).ConfigureAwait(false))
+            var now = time.GetUtcNow();
+            if (!await store.TryRecordAlertAsync(tenant.Id, userId, period.Key, threshold, now, cancellationToken).ConfigureAwait(false))
             {
                 continue;
             }
@@ -345,7 +345,7 @@ public sealed partial class BudgetLedger
                 Limit = CreditUnits.ToCredits(limitMicros),
                 Period = period,
             };
-            LogAlert(_logger, tenant.Id, userId, threshold, alert.Spent, alert.Limit, period.Key);
+            LogAlert(logger, tenant.Id, userId, threshold, alert.Spent, alert.Limit, period.Key);
             try
             {
                 ThresholdCrossed?.Invoke(this, alert);
@@ -353,7 +353,7 @@ public sealed partial class BudgetLedger
             catch (Exception ex)
             {
                 // The charge is already committed; a faulty subscriber must not make the caller think it failed.
-                LogAlertHandlerFailed(_logger, ex, tenant.Id);
+                LogAlertHandlerFailed(logger, ex, tenant.Id);
             }
         }
     }
@@ -361,7 +361,7 @@ public sealed partial class BudgetLedger
     private TenantPolicy RequireTenant(string tenantId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenantId);
-        return _tenants.FindTenant(tenantId)
+        return tenants.FindTenant(tenantId)
             ?? throw new ArgumentException($"unknown tenant '{tenantId}': it is not in the policies", nameof(tenantId));
     }
 

@@ -11,12 +11,12 @@ namespace FlexiDiT.Governance.Ledger;
 /// </summary>
 public sealed partial class ExpiredHoldSweeper : IAsyncDisposable, IDisposable
 {
-    private readonly BudgetLedger _ledger;
-    private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly ITimer _timer;
-    private Task _current = Task.CompletedTask;
-    private int _running;
+    private readonly BudgetLedger ledger;
+    private readonly ILogger logger;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly ITimer timer;
+    private Task current = Task.CompletedTask;
+    private int running;
 
     /// <summary>Starts sweeping <paramref name="ledger"/> every <paramref name="interval"/>.</summary>
     /// <param name="ledger">The ledger whose expired holds are reclaimed.</param>
@@ -28,9 +28,9 @@ public sealed partial class ExpiredHoldSweeper : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
-        _ledger = ledger;
-        _logger = logger ?? NullLogger.Instance;
-        _timer = (timeProvider ?? TimeProvider.System).CreateTimer(_ => Tick(), null, interval, interval);
+        this.ledger = ledger;
+        this.logger = logger ?? NullLogger.Instance;
+        timer = (timeProvider ?? TimeProvider.System).CreateTimer(_ => Tick(), null, interval, interval);
     }
 
     /// <summary>Raised after each sweep with the number of holds it reclaimed.</summary>
@@ -39,18 +39,18 @@ public sealed partial class ExpiredHoldSweeper : IAsyncDisposable, IDisposable
     /// <summary>Stops the ticks and waits for a sweep in progress to end.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _timer.DisposeAsync().ConfigureAwait(false);
-        await _stopping.CancelAsync().ConfigureAwait(false);
+        await timer.DisposeAsync().ConfigureAwait(false);
+        await stopping.CancelAsync().ConfigureAwait(false);
         try
         {
-            await _current.ConfigureAwait(false);
+            await current.ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             // Stopping mid-sweep is what was asked for.
         }
 
-        _stopping.Dispose();
+        stopping.Dispose();
     }
 
     /// <summary>Stops the ticks and waits for a sweep in progress to end.</summary>
@@ -58,22 +58,22 @@ public sealed partial class ExpiredHoldSweeper : IAsyncDisposable, IDisposable
 
     private void Tick()
     {
-        if (_stopping.IsCancellationRequested || Interlocked.CompareExchange(ref _running, 1, 0) != 0)
+        if (stopping.IsCancellationRequested || Interlocked.CompareExchange(ref running, 1, 0) != 0)
         {
             return;
         }
 
-        _current = SweepAsync();
+        current = SweepAsync();
     }
 
     private async Task SweepAsync()
     {
         try
         {
-            int reclaimed = await _ledger.ReclaimExpiredAsync(_stopping.Token).ConfigureAwait(false);
+            int reclaimed = await ledger.ReclaimExpiredAsync(stopping.Token).ConfigureAwait(false);
             if (reclaimed > 0)
             {
-                LogReclaimed(_logger, reclaimed);
+                LogReclaimed(logger, reclaimed);
             }
 
             Swept?.Invoke(this, reclaimed);
@@ -81,11 +81,11 @@ public sealed partial class ExpiredHoldSweeper : IAsyncDisposable, IDisposable
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The database may be briefly unreachable; the next tick tries again.
-            LogFailed(_logger, e);
+            LogFailed(logger, e);
         }
         finally
         {
-            Volatile.Write(ref _running, 0);
+            Volatile.Write(ref running, 0);
         }
     }
 

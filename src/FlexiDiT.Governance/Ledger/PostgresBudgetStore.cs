@@ -28,8 +28,8 @@ public sealed class PostgresBudgetStore : IBudgetStore, IAsyncDisposable, IDispo
     private const string ReservationColumns =
         "id, tenant_id, user_id, period_key, amount_micros, created_at, expires_at, state, actual_micros, settled_at, tenant_limit_micros, user_limit_micros";
 
-    private readonly NpgsqlDataSource _dataSource;
-    private readonly int _maxRetries;
+    private readonly NpgsqlDataSource dataSource;
+    private readonly int maxRetries;
 
     /// <summary>Initializes a new instance of the <see cref="PostgresBudgetStore"/> class; nothing is opened yet.</summary>
     /// <param name="options">The options.</param>
@@ -38,8 +38,8 @@ public sealed class PostgresBudgetStore : IBudgetStore, IAsyncDisposable, IDispo
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _maxRetries = options.MaxRetries;
-        _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+        maxRetries = options.MaxRetries;
+        dataSource = NpgsqlDataSource.Create(options.ConnectionString);
     }
 
     /// <inheritdoc />
@@ -277,10 +277,10 @@ public sealed class PostgresBudgetStore : IBudgetStore, IAsyncDisposable, IDispo
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
 
     /// <inheritdoc />
-    public void Dispose() => _dataSource.Dispose();
+    public void Dispose() => dataSource.Dispose();
 
     private static async Task<SettlementOutcome> SettleAsync(
         NpgsqlConnection connection, NpgsqlTransaction tx, Guid reservationId, long actualMicros, ReservationState target, DateTimeOffset now, CancellationToken ct)
@@ -458,13 +458,13 @@ public sealed class PostgresBudgetStore : IBudgetStore, IAsyncDisposable, IDispo
         for (var attempt = 0; ; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
             try
             {
                 return await body(connection, tx, cancellationToken).ConfigureAwait(false);
             }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected && attempt < _maxRetries)
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected && attempt < maxRetries)
             {
                 // Back off a little, at random, so the transactions that collided do not collide again.
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * (attempt + 1))), cancellationToken).ConfigureAwait(false);

@@ -22,8 +22,8 @@ namespace FlexiDiT.Governance.Ledger;
 public sealed class SqliteBudgetStore : IBudgetStore
 {
     private const string NoUser = "";
-    private readonly string _connectionString;
-    private readonly int _busyTimeoutMs;
+    private readonly string connectionString;
+    private readonly int busyTimeoutMs;
 
     /// <summary>Initializes a new instance of the <see cref="SqliteBudgetStore"/> class; nothing is opened yet.</summary>
     /// <param name="options">The options.</param>
@@ -32,8 +32,8 @@ public sealed class SqliteBudgetStore : IBudgetStore
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         DatabasePath = Path.GetFullPath(options.DatabasePath);
-        _busyTimeoutMs = (int)options.BusyTimeout.TotalMilliseconds;
-        _connectionString = new SqliteConnectionStringBuilder
+        busyTimeoutMs = (int)options.BusyTimeout.TotalMilliseconds;
+        connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = DatabasePath,
             Mode = SqliteOpenMode.ReadWriteCreate,
@@ -476,14 +476,14 @@ public sealed class SqliteBudgetStore : IBudgetStore
 
     private SqliteConnection Open()
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new SqliteConnection(connectionString);
         try
         {
             connection.Open();
 
             // Per connection: wait for the write lock instead of failing at once, and make each commit durable
             // before it returns, because a committed charge must survive a power cut.
-            Execute(connection, null, $"PRAGMA busy_timeout = {_busyTimeoutMs.ToString(CultureInfo.InvariantCulture)}; PRAGMA synchronous = FULL;");
+            Execute(connection, null, $"PRAGMA busy_timeout = {busyTimeoutMs.ToString(CultureInfo.InvariantCulture)}; PRAGMA synchronous = FULL;");
             return connection;
         }
         catch

@@ -14,7 +14,7 @@ namespace FlexiDiT.Governance.Policies;
 /// </remarks>
 public sealed partial class ComputePolicyEngine : IFallbackPlanSelector
 {
-    private readonly ILogger _logger;
+    private readonly ILogger logger;
 
     /// <summary>Initializes a new instance of the <see cref="ComputePolicyEngine"/> class.</summary>
     /// <param name="policies">The policies in force.</param>
@@ -26,7 +26,7 @@ public sealed partial class ComputePolicyEngine : IFallbackPlanSelector
         Policies = policies ?? throw new ArgumentNullException(nameof(policies));
         Plans = plans ?? throw new ArgumentNullException(nameof(plans));
         Latency = latency ?? throw new ArgumentNullException(nameof(latency));
-        _logger = logger ?? (ILogger)NullLogger.Instance;
+        this.logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
     /// <summary>Gets the policies in force.</summary>
@@ -60,11 +60,11 @@ public sealed partial class ComputePolicyEngine : IFallbackPlanSelector
         var decision = DecideCore(request);
         if (decision is PolicyRefusal refusal)
         {
-            LogRefused(_logger, request.TenantId, request.TaskType, refusal.Code, refusal.Reason);
+            LogRefused(logger, request.TenantId, request.TaskType, refusal.Code, refusal.Reason);
         }
         else
         {
-            LogApproved(_logger, request.TenantId, request.TaskType, decision.Reason);
+            LogApproved(logger, request.TenantId, request.TaskType, decision.Reason);
         }
 
         return decision;

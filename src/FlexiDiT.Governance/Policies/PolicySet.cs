@@ -10,8 +10,8 @@ public sealed class PolicySet : ITenantPolicySource
     /// <summary>The file extensions <see cref="LoadDirectory"/> reads.</summary>
     public static readonly IReadOnlyList<string> FileExtensions = [".yaml", ".yml", ".json"];
 
-    private readonly Dictionary<string, TaskPolicy> _tasks;
-    private readonly Dictionary<string, TenantPolicy> _tenants;
+    private readonly Dictionary<string, TaskPolicy> tasks;
+    private readonly Dictionary<string, TenantPolicy> tenants;
 
     /// <summary>Initializes a new instance of the <see cref="PolicySet"/> class.</summary>
     /// <param name="tasks">The task types; names must be unique.</param>
@@ -24,29 +24,29 @@ public sealed class PolicySet : ITenantPolicySource
         ArgumentNullException.ThrowIfNull(tenants);
         ArgumentNullException.ThrowIfNull(pricing);
 
-        _tasks = new Dictionary<string, TaskPolicy>(StringComparer.Ordinal);
+        this.tasks = new Dictionary<string, TaskPolicy>(StringComparer.Ordinal);
         foreach (var task in tasks)
         {
             ArgumentNullException.ThrowIfNull(task, nameof(tasks));
             task.Validate();
-            if (!_tasks.TryAdd(task.Name, task))
+            if (!this.tasks.TryAdd(task.Name, task))
             {
                 throw new ArgumentException($"task type '{task.Name}' is defined more than once", nameof(tasks));
             }
         }
 
-        _tenants = new Dictionary<string, TenantPolicy>(StringComparer.Ordinal);
+        this.tenants = new Dictionary<string, TenantPolicy>(StringComparer.Ordinal);
         foreach (var tenant in tenants)
         {
             ArgumentNullException.ThrowIfNull(tenant, nameof(tenants));
             tenant.Validate();
-            var unknown = tenant.AllowedTaskTypes.FirstOrDefault(t => t != TenantPolicy.AnyTaskType && !_tasks.ContainsKey(t));
+            var unknown = tenant.AllowedTaskTypes.FirstOrDefault(t => t != TenantPolicy.AnyTaskType && !this.tasks.ContainsKey(t));
             if (unknown is not null)
             {
                 throw new ArgumentException($"tenant '{tenant.Id}' allows unknown task type '{unknown}'", nameof(tenants));
             }
 
-            if (!_tenants.TryAdd(tenant.Id, tenant))
+            if (!this.tenants.TryAdd(tenant.Id, tenant))
             {
                 throw new ArgumentException($"tenant '{tenant.Id}' is defined more than once", nameof(tenants));
             }
@@ -57,10 +57,10 @@ public sealed class PolicySet : ITenantPolicySource
     }
 
     /// <summary>Gets the task types by name.</summary>
-    public IReadOnlyDictionary<string, TaskPolicy> Tasks => _tasks;
+    public IReadOnlyDictionary<string, TaskPolicy> Tasks => tasks;
 
     /// <summary>Gets the tenants by id.</summary>
-    public IReadOnlyDictionary<string, TenantPolicy> Tenants => _tenants;
+    public IReadOnlyDictionary<string, TenantPolicy> Tenants => tenants;
 
     /// <summary>Gets the price of compute.</summary>
     public PricingPolicy Pricing { get; }
@@ -71,14 +71,14 @@ public sealed class PolicySet : ITenantPolicySource
     public TaskPolicy? FindTask(string taskType)
     {
         ArgumentNullException.ThrowIfNull(taskType);
-        return _tasks.GetValueOrDefault(taskType);
+        return tasks.GetValueOrDefault(taskType);
     }
 
     /// <inheritdoc />
     public TenantPolicy? FindTenant(string tenantId)
     {
         ArgumentNullException.ThrowIfNull(tenantId);
-        return _tenants.GetValueOrDefault(tenantId);
+        return tenants.GetValueOrDefault(tenantId);
     }
 
     /// <summary>

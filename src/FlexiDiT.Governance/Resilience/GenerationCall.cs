@@ -8,8 +8,8 @@ namespace FlexiDiT.Governance.Resilience;
 /// </summary>
 internal sealed class GenerationCall<TResult>
 {
-    private readonly TimeProvider _time;
-    private readonly long _started;
+    private readonly TimeProvider time;
+    private readonly long started;
 
     public GenerationCall(
         TimeProvider time,
@@ -17,8 +17,8 @@ internal sealed class GenerationCall<TResult>
         TimeSpan primaryBudget,
         Func<GenerationAttempt, CancellationToken, ValueTask<TResult>> engine)
     {
-        _time = time;
-        _started = time.GetTimestamp();
+        this.time = time;
+        started = time.GetTimestamp();
         Sla = TimeSpan.FromMilliseconds(approval.SlaMs);
         Engine = engine;
         Current = new GenerationAttempt(approval, 0, primaryBudget);
@@ -35,7 +35,7 @@ internal sealed class GenerationCall<TResult>
     /// <summary>Gets when the current attempt must end, measured from the moment the call entered the pipeline.</summary>
     public TimeSpan CurrentDeadline { get; private set; }
 
-    public TimeSpan Elapsed => _time.GetElapsedTime(_started);
+    public TimeSpan Elapsed => time.GetElapsedTime(started);
 
     public TimeSpan TimeLeftForAttempt => CurrentDeadline - Elapsed;
 

@@ -41,15 +41,15 @@ public sealed class GenerationResiliencePipeline<TResult> : IDisposable
 {
     private static readonly ResiliencePropertyKey<GenerationCall<TResult>> CallKey = new("FlexiDiT.Governance.GenerationCall");
 
-    private readonly GenerationResilienceOptions _options;
-    private readonly IFallbackPlanSelector _fallbacks;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly ConcurrencyLimiter _limiter;
-    private readonly CircuitBreakerStateProvider _circuit = new();
-    private readonly ResiliencePipeline<TResult> _outer;
-    private readonly ResiliencePipeline<TResult> _attempt;
-    private Exception? _lastFault;
+    private readonly GenerationResilienceOptions options;
+    private readonly IFallbackPlanSelector fallbacks;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly ConcurrencyLimiter limiter;
+    private readonly CircuitBreakerStateProvider circuit = new();
+    private readonly ResiliencePipeline<TResult> outer;
+    private readonly ResiliencePipeline<TResult> attempt;
+    private Exception? lastFault;
 
     /// <summary>Initializes a new instance of the <see cref="GenerationResiliencePipeline{TResult}"/> class.</summary>
     /// <param name="options">The options.</param>
@@ -65,25 +65,25 @@ public sealed class GenerationResiliencePipeline<TResult> : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(fallbacks);
         options.Validate();
-        _options = options;
-        _fallbacks = fallbacks;
-        _time = timeProvider ?? TimeProvider.System;
-        _logger = logger ?? NullLogger.Instance;
-        _limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        this.options = options;
+        this.fallbacks = fallbacks;
+        time = timeProvider ?? TimeProvider.System;
+        this.logger = logger ?? NullLogger.Instance;
+        limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
             PermitLimit = options.MaxConcurrentGenerations,
             QueueLimit = options.MaxQueuedGenerations,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
 
-        _attempt = new ResiliencePipelineBuilder<TResult> { TimeProvider = _time }
+        attempt = new ResiliencePipelineBuilder<TResult> { TimeProvider = time }
             .AddTimeout(new TimeoutStrategyOptions
             {
                 TimeoutGenerator = args => ValueTask.FromResult(AttemptTimeout(args.Context)),
                 OnTimeout = args =>
                 {
                     var call = CallOf(args.Context);
-                    ResilienceLog.AttemptTimedOut(_logger, call.Current.Plan.Name, call.Current.Approval.TenantId, args.Timeout.TotalMilliseconds);
+                    ResilienceLog.AttemptTimedOut(this.logger, call.Current.Plan.Name, call.Current.Approval.TenantId, args.Timeout.TotalMilliseconds);
                     return default;
                 },
             })
@@ -94,34 +94,34 @@ public sealed class GenerationResiliencePipeline<TResult> : IDisposable
                 MinimumThroughput = options.CircuitMinimumThroughput,
                 SamplingDuration = options.CircuitSamplingDuration,
                 BreakDuration = options.CircuitBreakDuration,
-                StateProvider = _circuit,
+                StateProvider = circuit,
                 OnOpened = args =>
                 {
-                    _lastFault = args.Outcome.Exception;
-                    ResilienceLog.CircuitOpened(_logger, args.Outcome.Exception, args.BreakDuration);
+                    lastFault = args.Outcome.Exception;
+                    ResilienceLog.CircuitOpened(this.logger, args.Outcome.Exception, args.BreakDuration);
                     return default;
                 },
                 OnHalfOpened = _ =>
                 {
-                    ResilienceLog.CircuitHalfOpened(_logger);
+                    ResilienceLog.CircuitHalfOpened(this.logger);
                     return default;
                 },
                 OnClosed = _ =>
                 {
-                    ResilienceLog.CircuitClosed(_logger);
+                    ResilienceLog.CircuitClosed(this.logger);
                     return default;
                 },
             })
             .Build();
 
-        _outer = new ResiliencePipelineBuilder<TResult> { TimeProvider = _time }
+        outer = new ResiliencePipelineBuilder<TResult> { TimeProvider = time }
             .AddRateLimiter(new RateLimiterStrategyOptions
             {
                 RateLimiter = args => AcquireSlotAsync(args.Context),
                 OnRejected = args =>
                 {
                     var approval = CallOf(args.Context).Current.Approval;
-                    ResilienceLog.Busy(_logger, approval.TaskType, approval.TenantId);
+                    ResilienceLog.Busy(this.logger, approval.TaskType, approval.TenantId);
                     return default;
                 },
             })
@@ -134,7 +134,7 @@ public sealed class GenerationResiliencePipeline<TResult> : IDisposable
     }
 
     /// <summary>Gets the state of the engine's circuit breaker.</summary>
-    public CircuitState CircuitState => _circuit.CircuitState;
+    public CircuitState CircuitState => circuit.CircuitState;
 
     /// <summary>Runs a generation with the approved plan, falling back to a cheaper one if time runs short and the task allows it.</summary>
     /// <param name="approval">The policy engine's approval: plan, SLA and whether the task may degrade.</param>
@@ -154,12 +154,12 @@ public sealed class GenerationResiliencePipeline<TResult> : IDisposable
         ArgumentNullException.ThrowIfNull(engine);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var call = new GenerationCall<TResult>(_time, approval, PrimaryBudget(approval), engine);
+        var call = new GenerationCall<TResult>(time, approval, PrimaryBudget(approval), engine);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(CallKey, call);
         try
         {
-            var value = await _outer.ExecuteAsync(
+            var value = await outer.ExecuteAsync(
                 static (ctx, self) => self.RunAttemptAsync(ctx),
                 context,
                 this).ConfigureAwait(false);
@@ -167,11 +167,11 @@ public sealed class GenerationResiliencePipeline<TResult> : IDisposable
         }
         catch (RateLimiterRejectedException ex)
         {
-            throw new EngineBusyException(ex.RetryAfter ?? _options.BusyRetryAfter, ex);
+            throw new EngineBusyException(ex.RetryAfter ?? options.BusyRetryAfter, ex);
         }
         catch (BrokenCircuitException ex)
         {
-            throw new EngineUnavailableException(ex.InnerException ?? _lastFault, ex.RetryAfter ?? _options.CircuitBreakDuration);
+            throw new EngineUnavailableException(ex.InnerException ?? lastFault, ex.RetryAfter ?? options.CircuitBreakDuration);
         }
         finally
         {
@@ -180,7 +180,7 @@ public sealed class GenerationResiliencePipeline<TResult> : IDisposable
     }
 
     /// <summary>Releases the concurrency limiter; calls waiting in its queue fail.</summary>
-    public void Dispose() => _limiter.Dispose();
+    public void Dispose() => limiter.Dispose();
 
     private static GenerationCall<TResult> CallOf(ResilienceContext context) =>
         context.Properties.TryGetValue(CallKey, out var call)
@@ -188,19 +188,19 @@ public sealed class GenerationResiliencePipeline<TResult> : IDisposable
             : throw new InvalidOperationException("the resilience context carries no generation");
 
     private bool IsEngineFault(Exception exception) =>
-        exception is not OperationCanceledException && _options.IsEngineFault(exception);
+        exception is not OperationCanceledException && options.IsEngineFault(exception);
 
     private TimeSpan PrimaryBudget(PolicyApproval approval)
     {
         var sla = TimeSpan.FromMilliseconds(approval.SlaMs);
-        if (!approval.MayDegrade || _fallbacks.FastestFallbackLatency(approval) is not { } fallbackLatency)
+        if (!approval.MayDegrade || fallbacks.FastestFallbackLatency(approval) is not { } fallbackLatency)
         {
             return sla;
         }
 
         // Keep enough of the SLA for the fastest fallback, but never cut the approved plan below its own prediction:
         // it was chosen because it fits, and cutting it short would make every request degrade.
-        var factor = _options.FallbackReserveFactor;
+        var factor = options.FallbackReserveFactor;
         var own = TimeSpan.FromMilliseconds((approval.PredictedLatencyMs ?? 0) * factor);
         var budget = TimeSpan.FromTicks(Math.Max((sla - (fallbackLatency * factor)).Ticks, own.Ticks));
         return budget <= TimeSpan.Zero || budget > sla ? sla : budget;
@@ -219,11 +219,11 @@ public sealed class GenerationResiliencePipeline<TResult> : IDisposable
         var call = CallOf(context);
 
         // A call must not wait in the queue past its SLA: by then no result is useful.
-        using var deadline = new CancellationTokenSource(Positive(call.TimeLeftForSla), _time);
+        using var deadline = new CancellationTokenSource(Positive(call.TimeLeftForSla), time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, deadline.Token);
         try
         {
-            return await _limiter.AcquireAsync(1, linked.Token).ConfigureAwait(false);
+            return await limiter.AcquireAsync(1, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
@@ -245,7 +245,7 @@ public sealed class GenerationResiliencePipeline<TResult> : IDisposable
             throw new TimeoutRejectedException("the attempt's time budget was spent waiting for the engine", call.CurrentDeadline);
         }
 
-        return _attempt.ExecuteAsync(
+        return attempt.ExecuteAsync(
             static (ctx, call) => call.InvokeAsync(ctx.CancellationToken),
             context,
             call);
@@ -261,7 +261,7 @@ public sealed class GenerationResiliencePipeline<TResult> : IDisposable
             return Outcome.FromException<TResult>(TimedOut(call, $"'{current.TaskType}' may not degrade", timeout));
         }
 
-        var fallback = timeLeft > TimeSpan.Zero ? _fallbacks.SelectFallback(current, timeLeft) : null;
+        var fallback = timeLeft > TimeSpan.Zero ? fallbacks.SelectFallback(current, timeLeft) : null;
         if (fallback is null)
         {
             return Outcome.FromException<TResult>(TimedOut(
@@ -270,9 +270,9 @@ public sealed class GenerationResiliencePipeline<TResult> : IDisposable
                 timeout));
         }
 
-        ResilienceLog.FallingBack(_logger, fallback.Reason);
+        ResilienceLog.FallingBack(logger, fallback.Reason);
         call.SwitchTo(fallback, timeLeft);
-        var outcome = await _attempt.ExecuteOutcomeAsync(
+        var outcome = await attempt.ExecuteOutcomeAsync(
             static async (ctx, call) =>
             {
                 try

@@ -6,13 +6,13 @@ namespace FlexiDiT.Extensions.AI.Tests.Support;
 /// <summary>An <see cref="ILoggerFactory"/> that keeps every message at every level, for assertions.</summary>
 public sealed class RecordingLoggerFactory : ILoggerFactory
 {
-    private readonly ConcurrentQueue<(string Category, LogLevel Level, string Message)> _entries = new();
+    private readonly ConcurrentQueue<(string Category, LogLevel Level, string Message)> entries = new();
 
     /// <summary>Gets what was logged, in order.</summary>
-    public IReadOnlyList<(string Category, LogLevel Level, string Message)> Entries => [.. _entries];
+    public IReadOnlyList<(string Category, LogLevel Level, string Message)> Entries => [.. entries];
 
     /// <inheritdoc />
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _entries);
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, entries);
 
     /// <inheritdoc />
     public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();

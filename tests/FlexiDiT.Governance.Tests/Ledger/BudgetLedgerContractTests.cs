@@ -9,23 +9,23 @@ namespace FlexiDiT.Governance.Tests.Ledger;
 /// </summary>
 public abstract class BudgetLedgerContractTests : IDisposable
 {
-    private readonly LedgerFactory _factory;
+    private readonly LedgerFactory factory;
 
     /// <summary>Initializes a new instance of the <see cref="BudgetLedgerContractTests"/> class.</summary>
     /// <param name="database">The throwaway database the tests run on.</param>
-    protected BudgetLedgerContractTests(LedgerDatabase database) => _factory = new LedgerFactory(database);
+    protected BudgetLedgerContractTests(LedgerDatabase database) => factory = new LedgerFactory(database);
 
     /// <inheritdoc />
     public void Dispose()
     {
-        _factory.Dispose();
+        factory.Dispose();
         GC.SuppressFinalize(this);
     }
 
     [SkippableFact]
     public async Task Commit_charges_the_actual_cost_and_releases_the_rest()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
 
         var reservation = await ledger.ReserveAsync("acme", null, 2m);
         var held = await ledger.GetStatusAsync("acme");
@@ -45,7 +45,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task Release_gives_everything_back_once_and_blocks_a_later_commit()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
         var reservation = await ledger.ReserveAsync("acme", null, 3m);
 
         Assert.True(await ledger.ReleaseAsync(reservation.Id));
@@ -58,7 +58,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task Reserve_never_takes_the_budget_past_its_limit()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
 
         var first = await ledger.TryReserveAsync("hobby", null, 3m);
         var second = await ledger.TryReserveAsync("hobby", null, 2.5m);
@@ -79,7 +79,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task Reserve_checks_the_users_own_budget_as_well_as_the_tenants()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
 
         Assert.True((await ledger.TryReserveAsync("acme", "alice", 8m)).Succeeded);
         var overUser = await ledger.TryReserveAsync("acme", "alice", 3m);
@@ -99,7 +99,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task Commit_refuses_to_charge_more_than_was_reserved()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
         var reservation = await ledger.ReserveAsync("acme", null, 1m);
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => ledger.CommitAsync(reservation.Id, 1.000001m));
@@ -111,7 +111,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task Commit_is_not_repeatable_and_needs_an_existing_reservation()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
         var reservation = await ledger.ReserveAsync("acme", null, 1m);
         await ledger.CommitAsync(reservation.Id, 1m);
 
@@ -126,13 +126,13 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task ReclaimExpired_releases_only_reservations_past_their_TTL()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
         var shortLived = await ledger.ReserveAsync("acme", null, 2m, TimeSpan.FromMinutes(1));
         var longLived = await ledger.ReserveAsync("acme", null, 3m, TimeSpan.FromMinutes(10));
 
-        _factory.Clock.Advance(TimeSpan.FromSeconds(59));
+        factory.Clock.Advance(TimeSpan.FromSeconds(59));
         Assert.Equal(0, await ledger.ReclaimExpiredAsync());
-        _factory.Clock.Advance(TimeSpan.FromSeconds(1));
+        factory.Clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(1, await ledger.ReclaimExpiredAsync());
 
         Assert.Equal(3m, (await ledger.GetStatusAsync("acme")).Tenant.Reserved);
@@ -143,11 +143,11 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task ExpiredHoldSweeper_reclaims_a_hold_at_the_first_tick_after_its_TTL()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
         var hold = await ledger.ReserveAsync("acme", null, 2m, TimeSpan.FromMinutes(1));
         var reclaimed = new List<int>();
         using var sweepDone = new SemaphoreSlim(0);
-        await using var sweeper = new ExpiredHoldSweeper(ledger, TimeSpan.FromSeconds(15), _factory.Clock);
+        await using var sweeper = new ExpiredHoldSweeper(ledger, TimeSpan.FromSeconds(15), factory.Clock);
         sweeper.Swept += (_, count) =>
         {
             lock (reclaimed)
@@ -162,7 +162,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
         // so no tick is skipped for a sweep still running.
         for (int tick = 0; tick < 4; tick++)
         {
-            _factory.Clock.Advance(TimeSpan.FromSeconds(15));
+            factory.Clock.Advance(TimeSpan.FromSeconds(15));
             Assert.True(await sweepDone.WaitAsync(TimeSpan.FromSeconds(30)), $"tick {tick + 1} did not sweep");
             if (tick == 2)
             {
@@ -181,9 +181,9 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task Commit_after_the_hold_was_reclaimed_still_charges_when_the_budget_has_room()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
         var late = await ledger.ReserveAsync("hobby", null, 3m, TimeSpan.FromMinutes(1));
-        _factory.Clock.Advance(TimeSpan.FromMinutes(2));
+        factory.Clock.Advance(TimeSpan.FromMinutes(2));
         Assert.Equal(1, await ledger.ReclaimExpiredAsync());
 
         var receipt = await ledger.CommitAsync(late.Id, 2m);
@@ -200,9 +200,9 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task Commit_after_the_hold_was_reclaimed_is_refused_when_others_spent_the_budget_meanwhile()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
         var late = await ledger.ReserveAsync("hobby", null, 3m, TimeSpan.FromMinutes(1));
-        _factory.Clock.Advance(TimeSpan.FromMinutes(2));
+        factory.Clock.Advance(TimeSpan.FromMinutes(2));
         await ledger.ReclaimExpiredAsync();
         await SpendAsync(ledger, "hobby", null, 4m);
 
@@ -217,10 +217,10 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task Commit_still_works_after_the_TTL_while_nothing_reclaimed_it()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
         var reservation = await ledger.ReserveAsync("acme", null, 2m, TimeSpan.FromMinutes(1));
 
-        _factory.Clock.Advance(TimeSpan.FromMinutes(5));
+        factory.Clock.Advance(TimeSpan.FromMinutes(5));
 
         Assert.Equal(2m, (await ledger.CommitAsync(reservation.Id, 2m)).Charged);
     }
@@ -228,11 +228,11 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task OpenAsync_reclaims_what_expired_while_no_ledger_was_running()
     {
-        var first = await _factory.OpenAsync();
+        var first = await factory.OpenAsync();
         await first.ReserveAsync("acme", null, 4m, TimeSpan.FromMinutes(1));
 
-        _factory.Clock.Advance(TimeSpan.FromMinutes(2));
-        var reopened = await _factory.OpenAsync();
+        factory.Clock.Advance(TimeSpan.FromMinutes(2));
+        var reopened = await factory.OpenAsync();
 
         Assert.Equal(0m, (await reopened.GetStatusAsync("acme")).Tenant.Reserved);
     }
@@ -240,7 +240,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task ThresholdCrossed_fires_once_per_threshold_in_order()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
         var alerts = new List<BudgetAlert>();
         ledger.ThresholdCrossed += (_, alert) => alerts.Add(alert);
 
@@ -260,8 +260,8 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task ThresholdCrossed_fires_once_across_ledgers_sharing_the_store()
     {
-        var one = await _factory.OpenAsync();
-        var two = await _factory.OpenAsync();
+        var one = await factory.OpenAsync();
+        var two = await factory.OpenAsync();
         var alerts = new List<BudgetAlert>();
         one.ThresholdCrossed += (_, alert) => alerts.Add(alert);
         two.ThresholdCrossed += (_, alert) => alerts.Add(alert);
@@ -275,7 +275,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task ThresholdCrossed_also_watches_users_with_their_own_budget()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
         var alerts = new List<BudgetAlert>();
         ledger.ThresholdCrossed += (_, alert) => alerts.Add(alert);
 
@@ -291,7 +291,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task A_faulty_ThresholdCrossed_subscriber_does_not_fail_the_commit()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
         ledger.ThresholdCrossed += (_, _) => throw new InvalidOperationException("subscriber bug");
 
         await SpendAsync(ledger, "hobby", null, 5m);
@@ -302,14 +302,14 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task A_daily_period_rolls_over_at_UTC_midnight_with_fresh_alerts()
     {
-        _factory.Clock.SetUtcNow(new DateTimeOffset(2025, 3, 14, 23, 59, 59, TimeSpan.Zero));
-        var ledger = await _factory.OpenAsync();
+        factory.Clock.SetUtcNow(new DateTimeOffset(2025, 3, 14, 23, 59, 59, TimeSpan.Zero));
+        var ledger = await factory.OpenAsync();
         var alerts = new List<BudgetAlert>();
         ledger.ThresholdCrossed += (_, alert) => alerts.Add(alert);
 
         await SpendAsync(ledger, "hobby", null, 5m);
         var before = await ledger.GetStatusAsync("hobby");
-        _factory.Clock.Advance(TimeSpan.FromSeconds(1));
+        factory.Clock.Advance(TimeSpan.FromSeconds(1));
         var after = await ledger.GetStatusAsync("hobby");
         await SpendAsync(ledger, "hobby", null, 3m);
 
@@ -324,11 +324,11 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task A_monthly_period_rolls_over_on_the_first()
     {
-        _factory.Clock.SetUtcNow(new DateTimeOffset(2025, 3, 31, 12, 0, 0, TimeSpan.Zero));
-        var ledger = await _factory.OpenAsync();
+        factory.Clock.SetUtcNow(new DateTimeOffset(2025, 3, 31, 12, 0, 0, TimeSpan.Zero));
+        var ledger = await factory.OpenAsync();
 
         await SpendAsync(ledger, "acme", null, 30m);
-        _factory.Clock.Advance(TimeSpan.FromHours(12));
+        factory.Clock.Advance(TimeSpan.FromHours(12));
 
         var status = await ledger.GetStatusAsync("acme");
         Assert.Equal("2025-04", status.Period.Key);
@@ -338,11 +338,11 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task A_reservation_committed_after_midnight_counts_in_the_period_it_was_reserved_in()
     {
-        _factory.Clock.SetUtcNow(new DateTimeOffset(2025, 3, 14, 23, 59, 0, TimeSpan.Zero));
-        var ledger = await _factory.OpenAsync();
+        factory.Clock.SetUtcNow(new DateTimeOffset(2025, 3, 14, 23, 59, 0, TimeSpan.Zero));
+        var ledger = await factory.OpenAsync();
         var reservation = await ledger.ReserveAsync("hobby", null, 2m);
 
-        _factory.Clock.Advance(TimeSpan.FromMinutes(2));
+        factory.Clock.Advance(TimeSpan.FromMinutes(2));
         await ledger.CommitAsync(reservation.Id, 2m);
 
         Assert.Equal(5m, await ledger.GetRemainingAsync("hobby"));
@@ -352,11 +352,11 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task A_budget_override_replaces_the_policy_until_cleared()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
 
         await ledger.SetBudgetOverrideAsync("hobby", null, 10m);
         Assert.True((await ledger.TryReserveAsync("hobby", null, 8m)).Succeeded);
-        var replica = await _factory.OpenAsync();
+        var replica = await factory.OpenAsync();
         Assert.Equal(10m, (await replica.GetStatusAsync("hobby")).Tenant.Limit);
 
         await ledger.SetBudgetOverrideAsync("hobby", null, null);
@@ -369,7 +369,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task A_budget_override_can_give_a_user_a_budget_of_their_own()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
 
         await ledger.SetBudgetOverrideAsync("acme", "bob", 1m);
 
@@ -379,7 +379,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task ResetPeriod_forgets_spend_keeps_holds_and_rearms_alerts()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
         var alerts = new List<BudgetAlert>();
         ledger.ThresholdCrossed += (_, alert) => alerts.Add(alert);
         await SpendAsync(ledger, "hobby", null, 3m);
@@ -398,7 +398,7 @@ public abstract class BudgetLedgerContractTests : IDisposable
     [SkippableFact]
     public async Task Reserve_validates_its_arguments()
     {
-        var ledger = await _factory.OpenAsync();
+        var ledger = await factory.OpenAsync();
 
         var unknown = await Assert.ThrowsAsync<ArgumentException>(() => ledger.ReserveAsync("nobody", null, 1m));
         Assert.Contains("unknown tenant 'nobody'", unknown.Message);

@@ -6,7 +6,7 @@ namespace FlexiDiT.Governance.Tests.Policies;
 
 public sealed class ComputePolicyEngineTests
 {
-    private readonly ComputePolicyEngine _engine = TestKnowledge.Engine();
+    private readonly ComputePolicyEngine engine = TestKnowledge.Engine();
 
     // Expected: "plan-name" for an approval, "!Code" for a refusal. See TestKnowledge for the plans' numbers.
     public static TheoryData<string, string, int, int?, string?, double?, string, bool> Decisions => new()
@@ -41,7 +41,7 @@ public sealed class ComputePolicyEngineTests
     public void Decide_picks_the_cheapest_plan_meeting_floor_and_SLA(
         string task, string tenant, int count, int? slaMs, string? plan, double? budget, string expected, bool degraded)
     {
-        var decision = _engine.Decide(new PolicyRequest
+        var decision = engine.Decide(new PolicyRequest
         {
             TaskType = task,
             TenantId = tenant,
@@ -106,7 +106,7 @@ public sealed class ComputePolicyEngineTests
     [Fact]
     public void Decide_refuses_a_task_that_may_not_degrade_with_the_reason()
     {
-        var refusal = Assert.IsType<PolicyRefusal>(_engine.Decide(new PolicyRequest { TaskType = "ad-creative", TenantId = "acme", RemainingBudget = 0.5m }));
+        var refusal = Assert.IsType<PolicyRefusal>(engine.Decide(new PolicyRequest { TaskType = "ad-creative", TenantId = "acme", RemainingBudget = 0.5m }));
 
         Assert.Equal(RefusalReason.BudgetExhausted, refusal.Code);
         Assert.Contains("may not degrade", refusal.Reason);
@@ -117,7 +117,7 @@ public sealed class ComputePolicyEngineTests
     public void Decide_honours_a_quality_floor_override()
     {
         var strict = Approve(new PolicyRequest { TaskType = "slide", TenantId = "acme", QualityFloor = new QualityFloor { MaxFrechetRatio = 1.0 }, RemainingBudget = 100 });
-        var unreachable = _engine.Decide(new PolicyRequest { TaskType = "slide", TenantId = "acme", QualityFloor = new QualityFloor { MinClassAccuracy = 0.99 }, RemainingBudget = 100 });
+        var unreachable = engine.Decide(new PolicyRequest { TaskType = "slide", TenantId = "acme", QualityFloor = new QualityFloor { MinClassAccuracy = 0.99 }, RemainingBudget = 100 });
 
         Assert.Equal("full", strict.PlanName);
         Assert.Equal(RefusalReason.QualityUnreachable, Assert.IsType<PolicyRefusal>(unreachable).Code);
@@ -145,15 +145,15 @@ public sealed class ComputePolicyEngineTests
     [Fact]
     public void Decide_rejects_malformed_requests()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => _engine.Decide(new PolicyRequest { TaskType = "draft", TenantId = "acme", Count = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => _engine.Decide(new PolicyRequest { TaskType = "draft", TenantId = "acme", SlaMs = 0 }));
-        Assert.Throws<ArgumentException>(() => _engine.Decide(new PolicyRequest { TaskType = " ", TenantId = "acme" }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => engine.Decide(new PolicyRequest { TaskType = "draft", TenantId = "acme", Count = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => engine.Decide(new PolicyRequest { TaskType = "draft", TenantId = "acme", SlaMs = 0 }));
+        Assert.Throws<ArgumentException>(() => engine.Decide(new PolicyRequest { TaskType = " ", TenantId = "acme" }));
     }
 
     [Fact]
     public void Estimate_lists_every_plan_cheapest_first_with_cost_and_latency()
     {
-        var table = _engine.Estimate("slide", 1);
+        var table = engine.Estimate("slide", 1);
 
         Assert.Equal(["fast-20", "weak-only", "weak-first-80", "weak-first-60", "weak-first-40", "full"], table.Select(e => e.PlanName));
         var w60 = table.Single(e => e.PlanName == "weak-first-60");
@@ -169,7 +169,7 @@ public sealed class ComputePolicyEngineTests
     [Fact]
     public void Estimate_splits_the_saving_into_FlexiDiT_s_at_the_same_steps_and_fewer_steps_that_multiply_to_the_total()
     {
-        var table = _engine.Estimate("draft", 1).ToDictionary(e => e.PlanName);
+        var table = engine.Estimate("draft", 1).ToDictionary(e => e.PlanName);
 
         // weak-first-60: 50 steps like full, so all of its 45 % is FlexiDiT's.
         Assert.Equal(0.45, table["weak-first-60"].FlexiDiTSavedFraction!.Value, precision: 9);
@@ -186,7 +186,7 @@ public sealed class ComputePolicyEngineTests
     [Fact]
     public void Estimate_rejects_an_unknown_task()
     {
-        var ex = Assert.Throws<ArgumentException>(() => _engine.Estimate("poster", 1));
+        var ex = Assert.Throws<ArgumentException>(() => engine.Estimate("poster", 1));
 
         Assert.Contains("unknown task type 'poster'", ex.Message);
     }
@@ -200,7 +200,7 @@ public sealed class ComputePolicyEngineTests
     {
         var slide = Approve(new PolicyRequest { TaskType = "slide", TenantId = "acme", RemainingBudget = 100 });
 
-        var fallback = _engine.SelectFallback(slide, TimeSpan.FromMilliseconds(timeLeftMs));
+        var fallback = engine.SelectFallback(slide, TimeSpan.FromMilliseconds(timeLeftMs));
 
         Assert.Equal(expected, fallback?.PlanName);
         if (fallback is not null)
@@ -217,11 +217,11 @@ public sealed class ComputePolicyEngineTests
         var slide = Approve(new PolicyRequest { TaskType = "slide", TenantId = "acme", RemainingBudget = 100 });
         var cheapest = Approve(new PolicyRequest { TaskType = "draft", TenantId = "acme", RemainingBudget = 100 });
 
-        Assert.Equal(TimeSpan.FromMilliseconds(120), _engine.FastestFallbackLatency(slide));
-        Assert.Null(_engine.FastestFallbackLatency(cheapest));
+        Assert.Equal(TimeSpan.FromMilliseconds(120), engine.FastestFallbackLatency(slide));
+        Assert.Null(engine.FastestFallbackLatency(cheapest));
     }
 
-    private PolicyApproval Approve(PolicyRequest request) => Approve(_engine, request);
+    private PolicyApproval Approve(PolicyRequest request) => Approve(engine, request);
 
     private static PolicyApproval Approve(ComputePolicyEngine engine, PolicyRequest request) =>
         Assert.IsType<PolicyApproval>(engine.Decide(request));

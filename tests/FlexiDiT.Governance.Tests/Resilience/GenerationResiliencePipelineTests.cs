@@ -15,11 +15,11 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    private readonly ComputePolicyEngine _policy = TestKnowledge.Engine();
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2025, 3, 14, 9, 0, 0, TimeSpan.Zero));
-    private readonly List<IDisposable> _pipelines = [];
+    private readonly ComputePolicyEngine policy = TestKnowledge.Engine();
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2025, 3, 14, 9, 0, 0, TimeSpan.Zero));
+    private readonly List<IDisposable> pipelines = [];
 
-    public void Dispose() => _pipelines.ForEach(p => p.Dispose());
+    public void Dispose() => pipelines.ForEach(p => p.Dispose());
 
     [Fact]
     public async Task Execute_runs_the_approved_plan_with_its_time_budget()
@@ -43,9 +43,9 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
 
         var running = pipeline.ExecuteAsync(Approve("slide"), engine.RunAsync).AsTask();
         await engine.WaitForStartAsync();
-        _clock.Advance(TimeSpan.FromMilliseconds(1849));
+        clock.Advance(TimeSpan.FromMilliseconds(1849));
         Assert.False(running.IsCompleted);
-        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         var outcome = await running.WaitAsync(Patience);
 
         Assert.Equal("fast-20", outcome.Value);
@@ -66,11 +66,11 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
 
         var running = pipeline.ExecuteAsync(Approve("slide"), engine.RunAsync).AsTask();
         await engine.WaitForStartAsync();
-        _clock.Advance(TimeSpan.FromMilliseconds(1850));
+        clock.Advance(TimeSpan.FromMilliseconds(1850));
         await engine.WaitForStartAsync();
-        _clock.Advance(TimeSpan.FromMilliseconds(149));
+        clock.Advance(TimeSpan.FromMilliseconds(149));
         Assert.False(running.IsCompleted);
-        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        clock.Advance(TimeSpan.FromMilliseconds(1));
 
         var ex = await Assert.ThrowsAsync<GenerationTimeoutException>(() => running.WaitAsync(Patience));
         Assert.Equal("fast-20", ex.PlanName);
@@ -86,9 +86,9 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
 
         var running = pipeline.ExecuteAsync(Approve("ad-creative"), engine.RunAsync).AsTask();
         await engine.WaitForStartAsync();
-        _clock.Advance(TimeSpan.FromMilliseconds(4999));
+        clock.Advance(TimeSpan.FromMilliseconds(4999));
         Assert.False(running.IsCompleted);
-        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        clock.Advance(TimeSpan.FromMilliseconds(1));
 
         var ex = await Assert.ThrowsAsync<GenerationTimeoutException>(() => running.WaitAsync(Patience));
         Assert.Equal("ad-creative: weak-first-40 did not finish within the 5000 ms SLA (5000 ms spent) and 'ad-creative' may not degrade", ex.Message);
@@ -103,7 +103,7 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
 
         var running = pipeline.ExecuteAsync(Approve("draft"), engine.RunAsync).AsTask();
         await engine.WaitForStartAsync();
-        _clock.Advance(TimeSpan.FromMilliseconds(500));
+        clock.Advance(TimeSpan.FromMilliseconds(500));
 
         var ex = await Assert.ThrowsAsync<GenerationTimeoutException>(() => running.WaitAsync(Patience));
         Assert.Contains("no cheaper plan is predicted to finish in the 0 ms left", ex.Message);
@@ -153,9 +153,9 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
         var first = pipeline.ExecuteAsync(Approve("draft") with { SlaMs = 60_000 }, engine.RunAsync).AsTask();
         await engine.WaitForStartAsync();
         var queued = pipeline.ExecuteAsync(Approve("draft") with { SlaMs = 1000 }, engine.RunAsync).AsTask();
-        _clock.Advance(TimeSpan.FromMilliseconds(999));
+        clock.Advance(TimeSpan.FromMilliseconds(999));
         Assert.False(queued.IsCompleted);
-        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        clock.Advance(TimeSpan.FromMilliseconds(1));
 
         var ex = await Assert.ThrowsAsync<GenerationTimeoutException>(() => queued.WaitAsync(Patience));
         Assert.Contains("ran out while waiting for the engine", ex.Message);
@@ -230,7 +230,7 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
 
         healthy = true;
         await Assert.ThrowsAsync<EngineUnavailableException>(() => pipeline.ExecuteAsync(Approve("draft"), engine.RunAsync).AsTask());
-        _clock.Advance(TimeSpan.FromSeconds(30));
+        clock.Advance(TimeSpan.FromSeconds(30));
         var outcome = await pipeline.ExecuteAsync(Approve("draft"), engine.RunAsync);
 
         Assert.Equal("fast-20", outcome.Value);
@@ -294,7 +294,7 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
     }
 
     private PolicyApproval Approve(string task) =>
-        Assert.IsType<PolicyApproval>(_policy.Decide(new PolicyRequest { TaskType = task, TenantId = "studio", RemainingBudget = 1000 }));
+        Assert.IsType<PolicyApproval>(policy.Decide(new PolicyRequest { TaskType = task, TenantId = "studio", RemainingBudget = 1000 }));
 
     private GenerationResiliencePipeline<string> Pipeline(Action<GenerationResilienceOptions>? configure = null)
     {
@@ -308,8 +308,8 @@ public sealed class GenerationResiliencePipelineTests : IDisposable
             CircuitBreakDuration = TimeSpan.FromSeconds(30),
         };
         configure?.Invoke(options);
-        var pipeline = new GenerationResiliencePipeline<string>(options, _policy, _clock);
-        _pipelines.Add(pipeline);
+        var pipeline = new GenerationResiliencePipeline<string>(options, policy, clock);
+        pipelines.Add(pipeline);
         return pipeline;
     }
 }

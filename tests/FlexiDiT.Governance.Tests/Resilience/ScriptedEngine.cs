@@ -9,10 +9,10 @@ namespace FlexiDiT.Governance.Tests.Resilience;
 /// </summary>
 internal sealed class ScriptedEngine
 {
-    private readonly Func<GenerationAttempt, CancellationToken, Task<string>> _behaviour;
-    private readonly SemaphoreSlim _started = new(0);
+    private readonly Func<GenerationAttempt, CancellationToken, Task<string>> behaviour;
+    private readonly SemaphoreSlim started = new(0);
 
-    public ScriptedEngine(Func<GenerationAttempt, CancellationToken, Task<string>> behaviour) => _behaviour = behaviour;
+    public ScriptedEngine(Func<GenerationAttempt, CancellationToken, Task<string>> behaviour) => this.behaviour = behaviour;
 
     public ConcurrentQueue<GenerationAttempt> Attempts { get; } = new();
 
@@ -38,11 +38,11 @@ internal sealed class ScriptedEngine
     public ValueTask<string> RunAsync(GenerationAttempt attempt, CancellationToken cancellationToken)
     {
         Attempts.Enqueue(attempt);
-        _started.Release();
-        return new ValueTask<string>(_behaviour(attempt, cancellationToken));
+        started.Release();
+        return new ValueTask<string>(behaviour(attempt, cancellationToken));
     }
 
-    public Task WaitForStartAsync() => _started.WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(
+    public Task WaitForStartAsync() => started.WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(
         t => Assert.True(t.Result, "the engine was not called"),
         TaskScheduler.Default);
 }

@@ -12,27 +12,27 @@ public sealed class PostgresLedgerDatabase : LedgerDatabase
     /// <summary>The environment variable holding the test server's Npgsql connection string.</summary>
     public const string ServerVariable = "FLEXIDIT_TEST_POSTGRES";
 
-    private readonly string _schema = "ledger_test_" + Guid.NewGuid().ToString("N");
-    private string? _setting;
+    private readonly string schema = "ledger_test_" + Guid.NewGuid().ToString("N");
+    private string? setting;
 
     /// <summary>Gets the test server's connection string, or <see langword="null"/> when none is configured.</summary>
     public static string? ServerConnectionString =>
         Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } value ? value : null;
 
     /// <inheritdoc />
-    public override string Setting => _setting ??= Create();
+    public override string Setting => setting ??= Create();
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        if (_setting is null || ServerConnectionString is not { } server)
+        if (setting is null || ServerConnectionString is not { } server)
         {
             return;
         }
 
         using var connection = new NpgsqlConnection(server);
         connection.Open();
-        using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE;", connection);
+        using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE;", connection);
         drop.ExecuteNonQuery();
     }
 
@@ -42,10 +42,10 @@ public sealed class PostgresLedgerDatabase : LedgerDatabase
         using (var connection = new NpgsqlConnection(ServerConnectionString))
         {
             connection.Open();
-            using var create = new NpgsqlCommand($"CREATE SCHEMA {_schema};", connection);
+            using var create = new NpgsqlCommand($"CREATE SCHEMA {schema};", connection);
             create.ExecuteNonQuery();
         }
 
-        return new NpgsqlConnectionStringBuilder(ServerConnectionString) { SearchPath = _schema }.ConnectionString;
+        return new NpgsqlConnectionStringBuilder(ServerConnectionString) { SearchPath = schema }.ConnectionString;
     }
 }

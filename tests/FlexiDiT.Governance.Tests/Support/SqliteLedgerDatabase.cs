@@ -3,11 +3,11 @@ namespace FlexiDiT.Governance.Tests.Support;
 /// <summary>A ledger in a SQLite file in a temporary folder.</summary>
 public sealed class SqliteLedgerDatabase : LedgerDatabase
 {
-    private readonly TempDirectory _directory = new();
+    private readonly TempDirectory directory = new();
 
     /// <inheritdoc />
-    public override string Setting => _directory.File("ledger.db");
+    public override string Setting => directory.File("ledger.db");
 
     /// <inheritdoc />
-    protected override void Dispose(bool disposing) => _directory.Dispose();
+    protected override void Dispose(bool disposing) => directory.Dispose();
 }

@@ -6,11 +6,11 @@ namespace FlexiDiT.SemanticKernel.Tests.Support;
 /// <summary>A ledger on a temporary SQLite file, the test knowledge, a charging generator and the tools over them.</summary>
 internal sealed class AgentHarness : IDisposable
 {
-    private readonly TempFolder _folder;
+    private readonly TempFolder folder;
 
     private AgentHarness(TempFolder folder, BudgetLedger ledger, ComputePolicyEngine policy)
     {
-        _folder = folder;
+        this.folder = folder;
         Ledger = ledger;
         Policy = policy;
         Generator = new ChargingImageGenerator(policy, ledger);
@@ -24,7 +24,7 @@ internal sealed class AgentHarness : IDisposable
 
     public ListLogger Logger { get; } = new();
 
-    public string ImagesFolder => _folder.File("images");
+    public string ImagesFolder => folder.File("images");
 
     public static async Task<AgentHarness> CreateAsync()
     {
@@ -47,5 +47,5 @@ internal sealed class AgentHarness : IDisposable
         return status.User?.Spent ?? status.Tenant.Spent;
     }
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose() => folder.Dispose();
 }

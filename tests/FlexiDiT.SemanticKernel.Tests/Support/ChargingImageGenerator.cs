@@ -15,13 +15,13 @@ namespace FlexiDiT.SemanticKernel.Tests.Support;
 /// </summary>
 internal sealed class ChargingImageGenerator : IImageGenerator
 {
-    private readonly ComputePolicyEngine _policy;
-    private readonly ComputeGovernor<int> _governor;
+    private readonly ComputePolicyEngine policy;
+    private readonly ComputeGovernor<int> governor;
 
     public ChargingImageGenerator(ComputePolicyEngine policy, BudgetLedger ledger)
     {
-        _policy = policy;
-        _governor = new ComputeGovernor<int>(policy, ledger, new GenerationResiliencePipeline<int>(new GenerationResilienceOptions(), policy));
+        this.policy = policy;
+        governor = new ComputeGovernor<int>(policy, ledger, new GenerationResiliencePipeline<int>(new GenerationResilienceOptions(), policy));
     }
 
     /// <summary>Gets every options object the generator was called with.</summary>
@@ -32,7 +32,7 @@ internal sealed class ChargingImageGenerator : IImageGenerator
         options ??= new ImageGenerationOptions();
         Calls.Enqueue(options);
         var count = options.Count ?? 1;
-        var result = await _governor.RunAsync(
+        var result = await governor.RunAsync(
             new PolicyRequest
             {
                 TaskType = options.GetTaskType() ?? "draft",
@@ -51,7 +51,7 @@ internal sealed class ChargingImageGenerator : IImageGenerator
 
         var approval = result.Outcome.Approval;
         var flops = (long)approval.PredictedFlops;
-        var saved = (long)(_policy.Plans.FullCompute.FlopsPerImage * count) - flops;
+        var saved = (long)(policy.Plans.FullCompute.FlopsPerImage * count) - flops;
         var contents = Enumerable.Range(0, count)
             .Select(i => (AIContent)new DataContent(TinyPng.Bytes, "image/png")
             {

@@ -9,10 +9,10 @@ namespace FlexiDiT.SemanticKernel.Tests.Support;
 /// </summary>
 internal sealed class ScriptedChatClient : IChatClient
 {
-    private readonly Func<Turn, ChatMessage> _script;
-    private int _turns;
+    private readonly Func<Turn, ChatMessage> script;
+    private int turns;
 
-    public ScriptedChatClient(Func<Turn, ChatMessage> script) => _script = script;
+    public ScriptedChatClient(Func<Turn, ChatMessage> script) => this.script = script;
 
     /// <summary>Gets every request the model received.</summary>
     public ConcurrentQueue<(IReadOnlyList<ChatMessage> Messages, ChatOptions? Options)> Requests { get; } = new();
@@ -21,8 +21,8 @@ internal sealed class ScriptedChatClient : IChatClient
     {
         var list = messages.ToList();
         Requests.Enqueue((list, options));
-        var turn = new Turn(Interlocked.Increment(ref _turns), list, options);
-        return Task.FromResult(new ChatResponse(_script(turn)) { ModelId = "scripted" });
+        var turn = new Turn(Interlocked.Increment(ref turns), list, options);
+        return Task.FromResult(new ChatResponse(script(turn)) { ModelId = "scripted" });
     }
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(

@@ -11,11 +11,11 @@ namespace FlexiDiT.Server.Tests.Support;
 /// </summary>
 public sealed class PackServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly WebApplication app;
 
     private PackServer(WebApplication app, HttpClient client)
     {
-        _app = app;
+        this.app = app;
         Client = client;
     }
 
@@ -38,7 +38,7 @@ public sealed class PackServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await app.StopAsync();
+        await app.DisposeAsync();
     }
 }

@@ -23,13 +23,13 @@ public sealed class ServerFixture : IAsyncLifetime
     /// <summary>The key of <see cref="TinyFlexiDiTPack.BrokeTenant"/>.</summary>
     public const string BrokeKey = "broke-tenant-key-0123456789";
 
-    private WebApplication? _app;
+    private WebApplication? app;
 
     public TinyFlexiDiTPack Pack { get; } = new();
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    public IServiceProvider Services => _app!.Services;
+    public IServiceProvider Services => app!.Services;
 
     /// <summary>Builds the server exactly as Program does, with test configuration instead of appsettings.json.</summary>
     public WebApplicationBuilder CreateBuilder(IEnumerable<(string Key, string Tenant)> keys)
@@ -68,22 +68,22 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = FlexiDiTServer.Build(CreateBuilder(
+        app = FlexiDiTServer.Build(CreateBuilder(
         [
             (TenantKey, TinyFlexiDiTPack.Tenant),
             (DraftsKey, TinyFlexiDiTPack.DraftsOnlyTenant),
             (BrokeKey, TinyFlexiDiTPack.BrokeTenant),
         ]));
-        await _app.StartAsync();
-        BaseAddress = new Uri(_app.Urls.Single());
+        await app.StartAsync();
+        BaseAddress = new Uri(app.Urls.Single());
     }
 
     public async Task DisposeAsync()
     {
-        if (_app is not null)
+        if (app is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            await app.StopAsync();
+            await app.DisposeAsync();
         }
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

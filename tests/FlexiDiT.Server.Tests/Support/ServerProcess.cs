@@ -12,17 +12,17 @@ namespace FlexiDiT.Server.Tests.Support;
 internal sealed class ServerProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly Process process;
+    private readonly StringBuilder output = new();
 
     private ServerProcess(Process process, Uri baseAddress)
     {
-        _process = process;
+        this.process = process;
         BaseAddress = baseAddress;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        this.process.OutputDataReceived += (_, e) => Append(e.Data);
+        this.process.ErrorDataReceived += (_, e) => Append(e.Data);
+        this.process.BeginOutputReadLine();
+        this.process.BeginErrorReadLine();
     }
 
     public Uri BaseAddress { get; }
@@ -32,9 +32,9 @@ internal sealed class ServerProcess : IAsyncDisposable
     {
         get
         {
-            lock (_output)
+            lock (output)
             {
-                return _output.ToString();
+                return output.ToString();
             }
         }
     }
@@ -57,9 +57,9 @@ internal sealed class ServerProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow + StartTimeout;
         while (true)
         {
-            if (server._process.HasExited)
+            if (server.process.HasExited)
             {
-                Assert.Fail($"the server exited with {server._process.ExitCode} at start:\n{server.Output}");
+                Assert.Fail($"the server exited with {server.process.ExitCode} at start:\n{server.Output}");
             }
 
             try
@@ -99,18 +99,18 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <summary>Kills the process at once (SIGKILL): no shutdown, no finally blocks, holds left as they are.</summary>
     public async Task KillAsync()
     {
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
+        if (!process.HasExited)
         {
             await KillAsync();
         }
 
-        _process.Dispose();
+        process.Dispose();
     }
 
     private void Append(string? line)
@@ -120,9 +120,9 @@ internal sealed class ServerProcess : IAsyncDisposable
             return;
         }
 
-        lock (_output)
+        lock (output)
         {
-            _output.AppendLine(line);
+            output.AppendLine(line);
         }
     }
 

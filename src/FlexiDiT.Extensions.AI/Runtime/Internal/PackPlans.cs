@@ -13,18 +13,18 @@ namespace FlexiDiT.Extensions.AI.Internal;
 /// </summary>
 internal sealed class PackPlans
 {
-    private readonly Dictionary<string, PlanSpec> _specs;
+    private readonly Dictionary<string, PlanSpec> specs;
 
     private PackPlans(PlanTable table, Dictionary<string, PlanSpec> specs)
     {
         Table = table;
-        _specs = specs;
+        this.specs = specs;
     }
 
     public PlanTable Table { get; }
 
     public PlanSpec Spec(string name) =>
-        _specs.TryGetValue(name, out var spec)
+        specs.TryGetValue(name, out var spec)
             ? spec
             : throw new InvalidOperationException($"the plan table names plan '{name}', which neither the pack nor the table defines");
 

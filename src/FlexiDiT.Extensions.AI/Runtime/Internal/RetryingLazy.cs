@@ -7,30 +7,30 @@ namespace FlexiDiT.Extensions.AI.Internal;
 internal sealed class RetryingLazy<T>(Func<T> factory)
     where T : class
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private volatile T? _value;
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private volatile T? value;
 
     /// <summary>Gets the value if it was created, without creating it.</summary>
-    public T? ValueIfCreated => _value;
+    public T? ValueIfCreated => value;
 
     /// <summary>Gets the value, creating it on this thread if needed.</summary>
     public T Value
     {
         get
         {
-            if (_value is { } value)
+            if (value is { } created)
             {
-                return value;
+                return created;
             }
 
-            _gate.Wait();
+            gate.Wait();
             try
             {
-                return _value ??= factory();
+                return value ??= factory();
             }
             finally
             {
-                _gate.Release();
+                gate.Release();
             }
         }
     }
@@ -40,19 +40,19 @@ internal sealed class RetryingLazy<T>(Func<T> factory)
     /// <returns>The value.</returns>
     public async ValueTask<T> GetAsync(CancellationToken cancellationToken)
     {
-        if (_value is { } value)
+        if (value is { } created)
         {
-            return value;
+            return created;
         }
 
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return _value ??= await Task.Run(factory, CancellationToken.None).ConfigureAwait(false);
+            return value ??= await Task.Run(factory, CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {
-            _gate.Release();
+            gate.Release();
         }
     }
 }

@@ -5,17 +5,17 @@ namespace FlexiDiT.Governance.Policies.Loading;
 /// <summary>Collects located errors for one load, so that every problem is reported, not just the first.</summary>
 internal sealed class PolicyDiagnostics
 {
-    private readonly List<(int Order, PolicyError Error)> _errors = [];
+    private readonly List<(int Order, PolicyError Error)> errors = [];
 
-    public bool HasErrors => _errors.Count > 0;
+    public bool HasErrors => errors.Count > 0;
 
     public void Error(string file, YamlNode at, string message) => Error(file, LineOf(at), message);
 
     public void Error(string file, int? line, string message) =>
-        _errors.Add((_errors.Count, new PolicyError(file, line, message)));
+        errors.Add((errors.Count, new PolicyError(file, line, message)));
 
     public IReadOnlyList<PolicyError> Sorted(IReadOnlyList<string> fileOrder) =>
-        _errors
+        errors
             .OrderBy(e => IndexOf(fileOrder, e.Error.File))
             .ThenBy(e => e.Error.Line ?? 0)
             .ThenBy(e => e.Order)

@@ -15,14 +15,14 @@ internal sealed class PolicyDocumentParser
     private static readonly string[] UserFields = ["budget"];
     private static readonly string[] PricingFields = ["creditsPerTflop", "minimumChargePerImage"];
 
-    private readonly string _file;
-    private readonly PolicyDiagnostics _diagnostics;
-    private readonly ParsedPolicyDocument _result = new();
+    private readonly string file;
+    private readonly PolicyDiagnostics diagnostics;
+    private readonly ParsedPolicyDocument result = new();
 
     private PolicyDocumentParser(string file, PolicyDiagnostics diagnostics)
     {
-        _file = file;
-        _diagnostics = diagnostics;
+        this.file = file;
+        this.diagnostics = diagnostics;
     }
 
     public static ParsedPolicyDocument Parse(string file, string text, PolicyDiagnostics diagnostics)
@@ -35,15 +35,15 @@ internal sealed class PolicyDocumentParser
         }
         else
         {
-            parser._result.Readable = false;
+            parser.result.Readable = false;
         }
 
-        return parser._result;
+        return parser.result;
     }
 
     private YamlNode? LoadRoot(string text)
     {
-        if (_file.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        if (file.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
             // JSON is YAML except that YAML forbids tab indentation. JSON strings cannot hold a raw tab, so every tab
             // is whitespace and can become a space without moving any line.
@@ -57,19 +57,19 @@ internal sealed class PolicyDocumentParser
         }
         catch (YamlException ex)
         {
-            _diagnostics.Error(_file, (int)ex.Start.Line, $"not valid YAML: {WithoutMark(ex.Message)}");
+            diagnostics.Error(file, (int)ex.Start.Line, $"not valid YAML: {WithoutMark(ex.Message)}");
             return null;
         }
 
         if (stream.Documents.Count == 0 || YamlFields.IsNull(stream.Documents[0].RootNode))
         {
-            _diagnostics.Error(_file, 1, $"the file is empty; expected one or more of the sections {string.Join(", ", SectionNames)}");
+            diagnostics.Error(file, 1, $"the file is empty; expected one or more of the sections {string.Join(", ", SectionNames)}");
             return null;
         }
 
         if (stream.Documents.Count > 1)
         {
-            _diagnostics.Error(_file, stream.Documents[1].RootNode, "only one YAML document per file is allowed");
+            diagnostics.Error(file, stream.Documents[1].RootNode, "only one YAML document per file is allowed");
         }
 
         return stream.Documents[0].RootNode;
@@ -77,7 +77,7 @@ internal sealed class PolicyDocumentParser
 
     private void ParseRoot(YamlNode root)
     {
-        var sections = YamlFields.Open(_diagnostics, _file, root, "policy file", SectionNames, noun: "section");
+        var sections = YamlFields.Open(diagnostics, file, root, "policy file", SectionNames, noun: "section");
         if (sections is null)
         {
             return;
@@ -103,7 +103,7 @@ internal sealed class PolicyDocumentParser
     {
         if (section is not YamlMappingNode entries)
         {
-            _diagnostics.Error(_file, section, $"section '{sectionName}' must map each {what} to its fields (got {YamlFields.Describe(section)})");
+            diagnostics.Error(file, section, $"section '{sectionName}' must map each {what} to its fields (got {YamlFields.Describe(section)})");
             return;
         }
 
@@ -115,7 +115,7 @@ internal sealed class PolicyDocumentParser
             }
             else
             {
-                _diagnostics.Error(_file, key, $"section '{sectionName}': each {what} must be named by plain text");
+                diagnostics.Error(file, key, $"section '{sectionName}': each {what} must be named by plain text");
             }
         }
     }
@@ -124,13 +124,13 @@ internal sealed class PolicyDocumentParser
     {
         var name = key.Value!;
         var context = $"task '{name}'";
-        _result.DeclaredTasks.Add(name);
+        result.DeclaredTasks.Add(name);
         if (!PolicyNames.TaskType().IsMatch(name))
         {
-            _diagnostics.Error(_file, key, $"{context}: task type names must be lower-case letters, digits and hyphens");
+            diagnostics.Error(file, key, $"{context}: task type names must be lower-case letters, digits and hyphens");
         }
 
-        var fields = YamlFields.Open(_diagnostics, _file, node, context, TaskFields, owner: key);
+        var fields = YamlFields.Open(diagnostics, file, node, context, TaskFields, owner: key);
         if (fields is null)
         {
             return;
@@ -153,7 +153,7 @@ internal sealed class PolicyDocumentParser
                 MayDegrade = mayDegrade.Value,
                 MaxCount = maxCount.Value,
             };
-            _result.Tasks.Add(new Located<TaskPolicy>(task, _file, PolicyDiagnostics.LineOf(key)));
+            result.Tasks.Add(new Located<TaskPolicy>(task, file, PolicyDiagnostics.LineOf(key)));
         }
     }
 
@@ -177,7 +177,7 @@ internal sealed class PolicyDocumentParser
             return null;
         }
 
-        var fields = YamlFields.Open(_diagnostics, _file, node, $"{task.Context}: qualityFloor", FloorFields, owner: node);
+        var fields = YamlFields.Open(diagnostics, file, node, $"{task.Context}: qualityFloor", FloorFields, owner: node);
         if (fields is null)
         {
             return null;
@@ -210,10 +210,10 @@ internal sealed class PolicyDocumentParser
         var validId = PolicyNames.AccountId().IsMatch(id);
         if (!validId)
         {
-            _diagnostics.Error(_file, key, $"{context}: tenant ids must be letters, digits and . _ @ + -, starting with a letter or digit");
+            diagnostics.Error(file, key, $"{context}: tenant ids must be letters, digits and . _ @ + -, starting with a letter or digit");
         }
 
-        var fields = YamlFields.Open(_diagnostics, _file, node, context, TenantFields, owner: key);
+        var fields = YamlFields.Open(diagnostics, file, node, context, TenantFields, owner: key);
         if (fields is null)
         {
             return;
@@ -241,7 +241,7 @@ internal sealed class PolicyDocumentParser
                 AllowedTaskTypes = allowed.Select(a => a.Value).ToHashSet(StringComparer.Ordinal),
                 UserBudgets = users,
             };
-            _result.Tenants.Add(new Located<TenantDraft>(new TenantDraft(policy, allowed), _file, PolicyDiagnostics.LineOf(key)));
+            result.Tenants.Add(new Located<TenantDraft>(new TenantDraft(policy, allowed), file, PolicyDiagnostics.LineOf(key)));
         }
     }
 
@@ -313,7 +313,7 @@ internal sealed class PolicyDocumentParser
         {
             if (item is YamlScalarNode { Value: { Length: > 0 } name } && !YamlFields.IsNull(item))
             {
-                allowed.Add(new Located<string>(name, _file, PolicyDiagnostics.LineOf(item)));
+                allowed.Add(new Located<string>(name, file, PolicyDiagnostics.LineOf(item)));
             }
             else
             {
@@ -351,7 +351,7 @@ internal sealed class PolicyDocumentParser
                 continue;
             }
 
-            var fields = YamlFields.Open(_diagnostics, _file, value, $"{tenant.Context}: user '{userId}'", UserFields, owner: key);
+            var fields = YamlFields.Open(diagnostics, file, value, $"{tenant.Context}: user '{userId}'", UserFields, owner: key);
             var budget = fields?.Credits("budget", required: true);
             if (budget is null)
             {
@@ -374,7 +374,7 @@ internal sealed class PolicyDocumentParser
 
     private void ParsePricing(YamlNode node, YamlNode key)
     {
-        var fields = YamlFields.Open(_diagnostics, _file, node, "pricing", PricingFields, owner: key);
+        var fields = YamlFields.Open(diagnostics, file, node, "pricing", PricingFields, owner: key);
         if (fields is null)
         {
             return;
@@ -385,7 +385,7 @@ internal sealed class PolicyDocumentParser
         if (perTflop is not null && minimum is not null)
         {
             var pricing = new PricingPolicy { CreditsPerTflop = perTflop.Value, MinimumChargePerImage = minimum.Value };
-            _result.Pricing.Add(new Located<PricingPolicy>(pricing, _file, PolicyDiagnostics.LineOf(key)));
+            result.Pricing.Add(new Located<PricingPolicy>(pricing, file, PolicyDiagnostics.LineOf(key)));
         }
     }
 

@@ -10,15 +10,15 @@ namespace FlexiDiT.Governance.Policies.Loading;
 /// </summary>
 internal sealed class YamlFields
 {
-    private readonly PolicyDiagnostics _diagnostics;
-    private readonly string _file;
-    private readonly Dictionary<string, YamlNode> _values = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, YamlNode> _keys = new(StringComparer.Ordinal);
+    private readonly PolicyDiagnostics diagnostics;
+    private readonly string file;
+    private readonly Dictionary<string, YamlNode> values = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, YamlNode> keys = new(StringComparer.Ordinal);
 
     private YamlFields(PolicyDiagnostics diagnostics, string file, YamlMappingNode node, string context, YamlNode? owner)
     {
-        _diagnostics = diagnostics;
-        _file = file;
+        this.diagnostics = diagnostics;
+        this.file = file;
         Node = node;
         Context = context;
         Owner = owner ?? node;
@@ -61,20 +61,20 @@ internal sealed class YamlFields
                 continue;
             }
 
-            fields._values[key] = value;
-            fields._keys[key] = keyNode;
+            fields.values[key] = value;
+            fields.keys[key] = keyNode;
         }
 
         return fields;
     }
 
-    public void Error(YamlNode at, string message) => _diagnostics.Error(_file, at, $"{Context}: {message}");
+    public void Error(YamlNode at, string message) => diagnostics.Error(file, at, $"{Context}: {message}");
 
-    public YamlNode? KeyOf(string name) => _keys.GetValueOrDefault(name);
+    public YamlNode? KeyOf(string name) => keys.GetValueOrDefault(name);
 
     public YamlNode? Get(string name, bool required)
     {
-        if (_values.TryGetValue(name, out var node))
+        if (values.TryGetValue(name, out var node))
         {
             return node;
         }
