@@ -8,7 +8,7 @@ public static class TestPaths
 {
     // The shared folder is canonical; the repository keeps a copy (tests/reference) so a clone on a
     // machine without it still tests against the official vectors.
-    private static readonly Lazy<string> reference = new(() =>
+    private static readonly Lazy<string> ReferenceFolder = new(() =>
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -20,7 +20,7 @@ public static class TestPaths
         throw new DirectoryNotFoundException($"No shared/reference folder above {AppContext.BaseDirectory} and no tests/reference copy; the reference vectors are needed by these tests.");
     });
 
-    private static readonly Lazy<string> repository = new(() =>
+    private static readonly Lazy<string> RepositoryFolder = new(() =>
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "FlexiDiT.AI.sln"))) return dir.FullName;
@@ -28,10 +28,10 @@ public static class TestPaths
     });
 
     /// <summary>The folder with the official code's reference vectors (<c>.../shared/reference</c>).</summary>
-    public static string ReferenceDirectory => reference.Value;
+    public static string ReferenceDirectory => ReferenceFolder.Value;
 
     /// <summary>The repository root (the folder holding <c>FlexiDiT.AI.sln</c>).</summary>
-    public static string RepositoryRoot => repository.Value;
+    public static string RepositoryRoot => RepositoryFolder.Value;
 
     /// <summary>A file in <see cref="ReferenceDirectory"/>.</summary>
     public static string Reference(string fileName) => Path.Combine(ReferenceDirectory, fileName);

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FlexiDiT.Checkpoints;

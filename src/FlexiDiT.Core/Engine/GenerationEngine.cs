@@ -99,9 +99,12 @@ public sealed class GenerationEngine : IDisposable
         // worker runs the accepted job as it is.
         var plan = job.Plan.Build(model.Geometry);
         if (job.Prompts is not null != (textEncoder is not null))
+        {
             throw new ArgumentException(textEncoder is null
                 ? $"Pack {Pack.Name} is class-conditional: give class labels, not prompts."
                 : $"Pack {Pack.Name} is text-to-image: give a prompt (GenerationJob.ForPrompt), not class labels.", nameof(job));
+        }
+
         if (job.ImageCount == 0) throw new ArgumentException("A job needs at least one image.", nameof(job));
         if (model is DiT dit) dit.Config.ThrowIfNotClasses(job.ClassLabels, nameof(job));
         // A prompt that names nothing the encoder knows (the scenes model's NoSceneConceptException) is refused here.

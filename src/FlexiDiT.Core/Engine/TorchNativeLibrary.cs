@@ -21,7 +21,7 @@ public static class TorchNativeLibrary
     private static readonly string[] HostLibstdcxxPaths =
         ["/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib/aarch64-linux-gnu/libstdc++.so.6", "/usr/lib64/libstdc++.so.6"];
 
-    private static volatile bool s_loaded;
+    private static volatile bool loaded;
 
     /// <summary>Loads the native backend once per process (later calls return at once).</summary>
     /// <exception cref="InvalidOperationException">
@@ -30,11 +30,11 @@ public static class TorchNativeLibrary
     /// </exception>
     public static void EnsureLoaded()
     {
-        if (s_loaded) return;
+        if (loaded) return;
         try
         {
             torch.InitializeDeviceType(DeviceType.CPU);
-            s_loaded = true;
+            loaded = true;
         }
         catch (Exception e) when (e is NotSupportedException or DllNotFoundException or TypeInitializationException && HostLacksRequiredGlibcxx(HostLibstdcxxPaths))
         {

@@ -23,12 +23,18 @@ public static class PixArtInit
         {
             if (name.StartsWith("flexi.", StringComparison.Ordinal) || name.Contains(".lora.", StringComparison.Ordinal)) continue;
             if (name.EndsWith("scale_shift_table", StringComparison.Ordinal))
+            {
                 p.copy_(torch.randn(p.shape, generator: generator) / Math.Sqrt(p.shape[1]));
+            }
             else if (name.Contains("cross_attn.proj", StringComparison.Ordinal) || name.StartsWith("final_layer.linear", StringComparison.Ordinal)
                 || (p.dim() == 1 && name.EndsWith("bias", StringComparison.Ordinal)))
+            {
                 p.zero_();
+            }
             else if (name.StartsWith("t_embedder.mlp", StringComparison.Ordinal) || name.StartsWith("t_block", StringComparison.Ordinal) || name.StartsWith("y_embedder.y_proj", StringComparison.Ordinal))
+            {
                 p.copy_(torch.randn(p.shape, generator: generator) * OfficialInit.EmbeddingStd);
+            }
             else
             {
                 long fanOut = p.shape[0], fanIn = p.numel() / fanOut; // the patch embedding is viewed as (D, C·p·p)

@@ -5,7 +5,6 @@ using FlexiDiT.Prompts;
 using FlexiDiT.Prompts.Captions;
 using FlexiDiT.Sampling;
 using FlexiDiT.TextEncoders;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FlexiDiT.Packs;
@@ -237,8 +236,11 @@ public sealed class ModelPack
     {
         var found = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (string folder in SearchFolders().Where(System.IO.Directory.Exists))
+        {
             foreach (string manifest in System.IO.Directory.EnumerateFiles(folder, ManifestFileName, SearchOption.AllDirectories))
                 found.TryAdd(Path.GetFileName(Path.GetDirectoryName(manifest)!), manifest);
+        }
+
         return [.. found.Values];
     }
 

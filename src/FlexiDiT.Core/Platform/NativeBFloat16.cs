@@ -9,13 +9,13 @@ namespace FlexiDiT.Platform;
 /// </summary>
 public static class NativeBFloat16
 {
-    private static readonly Lazy<bool?> onThisCpu = new(() =>
+    private static readonly Lazy<bool?> Detected = new(() =>
         RuntimeInformation.ProcessArchitecture == Architecture.X64 && File.Exists("/proc/cpuinfo")
             ? InCpuInfo(File.ReadAllText("/proc/cpuinfo"))
             : null);
 
     /// <summary>True or false where the CPU says (Linux on x86-64), null where it cannot be told.</summary>
-    public static bool? OnThisCpu => onThisCpu.Value;
+    public static bool? OnThisCpu => Detected.Value;
 
     /// <summary>Reads the answer from the text of <c>/proc/cpuinfo</c> (null when it lists no flags).</summary>
     public static bool? InCpuInfo(string cpuInfo)
@@ -33,7 +33,9 @@ public static class NativeBFloat16
     public static void EnsureWorthIt(string option)
     {
         if (OnThisCpu == false)
+        {
             throw new ArgumentException($"{option}: this CPU has no native bfloat16 (neither avx512_bf16 nor amx_bf16 in /proc/cpuinfo), so libtorch " +
                 "would emulate it, many times slower than float32 (17× on a 2-core AMD EPYC). Run without it.");
+        }
     }
 }

@@ -23,7 +23,7 @@ public sealed class ClassPromptMatcher
     private const int MaxJoinedWords = 3;
     private const int SuggestionCount = 5;
 
-    private static readonly Lazy<ClassPromptMatcher> imageNet = new(() => new ClassPromptMatcher(ClassVocabulary.ImageNet));
+    private static readonly Lazy<ClassPromptMatcher> ImageNetMatcher = new(() => new ClassPromptMatcher(ClassVocabulary.ImageNet));
 
     private readonly ClassEntry[] classes;
     private readonly Dictionary<int, int> positionOfIndex = new();
@@ -84,7 +84,7 @@ public sealed class ClassPromptMatcher
     }
 
     /// <summary>The 1000 ImageNet classes (<see cref="ClassVocabulary.ImageNet"/>), built on first use.</summary>
-    public static ClassPromptMatcher ImageNet => imageNet.Value;
+    public static ClassPromptMatcher ImageNet => ImageNetMatcher.Value;
 
     /// <summary>The classes, in the order given.</summary>
     public IReadOnlyList<ClassEntry> Classes => classes;
@@ -261,8 +261,11 @@ public sealed class ClassPromptMatcher
         if (words.Count == 0) return [];
         var similarity = new double[vocabulary.Length];
         for (int v = 0; v < vocabulary.Length; v++)
+        {
             foreach (var word in words)
                 similarity[v] = Math.Max(similarity[v], EditDistance.Similarity(EditDistance.Full(word.Normalized, vocabulary[v]), word.Normalized.Length, vocabulary[v].Length));
+        }
+
         var best = new double[classes.Length];
         foreach (var form in names)
             best[form.Class] = Math.Max(best[form.Class], form.Tokens.Average(t => similarity[t]));

@@ -4,13 +4,13 @@ namespace FlexiDiT.Prompts;
 public static class ClassVocabulary
 {
     private const string ImageNetResource = "FlexiDiT.Prompts.imagenet-classes.txt";
-    private static readonly Lazy<IReadOnlyList<ClassEntry>> imageNet = new(LoadImageNet);
+    private static readonly Lazy<IReadOnlyList<ClassEntry>> ImageNetClasses = new(LoadImageNet);
 
     /// <summary>
     /// The 1000 ILSVRC-2012 classes in label order (0 "tench, Tinca tinca", 1 "goldfish", ..., 207 "golden
     /// retriever", ..., 999 "toilet tissue"), with their WordNet synonyms; loaded on first use.
     /// </summary>
-    public static IReadOnlyList<ClassEntry> ImageNet => imageNet.Value;
+    public static IReadOnlyList<ClassEntry> ImageNet => ImageNetClasses.Value;
 
     /// <summary>Classes numbered by position; each item is one class, commas separating its synonyms.</summary>
     public static IReadOnlyList<ClassEntry> FromNames(IEnumerable<string> names) =>

@@ -70,7 +70,10 @@ internal static class PromptText
         if (word.EndsWith("sses", StringComparison.Ordinal) || word.EndsWith("shes", StringComparison.Ordinal)
             || word.EndsWith("ches", StringComparison.Ordinal) || word.EndsWith("xes", StringComparison.Ordinal)
             || word.EndsWith("zzes", StringComparison.Ordinal))
+        {
             return word[..^2];
+        }
+
         if (word.EndsWith("ss", StringComparison.Ordinal) || word.EndsWith("us", StringComparison.Ordinal) || word.EndsWith("is", StringComparison.Ordinal))
             return word;
         return word[..^1];

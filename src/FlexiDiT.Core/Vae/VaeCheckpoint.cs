@@ -112,10 +112,13 @@ public static class VaeCheckpoint
         string? prefix = VaeKeyNames.FindPrefix(list);
         VaeKeyNaming? naming = prefix is null ? null : VaeKeyNames.Detect(list, prefix);
         if (prefix is null || naming is null)
+        {
             throw new InvalidDataException(
                 $"{source} is not a VAE decoder state dict in any known naming: expected 'decoder.conv_in.weight' with ldm keys ('decoder.up.N.block.M...', 'decoder.mid.attn_1.q') " +
                 $"or diffusers keys ('decoder.up_blocks.N.resnets.M...', 'decoder.mid_block.attentions.0.to_q' or '.query'), optionally under a prefix such as 'first_stage_model.'; " +
                 $"its first keys: {string.Join(", ", list.Take(8))}.");
+        }
+
         return (prefix, naming.Value);
     }
 

@@ -103,10 +103,19 @@ public sealed record VaeConfig
                     if (!config.Equals(other))
                         throw new InvalidDataException($"VAE config {source}: its diffusers config ({config}) and its ldm ddconfig ({other}) describe different decoders.");
                 }
-                else if (diffusers is { } d2) config = FromDiffusers(d2);
-                else if (ldm is { } l2) config = FromLdm(l2, embedDim);
+                else if (diffusers is { } d2)
+                {
+                    config = FromDiffusers(d2);
+                }
+                else if (ldm is { } l2)
+                {
+                    config = FromLdm(l2, embedDim);
+                }
                 else
+                {
                     throw new InvalidDataException($"VAE config {source} is neither a diffusers AutoencoderKL config (block_out_channels, layers_per_block, ...) nor an ldm ddconfig (ch, ch_mult, num_res_blocks, ...); keys: {string.Join(", ", root.EnumerateObject().Select(p => p.Name).Take(12))}.");
+                }
+
                 config.Validate(source);
                 return config;
             }
@@ -142,8 +151,10 @@ public sealed record VaeConfig
         if (d.TryGetProperty("up_block_types", out var types))
         {
             foreach (var t in types.EnumerateArray())
+            {
                 if (t.GetString() != "UpDecoderBlock2D")
                     throw new InvalidDataException($"up_block_types has '{t.GetString()}'; only UpDecoderBlock2D is supported.");
+            }
         }
         var defaults = new VaeConfig();
         return new VaeConfig
@@ -166,8 +177,10 @@ public sealed record VaeConfig
         if (l.TryGetProperty("attn_resolutions", out var attn) && attn.GetArrayLength() > 0)
             throw new InvalidDataException($"attn_resolutions [{string.Join(", ", attn.EnumerateArray())}]: attention inside the up levels is not supported (SD VAEs have none).");
         foreach (string flag in new[] { "tanh_out", "give_pre_end" })
+        {
             if (l.TryGetProperty(flag, out var f) && f.ValueKind == JsonValueKind.True)
                 throw new InvalidDataException($"{flag}=true is not supported.");
+        }
         // post_quant_conv maps embed_dim → z_channels; diffusers (and this decoder) have one latent width for both.
         if (embedDim is int e && e != z)
             throw new InvalidDataException($"embed_dim {e} differs from z_channels {z}; only equal latent widths are supported.");

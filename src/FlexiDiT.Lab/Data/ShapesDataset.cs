@@ -111,8 +111,11 @@ public sealed class ShapesDataset(long seed = 0, IReadOnlyDictionary<ShapeKind, 
                 // without testing their 16 sub-samples (the same image, about 4× faster for mid-sized shapes).
                 bool nearShape = x + 1 >= a.CenterX - a.Size && x <= a.CenterX + a.Size && y + 1 >= a.CenterY - a.Size && y <= a.CenterY + a.Size;
                 for (int sy = 0; nearShape && sy < Supersampling; sy++)
+                {
                     for (int sx = 0; sx < Supersampling; sx++)
                         if (Inside(a, x + (sx + 0.5f) / Supersampling, y + (sy + 0.5f) / Supersampling)) hits++;
+                }
+
                 float coverage = hits / (float)(Supersampling * Supersampling);
                 int o = y * ImageSize + x;
                 pixels[o] = 2 * (a.Background.R + coverage * (c.R - a.Background.R)) - 1;

@@ -19,9 +19,14 @@ public static class ColorDetector
         float Channel(int c, int i) => Math.Clamp((chw[c * plane + i] + 1) / 2, 0, 1);
         var border = new List<(float R, float G, float B)>();
         for (int y = 0; y < size; y++)
+        {
             for (int x = 0; x < size; x++)
+            {
                 if (x == 0 || y == 0 || x == size - 1 || y == size - 1)
                     border.Add((Channel(0, y * size + x), Channel(1, y * size + x), Channel(2, y * size + x)));
+            }
+        }
+
         float bgR = Median(border.Select(p => p.R)), bgG = Median(border.Select(p => p.G)), bgB = Median(border.Select(p => p.B));
 
         var rs = new List<float>();

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using FlexiDiT.Models;
 using FlexiDiT.Sampling;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FlexiDiT.Evaluation;

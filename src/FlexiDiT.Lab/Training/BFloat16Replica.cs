@@ -37,8 +37,10 @@ public sealed class BFloat16Replica : IDisposable
         // Buffers (e.g. PixArt's null caption) are not trained: copy them once.
         var replicaBuffers = replica.named_buffers().ToDictionary(b => b.name, b => b.buffer);
         using (torch.no_grad())
+        {
             foreach (var (name, buffer) in master.named_buffers())
                 if (replicaBuffers.TryGetValue(name, out var copy)) copy.copy_(buffer);
+        }
         // Frozen master weights (conversion trains only the weak patch size's parts) get no gradient here either.
         foreach (var (m, copy) in pairs) copy.requires_grad = m.requires_grad;
     }

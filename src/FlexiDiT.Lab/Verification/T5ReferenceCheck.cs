@@ -61,8 +61,11 @@ public static class T5ReferenceCheck
         var actual = tokens.InputIds.data<long>().ToArray();
         int differing = 0;
         for (int b = 0; b < texts.Count; b++)
+        {
             for (int i = 0; i < maxLength; i++)
                 if (actual[b * maxLength + i] != (i < expectedIds[b].Length ? expectedIds[b][i] : tokenizer.PadId)) differing++;
+        }
+
         return new GroupError("tokens", differing, differing / (double)Math.Max(actual.Length, 1), 0);
     }
 

@@ -6,7 +6,6 @@ using FlexiDiT.Tests.Vae;
 using FlexiDiT.Vae;
 using TorchSharp;
 using TorchSharp.PyBridge;
-using static TorchSharp.torch;
 
 namespace FlexiDiT.Tests.Checkpoints;
 

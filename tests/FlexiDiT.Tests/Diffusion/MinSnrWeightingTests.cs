@@ -1,5 +1,4 @@
 using FlexiDiT.Diffusion;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FlexiDiT.Tests.Diffusion;

@@ -5,7 +5,7 @@ namespace FlexiDiT.Tests.Engine;
 /// <summary>When a failed TorchSharp load is blamed on the host's libstdc++ (and so gets the one-line fix message).</summary>
 public sealed class TorchNativeLibraryTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("flexidit-libstdcxx-").FullName;
+    private readonly string folder = Directory.CreateTempSubdirectory("flexidit-libstdcxx-").FullName;
 
     [Fact]
     public void A_libstdcxx_without_the_required_version_is_blamed_on_linux_only()
@@ -27,7 +27,7 @@ public sealed class TorchNativeLibraryTests : IDisposable
     [Fact]
     public void No_libstdcxx_found_is_not_blamed()
     {
-        Assert.False(TorchNativeLibrary.HostLacksRequiredGlibcxx([Path.Combine(_folder, "absent.so")]));
+        Assert.False(TorchNativeLibrary.HostLacksRequiredGlibcxx([Path.Combine(folder, "absent.so")]));
     }
 
     [Fact]
@@ -37,11 +37,11 @@ public sealed class TorchNativeLibraryTests : IDisposable
         TorchNativeLibrary.EnsureLoaded();
     }
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public void Dispose() => Directory.Delete(folder, recursive: true);
 
     private string Library(string name, string content)
     {
-        var path = Path.Combine(_folder, name);
+        var path = Path.Combine(folder, name);
         File.WriteAllText(path, "\u007fELF" + content);
         return path;
     }

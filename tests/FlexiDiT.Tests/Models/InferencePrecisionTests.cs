@@ -1,7 +1,6 @@
 using FlexiDiT.Checkpoints;
 using FlexiDiT.Models;
 using FlexiDiT.Platform;
-using FlexiDiT.Training;
 using FlexiDiT.Verification;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -2,7 +2,6 @@ using FlexiDiT.Checkpoints;
 using FlexiDiT.Models;
 using FlexiDiT.Verification;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace FlexiDiT.Tests.Models;
 

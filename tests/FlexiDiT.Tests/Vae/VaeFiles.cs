@@ -1,6 +1,5 @@
 using FlexiDiT.Checkpoints;
 using FlexiDiT.Vae;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FlexiDiT.Tests.Vae;

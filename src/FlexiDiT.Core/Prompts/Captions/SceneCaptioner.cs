@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using FlexiDiT.Data;
 using FlexiDiT.Data.Scenes;
 
 namespace FlexiDiT.Prompts.Captions;

@@ -108,9 +108,12 @@ public static class SceneGrammar
         {
             int offset = vertical == "top" ? 0 : 6;
             foreach (var (side, column) in new[] { ("left", 0), ("right", 2) })
+            {
                 Add(SceneAttribute.Position, (ScenePosition)(offset + column),
                     [$"in the {vertical} {side}", $"in the {vertical} {side} corner", $"at the {row} {side}"],
                     [$"in the {row} {side} corner", $"in the {vertical} {side} hand corner"]);
+            }
+
             Add(SceneAttribute.Position, (ScenePosition)(offset + 1),
                 [$"at the {vertical}", $"at the {vertical} center", $"in the {vertical} middle"],
                 [$"along the {vertical} edge", $"in the {row} middle"]);

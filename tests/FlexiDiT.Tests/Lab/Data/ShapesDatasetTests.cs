@@ -1,6 +1,5 @@
 using FlexiDiT.Data;
 using FlexiDiT.Evaluation;
-using static TorchSharp.torch;
 
 namespace FlexiDiT.Tests.Data;
 
@@ -121,8 +120,11 @@ public class ShapesDatasetTests
             {
                 int hits = 0;
                 for (int sy = 0; sy < 4; sy++)
+                {
                     for (int sx = 0; sx < 4; sx++)
                         if (ShapesDataset.Inside(a, p % 32 + (sx + 0.5f) / 4, p / 32 + (sy + 0.5f) / 4)) hits++;
+                }
+
                 Assert.Equal(2 * (a.Background.R + hits / 16f * (color.R - a.Background.R)) - 1, rendered[p]);
             }
         }

@@ -24,8 +24,11 @@ public sealed class CaptionGainTests : IDisposable
 
         // The tiny model has no pooled caption, so cross-attention's output projection is its only way to the caption.
         using (torch.no_grad())
+        {
             foreach (var (name, p) in model.named_parameters().Where(p => p.name.Contains("cross_attn.proj")))
                 p.zero_();
+        }
+
         Assert.All(CaptionGain.Measure(model, count: 6), l => Assert.Equal(1.0, l.Ratio));
     }
 

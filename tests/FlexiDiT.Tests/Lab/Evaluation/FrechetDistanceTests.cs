@@ -1,5 +1,4 @@
 using FlexiDiT.Evaluation;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FlexiDiT.Tests.Evaluation;

@@ -1,5 +1,4 @@
 using FlexiDiT.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FlexiDiT.Tests.Training;

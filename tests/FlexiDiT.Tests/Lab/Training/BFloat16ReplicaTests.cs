@@ -1,7 +1,6 @@
 using FlexiDiT.Data;
 using FlexiDiT.Models;
 using FlexiDiT.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FlexiDiT.Tests.Training;

@@ -6,7 +6,6 @@ using FlexiDiT.Prompts.Captions;
 using FlexiDiT.Tests.Cli;
 using FlexiDiT.TextEncoders;
 using FlexiDiT.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FlexiDiT.Tests.Training;

@@ -12,9 +12,14 @@ public partial class SceneCaptionTests
     public void Every_attribute_value_has_training_and_held_out_phrasings_and_both_splits_have_templates()
     {
         foreach (var attribute in Enum.GetValues<SceneAttribute>())
+        {
             for (int value = 0; value < SceneAttributes.Cardinality(attribute); value++)
+            {
                 foreach (var split in Enum.GetValues<CaptionSplit>())
                     Assert.True(SceneGrammar.PhrasesFor(attribute, value, split).Count > 0, $"{attribute} {value} has no {split} phrasing");
+            }
+        }
+
         Assert.Contains(SceneGrammar.Templates, t => t.Split == CaptionSplit.HeldOut);
         Assert.Contains(SceneGrammar.Templates, t => t.Split == CaptionSplit.Training);
         Assert.Equal(SceneGrammar.Phrases.Count, SceneGrammar.Phrases.Select(p => p.Text).Distinct().Count());
@@ -31,8 +36,10 @@ public partial class SceneCaptionTests
             .ToArray();
         Assert.All(heldOut, phrase => Assert.NotEqual("  ", phrase));
         foreach (string caption in training)
+        {
             foreach (string phrase in heldOut)
                 Assert.False(caption.Contains(phrase, StringComparison.Ordinal), $"training caption \"{caption.Trim()}\" uses held-out \"{phrase.Trim()}\"");
+        }
 
         // And the held-out captions do use them: every held-out template appears.
         var heldOutCaptions = Enumerable.Range(0, 2000).Select(i => Words(data.Sample(i, CaptionSplit.HeldOut).Caption)).ToArray();

@@ -103,12 +103,14 @@ public class SceneDatasetTests
     {
         var random = new Random(1);
         for (int color = 0; color < ShapeColor.Palette.Count; color++)
+        {
             foreach (var background in Enum.GetValues<SceneBackground>())
             {
                 var drawing = SceneLayout.Draw(new SceneAttributes(ShapeKind.Circle, color, SceneSize.Medium, ScenePosition.Center, background), random);
                 var (r, g, b) = drawing.Background;
                 Assert.Equal(background == SceneBackground.Light, (r + g + b) / 3 > 0.5f);
             }
+        }
     }
 
     private static float Rgb(float[] chw, int pixel, int channel) => (chw[channel * Plane + pixel] + 1) / 2;

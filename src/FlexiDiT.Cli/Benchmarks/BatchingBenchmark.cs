@@ -4,7 +4,7 @@ using FlexiDiT.Extensions.AI;
 using FlexiDiT.Packs;
 using Microsoft.Extensions.AI;
 
-namespace FlexiDiT.Cli.Commands;
+namespace FlexiDiT.Cli.Benchmarks;
 
 /// <summary>
 /// Continuous batching measured end to end: the same requests through <see cref="FlexiDiTImageGenerator"/> (policy,
@@ -35,48 +35,29 @@ internal static class BatchingBenchmark
         rounds = Math.Min(rounds, requests / concurrency);
         int perRound = requests / rounds;
 
-        // A throw-away ledger: a benchmark must not spend the user's budget. The latency model is the user's, so an
-        // existing calibration is reused (and a missing one is made once, outside the timed runs).
-        var scratch = Directory.CreateTempSubdirectory("flexidit-bench");
-        try
+        using var scratch = new BenchmarkScratch();
+        var options = scratch.OptionsFor(pack);
+        options.Resilience.MaxConcurrentGenerations = Math.Max(options.Resilience.MaxConcurrentGenerations, concurrency);
+        options.Resilience.MaxQueuedGenerations = Math.Max(options.Resilience.MaxQueuedGenerations, requests);
+        string plan = mode ?? pack.Manifest.Defaults.Plan;
+
+        using var sequential = new Runner(options, plan, callers: 1);
+        using var concurrent = new Runner(options, plan, concurrency);
+        await sequential.WarmUpAsync(cancellationToken);
+        await concurrent.WarmUpAsync(cancellationToken);
+        for (int round = 0; round < rounds; round++)
         {
-            var options = new FlexiDiTOptions
-            {
-                Model = pack.ManifestPath,
-                LedgerPath = Path.Combine(scratch.FullName, "ledger.db"),
-                LatencyModelPath = FlexiDiTPaths.LatencyModelPath(pack.Name),
-                OutputFolder = Path.Combine(scratch.FullName, "images"),
-
-                // Nobody waits on a benchmark: the overnight task has an 8-hour SLA, so no request falls back mid-run.
-                DefaultTaskType = "batch-overnight",
-                DefaultTenant = "local",
-            };
-            options.Resilience.MaxConcurrentGenerations = Math.Max(options.Resilience.MaxConcurrentGenerations, concurrency);
-            options.Resilience.MaxQueuedGenerations = Math.Max(options.Resilience.MaxQueuedGenerations, requests);
-            string plan = mode ?? pack.Manifest.Defaults.Plan;
-
-            using var sequential = new Runner(options, plan, callers: 1);
-            using var concurrent = new Runner(options, plan, concurrency);
-            await sequential.WarmUpAsync(cancellationToken);
-            await concurrent.WarmUpAsync(cancellationToken);
-            for (int round = 0; round < rounds; round++)
-            {
-                var (first, second) = round % 2 == 0 ? (sequential, concurrent) : (concurrent, sequential);
-                await first.RunAsync(round * perRound, perRound, cancellationToken);
-                await second.RunAsync(round * perRound, perRound, cancellationToken);
-            }
-
-            var one = sequential.Result();
-            var many = concurrent.Result();
-            return new Report(
-                pack.Name, plan, "cpu", TorchSharp.torch.get_num_threads(), rounds, one, many,
-                Math.Round(many.ImagesPerSecond / one.ImagesPerSecond, 2),
-                $"{Environment.ProcessorCount} cores; largest batch counts single-image forwards (a guided image is 2)");
+            var (first, second) = round % 2 == 0 ? (sequential, concurrent) : (concurrent, sequential);
+            await first.RunAsync(round * perRound, perRound, cancellationToken);
+            await second.RunAsync(round * perRound, perRound, cancellationToken);
         }
-        finally
-        {
-            scratch.Delete(recursive: true);
-        }
+
+        var one = sequential.Result();
+        var many = concurrent.Result();
+        return new Report(
+            pack.Name, plan, "cpu", TorchSharp.torch.get_num_threads(), rounds, one, many,
+            Math.Round(many.ImagesPerSecond / one.ImagesPerSecond, 2),
+            $"{Environment.ProcessorCount} cores; largest batch counts single-image forwards (a guided image is 2)");
     }
 
     /// <summary>One way of calling: its own generator and engine, so its largest batch is its own.</summary>
