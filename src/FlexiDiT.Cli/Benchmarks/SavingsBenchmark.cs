@@ -21,6 +21,7 @@ internal static class SavingsBenchmark
     /// <param name="Cpu">The CPU's model name.</param>
     /// <param name="TorchThreads">libtorch's threads.</param>
     /// <param name="Rounds">Alternating rounds run.</param>
+    /// <param name="ImagesPerRequest">Images each request asked for (they are sampled together).</param>
     /// <param name="Reference">The reference plan's timing (full compute).</param>
     /// <param name="Plan">The cheaper plan's timing.</param>
     /// <param name="FlopsSaved">1 − plan FLOPs / reference FLOPs, per image.</param>
@@ -32,16 +33,17 @@ internal static class SavingsBenchmark
     /// </param>
     /// <param name="Note">Whose saving it is, in words.</param>
     internal sealed record Report(
-        string Model, string Cpu, int TorchThreads, int Rounds, PlanTiming Reference, PlanTiming Plan,
+        string Model, string Cpu, int TorchThreads, int Rounds, int ImagesPerRequest, PlanTiming Reference, PlanTiming Plan,
         double FlopsSaved, double TimeSaved, double TimeSavedPerFlopSaved, bool SameSteps, string Note);
 
-    public static async Task<Report> RunAsync(string? model, string plan, string reference, int images, int rounds, string cpu, CancellationToken cancellationToken)
+    public static async Task<Report> RunAsync(string? model, string plan, string reference, int requests, int imagesPerRequest, int rounds, string cpu, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(plan);
         ArgumentException.ThrowIfNullOrWhiteSpace(reference);
         if (plan == reference) throw new ArgumentException($"--mode and --reference are both '{plan}': compare a cheaper plan with full compute (e.g. --mode weak50 --reference full).");
         if (rounds < 2) throw new ArgumentException($"--rounds must be at least 2 so that each plan runs first once (got {rounds}).");
-        if (images < 1) throw new ArgumentException($"--requests must be at least 1 (got {images}).");
+        if (requests < 1) throw new ArgumentException($"--requests must be at least 1 (got {requests}).");
+        if (imagesPerRequest is < 1 or > 16) throw new ArgumentException($"--count must be 1 to 16 images per request (got {imagesPerRequest}).");
         var pack = ModelPack.Find(model);
         if (pack.Manifest.TextEncoder is not null)
             throw new ArgumentException($"Pack {pack.Name} is text-to-image; --savings times class packs (give --model a class pack).");
@@ -53,7 +55,7 @@ internal static class SavingsBenchmark
 
         async Task<FlexiDiTGenerationReport> Generate(string mode, int index)
         {
-            var report = (await generator.GenerateImagesAsync(classes[index % classes.Count], new ImageGenerationOptions().WithMode(mode).WithSeed(index), cancellationToken))
+            var report = (await generator.GenerateImagesAsync(classes[index % classes.Count], new ImageGenerationOptions { Count = imagesPerRequest }.WithMode(mode).WithSeed(index), cancellationToken))
                 .GetFlexiDiTReport()!;
             // A fallback would time another plan than the one named.
             if (report.DecidedMode != mode)
@@ -70,10 +72,10 @@ internal static class SavingsBenchmark
             {
                 FlexiDiTGenerationReport? last = null;
                 var watch = Stopwatch.StartNew();
-                // The same classes and seeds for both plans: image i of every round is the same request.
-                for (int i = 0; i < images; i++) last = await Generate(mode, round * images + i);
+                // The same classes and seeds for both plans: request i of every round is the same request.
+                for (int i = 0; i < requests; i++) last = await Generate(mode, round * requests + i);
                 var sofar = timings.GetValueOrDefault(mode);
-                timings[mode] = (sofar.Elapsed + watch.Elapsed, sofar.Images + images, last!);
+                timings[mode] = (sofar.Elapsed + watch.Elapsed, sofar.Images + requests * imagesPerRequest, last!);
             }
         }
 
@@ -92,7 +94,7 @@ internal static class SavingsBenchmark
         string note = sameSteps
             ? $"Both plans run {planTiming.Steps} steps: the saving is FlexiDiT's alone."
             : $"The plans run different steps ({planTiming.Steps} vs {referenceTiming.Steps}): the saving also holds the fewer-steps saving; for FlexiDiT's alone compare with full compute at {planTiming.Steps} steps.";
-        return new Report(pack.Name, cpu, TorchSharp.torch.get_num_threads(), rounds, referenceTiming, planTiming,
+        return new Report(pack.Name, cpu, TorchSharp.torch.get_num_threads(), rounds, imagesPerRequest, referenceTiming, planTiming,
             Math.Round(flopsSaved, 4), Math.Round(timeSaved, 4), Math.Round(flopsSaved > 0 ? timeSaved / flopsSaved : double.NaN, 3), sameSteps, note);
     }
 }

@@ -4,6 +4,7 @@ using FlexiDiT.Benchmarks;
 using FlexiDiT.Cli.Benchmarks;
 using FlexiDiT.Models;
 using FlexiDiT.Platform;
+using FlexiDiT.Sampling;
 
 namespace FlexiDiT.Cli.Commands;
 
@@ -30,15 +31,17 @@ internal static class BenchCommand
         var precision = new Option<string>("--precision") { DefaultValueFactory = _ => "float32", Description = "auto, float32 or bfloat16 (auto: bfloat16 only where the CPU has it natively; bfloat16 is refused where it would be emulated)" };
         var batching = new Option<bool>("--batching") { Description = "Instead: requests/s of the generator, one at a time vs concurrent callers (prints JSON)" };
         var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 4, Description = "With --batching: concurrent callers" };
-        var requests = new Option<int>("--requests") { DefaultValueFactory = _ => 16, Description = "With --batching: requests for each way of calling; with --savings: images per plan and round" };
+        var requests = new Option<int>("--requests") { DefaultValueFactory = _ => 16, Description = "With --batching: requests for each way of calling; with --savings: requests per plan and round" };
         var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 4, Description = "With --batching, --savings or --training: alternating rounds (with --training the first is warm-up)" };
         var training = new Option<bool>("--training") { Description = "Instead: seconds per training step on Shapes (depth, width, heads, batch from the options; --repeats steps per round), float32 vs --bf16 (prints JSON)" };
         var model = new Option<string?>("--model") { Description = "With --batching: model pack (default: the shipped Shapes FlexiDiT)" };
         var mode = new Option<string?>("--mode") { Description = "With --batching: plan every request runs (default: the pack's default plan); with --savings: the cheaper plan (default weak50)" };
         var savings = new Option<bool>("--savings") { Description = "Instead: end-to-end generator time of a cheaper plan (--mode) against its reference (--reference), alternating rounds of --requests images; reports time saved / FLOPs saved" };
+        var count = new Option<int>("--count") { DefaultValueFactory = _ => 1, Description = "With --savings: images per request (an agent asks for 1; a batch job for more)" };
+        var singleThreadBelow = new Option<double?>("--single-thread-below") { Description = "GFLOPs under which a forward runs on one thread (default 1; 0: never), to measure that rule (ForwardThreads)" };
         var reference = new Option<string>("--reference") { DefaultValueFactory = _ => "full", Description = "With --savings: the plan the saving is measured against (full compute at the same steps and guidance for FlexiDiT's saving)" };
         var command = new Command("bench", "Median forward time, FLOPs and GFLOP/s of a DiT config at each FlexiDiT patch size (random weights); --batching: generator throughput; --training: float32 vs bfloat16 training steps")
-        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, profile, peer, peerPatch, precision, batching, concurrency, requests, rounds, model, mode, training, savings, reference };
+        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, profile, peer, peerPatch, precision, batching, concurrency, requests, rounds, model, mode, training, savings, reference, singleThreadBelow, count };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(batching))
@@ -49,16 +52,21 @@ internal static class BenchCommand
                 return 0;
             }
 
+            if (parse.GetValue(singleThreadBelow) is { } gflops)
+            {
+                if (gflops < 0) throw new ArgumentException($"--single-thread-below must be 0 or more GFLOPs (got {gflops}).");
+                ForwardThreads.SingleThreadBelowFlops = (long)(gflops * 1e9);
+            }
             if (parse.GetValue(savings))
             {
                 var report = await SavingsBenchmark.RunAsync(parse.GetValue(model), parse.GetValue(mode) ?? "weak50", parse.GetValue(reference)!,
-                    parse.GetValue(requests), parse.GetValue(rounds), CpuName(), cancellationToken);
+                    parse.GetValue(requests), parse.GetValue(count), parse.GetValue(rounds), CpuName(), cancellationToken);
                 if (parse.GetValue(json))
                 {
                     Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
                     return 0;
                 }
-                Console.WriteLine($"{report.Model}, {report.Cpu}, {report.TorchThreads} threads, {report.Rounds} alternating rounds of {report.Plan.Images / report.Rounds} images each");
+                Console.WriteLine($"{report.Model}, {report.Cpu}, {report.TorchThreads} threads, {report.Rounds} alternating rounds of {report.Plan.Images / report.Rounds} images each, {report.ImagesPerRequest} per request");
                 foreach (var p in new[] { report.Reference, report.Plan })
                     Console.WriteLine($"  {p.Plan,-20} {p.Steps,3} steps ({p.WeakSteps} weak)  {p.GflopsPerImage,8:F1} GFLOP/img  {p.MsPerImage,8:F0} ms/img");
                 Console.WriteLine($"FLOPs saved {report.FlopsSaved:P1}, time saved {report.TimeSaved:P1}: time saved / FLOPs saved = {report.TimeSavedPerFlopSaved:F2}. {report.Note}");

@@ -18,15 +18,22 @@ public static class ForwardBatcher
             if (members.Count == 1)
             {
                 var (r, i) = members[0];
-                outputs[i] = model.Forward(r.X, r.T, r.Condition, r.PatchSize);
+                using (ForwardThreads.For(model.Device, model.Geometry.Flops(r.PatchSize, r.X.shape[0])))
+                {
+                    outputs[i] = model.Forward(r.X, r.T, r.Condition, r.PatchSize);
+                }
                 observe?.Invoke(new ForwardObservation(group.Key, (int)r.X.shape[0], watch.Elapsed.TotalMilliseconds));
                 continue;
             }
-            var output = model.Forward(
-                cat(members.Select(m => m.r.X).ToArray(), 0),
-                cat(members.Select(m => m.r.T).ToArray(), 0),
-                ModelCondition.Concat(members.Select(m => m.r.Condition).ToList()),
-                group.Key);
+            Tensor output;
+            using (ForwardThreads.For(model.Device, model.Geometry.Flops(group.Key, members.Sum(m => m.r.X.shape[0]))))
+            {
+                output = model.Forward(
+                    cat(members.Select(m => m.r.X).ToArray(), 0),
+                    cat(members.Select(m => m.r.T).ToArray(), 0),
+                    ModelCondition.Concat(members.Select(m => m.r.Condition).ToList()),
+                    group.Key);
+            }
             observe?.Invoke(new ForwardObservation(group.Key, (int)output.shape[0], watch.Elapsed.TotalMilliseconds));
             long offset = 0;
             foreach (var (r, i) in members)
