@@ -31,6 +31,10 @@ internal sealed class TrainingRunOptions
     public Option<double> CheckpointMinutes { get; } = new("--checkpoint-minutes") { Description = "Checkpoint at least this often", DefaultValueFactory = _ => 5 };
     public Option<bool> ResetEma { get; } = new("--reset-ema") { Description = "On resume, restart the EMA from the live weights" };
     public Option<double?> MinSnr { get; } = new("--min-snr") { Description = "Min-SNR-γ loss weighting (e.g. 5; default: DiT's unweighted loss)" };
+    public Option<double> HighNoiseShare { get; } = new("--high-noise-share")
+    {
+        Description = "Chance that a sample's timestep comes from the noisier half only, where layout is decided (default 0: uniform, as DiT)",
+    };
     public Option<double?> GradientClip { get; } = new("--grad-clip") { Description = "Clip the gradient norm to this (default: none, as DiT)" };
     public Option<bool> BFloat16 { get; } = new("--bf16")
     {
@@ -44,7 +48,7 @@ internal sealed class TrainingRunOptions
         foreach (var option in new Option[]
                  {
                      Run, Batch, LearningRate, Warmup, Cooldown, CooldownFraction, Ema, Steps, Minutes, PauseAtMinutes, Seed, LogEvery, CheckpointMinutes,
-                     ResetEma, MinSnr, GradientClip, BFloat16, Threads,
+                     ResetEma, MinSnr, HighNoiseShare, GradientClip, BFloat16, Threads,
                  })
         {
             command.Options.Add(option);
@@ -80,6 +84,7 @@ internal sealed class TrainingRunOptions
             LogEvery = parse.GetValue(LogEvery),
             CheckpointEvery = TimeSpan.FromMinutes(parse.GetValue(CheckpointMinutes)),
             MinSnrGamma = parse.GetValue(MinSnr),
+            HighNoiseShare = parse.GetValue(HighNoiseShare),
             GradientClip = parse.GetValue(GradientClip),
             BFloat16 = parse.GetValue(BFloat16),
         });

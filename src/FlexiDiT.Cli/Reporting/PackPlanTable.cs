@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using FlexiDiT.Evaluation;
 using FlexiDiT.Models;
-using FlexiDiT.Sampling;
+using FlexiDiT.Prompts.Captions;
 
 namespace FlexiDiT.Cli.Reporting;
 
@@ -19,52 +19,46 @@ internal static class PackPlanTable
     public static PlanEvaluation Read(string evalPath, IDenoiserGeometry geometry)
     {
         string json = File.ReadAllText(evalPath);
-        using var doc = JsonDocument.Parse(json);
-        if (!doc.RootElement.TryGetProperty("plans", out var plans) || plans.ValueKind != JsonValueKind.Array || plans.GetArrayLength() == 0)
-            throw new InvalidDataException($"{evalPath} has no 'plans'; give the plans.json written by 'flexidit eval'.");
-        bool perSplit = plans.EnumerateArray().Any(row => row.TryGetProperty("split", out _));
+        bool perSplit;
+        using (var doc = JsonDocument.Parse(json))
+        {
+            if (!doc.RootElement.TryGetProperty("plans", out var plans) || plans.ValueKind != JsonValueKind.Array || plans.GetArrayLength() == 0)
+                throw new InvalidDataException($"{evalPath} has no 'plans'; give the plans.json written by 'flexidit eval'.");
+            // A scenes table has a row per plan and caption split; a class table has no split.
+            perSplit = plans.EnumerateArray().Any(row => row.ValueKind == JsonValueKind.Object && row.TryGetProperty("split", out _));
+        }
         if (!perSplit)
             return JsonSerializer.Deserialize<PlanEvaluation>(json) ?? throw new InvalidDataException($"{evalPath}: the plan table is empty.");
 
-        var rows = plans.EnumerateArray()
-            .Where(row => string.Equals(row.GetProperty("split").GetString(), "Training", StringComparison.OrdinalIgnoreCase))
-            .Select(row => FromSceneRow(row, geometry, evalPath))
-            .ToList();
+        ScenePlanTable scenes;
+        try
+        {
+            scenes = JsonSerializer.Deserialize<ScenePlanTable>(json) ?? throw new InvalidDataException($"{evalPath}: the plan table is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{evalPath} is not a scenes plan table of 'flexidit eval' ({e.Message}); run 'flexidit eval' on the model again.", e);
+        }
+        var rows = scenes.Plans.Where(row => row.Split == CaptionSplit.Training).Select(row => FromSceneRow(row, geometry)).ToList();
         if (rows.Count == 0)
             throw new InvalidDataException($"{evalPath} has no rows of the training phrasing; run 'flexidit eval' with --split training or both.");
-        return new PlanEvaluation
-        {
-            Model = doc.RootElement.GetProperty("model").GetString() ?? "",
-            ImagesPerPlan = doc.RootElement.TryGetProperty("imagesPerPlan", out var n) ? n.GetInt32() : 0,
-            MeasuredOn = doc.RootElement.TryGetProperty("measuredOn", out var on) ? on.GetString() ?? "" : "",
-            Plans = rows,
-        };
+        return new PlanEvaluation { Model = scenes.Model, ImagesPerPlan = scenes.ImagesPerPlan, MeasuredOn = scenes.MeasuredOn, Plans = rows };
     }
 
-    private static PlanResult FromSceneRow(JsonElement row, IDenoiserGeometry geometry, string evalPath)
+    private static PlanResult FromSceneRow(ScenePlanResult row, IDenoiserGeometry geometry) => new()
     {
-        JsonElement Need(string field) => row.TryGetProperty(field, out var value)
-            ? value
-            : throw new InvalidDataException($"{evalPath}: a plan row has no '{field}'; is it a plan table of 'flexidit eval'?");
-        var spec = Need("spec").Deserialize<PlanSpec>() ?? throw new InvalidDataException($"{evalPath}: a plan row has an empty 'spec'.");
-        var plan = spec.Build(geometry);
-        var accuracy = Need("accuracy");
-        double? Accuracy(string attribute) => accuracy.TryGetProperty(attribute, out var a) ? a.GetDouble() : null;
-        return new PlanResult
-        {
-            Name = Need("name").GetString()!,
-            Description = Need("description").GetString()!,
-            Spec = spec,
-            Steps = Need("steps").GetInt32(),
-            WeakSteps = Need("weakSteps").GetInt32(),
-            Forwards = plan.ForwardsByPatch().ToDictionary(p => p.Key.ToString(CultureInfo.InvariantCulture), p => p.Value),
-            FlopsPerImage = Need("flopsPerImage").GetDouble(),
-            FlopsFraction = Need("flopsFraction").GetDouble(),
-            FrechetDistance = Need("frechetDistance").GetDouble(),
-            ClassAccuracy = Need("allNamedRight").GetDouble(),
-            ShapeAccuracy = Accuracy("shape"),
-            ColorAccuracy = Accuracy("color"),
-            MsPerImage = Need("msPerImage").GetDouble(),
-        };
-    }
+        Name = row.Name,
+        Description = row.Description,
+        Spec = row.Spec,
+        Steps = row.Steps,
+        WeakSteps = row.WeakSteps,
+        Forwards = row.Spec.Build(geometry).ForwardsByPatch().ToDictionary(p => p.Key.ToString(CultureInfo.InvariantCulture), p => p.Value),
+        FlopsPerImage = row.FlopsPerImage,
+        FlopsFraction = row.FlopsFraction,
+        FrechetDistance = row.FrechetDistance,
+        ClassAccuracy = row.AllNamedRight,
+        ShapeAccuracy = row.Accuracy.TryGetValue("shape", out var shape) ? shape : null,
+        ColorAccuracy = row.Accuracy.TryGetValue("color", out var color) ? color : null,
+        MsPerImage = row.MsPerImage,
+    };
 }

@@ -229,7 +229,7 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
         }
         var tEmbedding = t_embedder.Forward(t);
         var caption = y_embedder.Forward(y);
-        var keyBias = KeyBias(mask, y.shape[0], y.shape[1], x.device, caption.dtype);
+        var keyBias = CaptionKeyBias(mask, y.shape[0], y.shape[1], x.device, caption.dtype);
         if (y_pool_embedder is not null) tEmbedding = tEmbedding + y_pool_embedder.forward(MaskedMean(y, keyBias));
         var t0 = AdaLN.ConditionLinear(F.silu(tEmbedding), (Linear)t_block[1]);
         foreach (var block in blocks) tokens = block.Forward(tokens, caption, keyBias, t0, p);
@@ -266,7 +266,7 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
     }
 
     // The block-diagonal mask of the official code as an additive bias per image: 0 on kept tokens, −∞ on dropped.
-    private static Tensor KeyBias(Tensor? mask, long batch, long length, Device device, ScalarType dtype)
+    private static Tensor CaptionKeyBias(Tensor? mask, long batch, long length, Device device, ScalarType dtype)
     {
         if (mask is null) return torch.zeros(batch, 1, 1, length, dtype: dtype, device: device);
         if (mask.dim() != 2 || mask.shape[1] != length || batch % mask.shape[0] != 0)
@@ -275,7 +275,7 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
         if (keep.any(1).logical_not().any().item<bool>())
             throw new ArgumentException("Every caption must keep at least one token (a mask row is all zero).", nameof(mask));
         if (mask.shape[0] != batch) keep = keep.repeat(batch / mask.shape[0], 1); // mask.repeat(N // N', 1) as the official code
-        return torch.zeros(batch, length, dtype: dtype, device: device).masked_fill(keep.logical_not(), double.NegativeInfinity).view(batch, 1, 1, length);
+        return KeyBias.FromKeep(keep, dtype);
     }
 
     private Tensor Positions(int patchSize, Device device, ScalarType dtype)

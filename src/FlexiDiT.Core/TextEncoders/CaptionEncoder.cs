@@ -1,3 +1,4 @@
+using FlexiDiT.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -59,8 +60,7 @@ public sealed class CaptionEncoder : nn.Module
         if (!mask.shape.SequenceEqual(ids.shape))
             throw new ArgumentException($"The mask [{string.Join(", ", mask.shape)}] must match the ids [{string.Join(", ", ids.shape)}].", nameof(mask));
         var x = token_embedding.forward(ids) + positions.unsqueeze(0);
-        var keyBias = torch.zeros(ids.shape[0], 1, 1, MaxTokens, dtype: x.dtype, device: x.device)
-            .masked_fill(mask.eq(0).view(ids.shape[0], 1, 1, MaxTokens), double.NegativeInfinity);
+        var keyBias = KeyBias.FromKeep(mask.ne(0), x.dtype);
         foreach (var layer in layers) x = layer.Forward(x, keyBias);
         return norm.forward(x);
     }

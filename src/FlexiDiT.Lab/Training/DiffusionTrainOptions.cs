@@ -30,6 +30,8 @@ public abstract record DiffusionTrainOptions
     public bool ResetEma { get; init; }
     /// <summary>Min-SNR-γ weighting of the ε-MSE (null: DiT's unweighted loss); see <see cref="Diffusion.GaussianDiffusion.TrainingLoss"/>.</summary>
     public double? MinSnrGamma { get; init; }
+    /// <summary>Chance that a row's timestep is drawn from the noisier half only (0: uniform, as DiT); see <see cref="TimestepDraw"/>.</summary>
+    public double HighNoiseShare { get; init; }
     /// <summary>Clip the gradient's global norm to this (null: no clipping, as DiT).</summary>
     public double? GradientClip { get; init; }
     /// <summary>
@@ -70,5 +72,6 @@ public abstract record DiffusionTrainOptions
         if (PauseAfter is { } pause && pause <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(PauseAfter), pause, "The pause point is the training time at which to stop: give a positive time (--pause-at-minutes).");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchSize);
+        TimestepDraw.ValidateShare(HighNoiseShare);
     }
 }

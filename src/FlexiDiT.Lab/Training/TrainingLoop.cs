@@ -9,7 +9,7 @@ namespace FlexiDiT.Training;
 
 /// <summary>
 /// The loop every diffusion trainer shares (DiT's <c>train.py</c> loop): learning rate by the warm-up/cool-down
-/// schedule, one AdamW step on the ε-MSE (+ VB) loss at a random timestep, EMA update, progress lines, periodic
+/// schedule, one AdamW step on the ε-MSE (+ VB) loss at a random timestep (<see cref="TimestepDraw"/>), EMA update, progress lines, periodic
 /// checkpoints and a resumable budget of steps or minutes counted across resumes. What differs between models
 /// (the batch and its condition, the forward) comes in as a delegate.
 /// </summary>
@@ -43,7 +43,7 @@ public sealed class TrainingLoop(DiffusionTrainOptions options, TrainingLog log)
     public double Step(Tensor images, GaussianDiffusion diffusion, Generator generator, AdamW optimizer,
         IEnumerable<Parameter> parameters, Ema ema, Func<Tensor, Tensor, Tensor> forward, BFloat16Replica? replica, Action? afterOptimizerStep = null, Tensor? pixelWeights = null)
     {
-        long[] indices = torch.randint(0, GaussianDiffusion.TrainingTimesteps, [images.shape[0]], generator: generator).data<long>().ToArray();
+        long[] indices = TimestepDraw.Sample(images.shape[0], generator, options.HighNoiseShare);
         var noise = torch.randn(images.shape, generator: generator);
         var xT = diffusion.QSample(images, indices, noise);
         var timesteps = diffusion.ModelTimesteps(indices, xT.device);
@@ -70,6 +70,8 @@ public sealed class TrainingLoop(DiffusionTrainOptions options, TrainingLog log)
         Func<long> emaUpdates, string emaPath, CancellationToken cancellationToken, string weightsName = "EMA weights")
     {
         string statePath = Path.Combine(options.RunDirectory, "state.json");
+        if (options.HighNoiseShare > 0)
+            log.Write($"timesteps: {options.HighNoiseShare:P0} of the samples from the noisier half (t ≥ {GaussianDiffusion.TrainingTimesteps / 2}), the rest uniform");
         int step = state.Step;
         double firstLoss = state.FirstLoss, lossSum = 0, lastLoss = double.NaN, recentLoss = double.NaN;
         int lossCount = 0, stepsSinceLog = 0;

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using FlexiDiT.Evaluation;
 using FlexiDiT.Packs;
+using FlexiDiT.Prompts.Captions;
 using FlexiDiT.Testing;
 using SixLabors.ImageSharp;
 
@@ -69,22 +71,26 @@ public sealed class ScenesPackCliTests : IDisposable
         {
             ["full"] = (10.0, 0.90, 0.95), ["weak"] = (10.2, 0.895, 0.95), ["cheap"] = (14.0, 0.50, 0.70),
         };
-        var rows = TinyFlexiDiTPack.Plans.SelectMany(spec => new[] { "Training", "HeldOut" }.Select(split => new
+        var rows = TinyFlexiDiTPack.Plans.SelectMany(spec => new[] { CaptionSplit.Training, CaptionSplit.HeldOut }.Select(split => new ScenePlanResult
         {
-            name = spec.Name,
-            description = spec.Describe(),
-            spec,
-            split,
-            steps = 10,
-            weakSteps = spec.PowerfulCondSteps is { } p ? 10 - p : 0,
-            flopsPerImage = (double)fixture.FlopsPerImage(spec),
-            flopsFraction = fixture.FlopsPerImage(spec) / (double)fixture.FlopsPerImage(TinyFlexiDiTPack.Plans[0]),
-            frechetDistance = quality[spec.Name].Fd + (split == "HeldOut" ? 1 : 0),
-            accuracy = new Dictionary<string, double> { ["shape"] = 0.9, ["color"] = quality[spec.Name].Color },
-            allNamedRight = quality[spec.Name].All - (split == "HeldOut" ? 0.2 : 0),
-            msPerImage = 5.0,
-        }));
-        File.WriteAllText(Path.Combine(eval, "plans.json"), JsonSerializer.Serialize(new { model = "ema", imagesPerPlan = 8, plans = rows }));
+            Name = spec.Name,
+            Description = spec.Describe(),
+            Spec = spec,
+            Split = split,
+            Steps = 10,
+            WeakSteps = spec.PowerfulCondSteps is { } p ? 10 - p : 0,
+            FlopsPerImage = fixture.FlopsPerImage(spec),
+            FlopsFraction = fixture.FlopsPerImage(spec) / (double)fixture.FlopsPerImage(TinyFlexiDiTPack.Plans[0]),
+            FrechetDistance = quality[spec.Name].Fd + (split == CaptionSplit.HeldOut ? 1 : 0),
+            Accuracy = new Dictionary<string, double> { ["shape"] = 0.9, ["color"] = quality[spec.Name].Color },
+            Named = new Dictionary<string, int> { ["shape"] = 8, ["color"] = 8 },
+            AllNamedRight = quality[spec.Name].All - (split == CaptionSplit.HeldOut ? 0.2 : 0),
+            ShapeAccuracyByShape = new Dictionary<string, double>(),
+            Hits = new Dictionary<string, string>(),
+            MsPerImage = 5.0,
+        })).ToList();
+        var table = new ScenePlanTable { Model = "ema", ImagesPerPlan = 8, JudgeAccuracyOnReal = new Dictionary<string, double>(), Plans = rows };
+        File.WriteAllText(Path.Combine(eval, "plans.json"), JsonSerializer.Serialize(table));
         File.WriteAllText(Path.Combine(eval, "plans.md"), "the scenes eval's own report");
         using (var image = new Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(8, 8)) image.SaveAsPng(Path.Combine(eval, "grid-full-training.png"));
 
@@ -93,12 +99,12 @@ public sealed class ScenesPackCliTests : IDisposable
 
         var pack = ModelPack.Load(Path.Combine(dir, "pk2"));
         Assert.Equal("weak", pack.Manifest.Defaults.Plan);
-        var table = JsonSerializer.Deserialize<FlexiDiT.Evaluation.PlanEvaluation>(File.ReadAllText(Path.Combine(dir, "pk2", "plans.json")))!;
-        Assert.Equal(["full", "weak", "cheap"], table.Plans.Select(p => p.Name));
-        Assert.Equal([0.90, 0.895, 0.50], table.Plans.Select(p => p.ClassAccuracy!.Value));
-        Assert.Equal([10.0, 10.2, 14.0], table.Plans.Select(p => p.FrechetDistance!.Value));
+        var packed = JsonSerializer.Deserialize<PlanEvaluation>(File.ReadAllText(Path.Combine(dir, "pk2", "plans.json")))!;
+        Assert.Equal(["full", "weak", "cheap"], packed.Plans.Select(p => p.Name));
+        Assert.Equal([0.90, 0.895, 0.50], packed.Plans.Select(p => p.ClassAccuracy!.Value));
+        Assert.Equal([10.0, 10.2, 14.0], packed.Plans.Select(p => p.FrechetDistance!.Value));
         var weakForwards = TinyFlexiDiTPack.Plans[1].Build(fixture.Geometry).ForwardsByPatch();
-        Assert.Equal(weakForwards.OrderBy(f => f.Key).Select(f => (f.Key.ToString(), f.Value)), table.Plans[1].Forwards.OrderBy(f => f.Key).Select(f => (f.Key, f.Value)));
+        Assert.Equal(weakForwards.OrderBy(f => f.Key).Select(f => (f.Key.ToString(), f.Value)), packed.Plans[1].Forwards.OrderBy(f => f.Key).Select(f => (f.Key, f.Value)));
         Assert.Equal(2, weakForwards.Count);
         string card = File.ReadAllText(Path.Combine(dir, "pk2", "card.md"));
         Assert.Contains("the scenes eval's own report", card);
