@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FlexiDiT.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -67,10 +66,7 @@ public static class DiTCheckpoint
     /// <summary>Saves the model as safetensors with its config embedded in the metadata.</summary>
     public static void Save(DiT model, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
-        var metadata = new Dictionary<string, string> { [ConfigMetadataKey] = JsonSerializer.Serialize(model.Config, DiTConfig.JsonOptions) };
-        if (extraMetadata is not null) foreach (var (k, v) in extraMetadata) metadata[k] = v;
-        var dict = model.state_dict();
-        SafetensorsFile.Write(path, dict, metadata);
+        SafetensorsFile.WriteWithConfig(path, model.state_dict(), ConfigMetadataKey, model.Config, DiTConfig.JsonOptions, extraMetadata);
     }
 
     /// <summary>The config stored in a FlexiDiT safetensors file, if any.</summary>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using FlexiDiT.Models;
 using TorchSharp;
@@ -43,9 +42,7 @@ public static partial class PixArtCheckpoint
     /// <summary>Saves the model as safetensors (official names) with its config embedded in the metadata.</summary>
     public static void Save(PixArt model, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
-        var metadata = new Dictionary<string, string> { [ConfigMetadataKey] = JsonSerializer.Serialize(model.Config, DiTConfig.JsonOptions) };
-        if (extraMetadata is not null) foreach (var (k, v) in extraMetadata) metadata[k] = v;
-        SafetensorsFile.Write(path, model.state_dict(), metadata);
+        SafetensorsFile.WriteWithConfig(path, model.state_dict(), ConfigMetadataKey, model.Config, DiTConfig.JsonOptions, extraMetadata);
     }
 
     /// <summary>Whether a checkpoint holds PixArt-α weights (either layout) rather than a DiT's.</summary>

@@ -27,6 +27,18 @@ public static class SafetensorsFile
         return metadata.TryGetValue(key, out var json) ? System.Text.Json.JsonSerializer.Deserialize<T>(json, options) : null;
     }
 
+    /// <summary>
+    /// Writes <paramref name="tensors"/> with <paramref name="config"/> serialized under <paramref name="key"/> in the
+    /// header metadata (what <see cref="ReadMetadataJson{T}"/> reads back), plus <paramref name="extraMetadata"/>.
+    /// </summary>
+    public static void WriteWithConfig<T>(string path, IReadOnlyDictionary<string, Tensor> tensors, string key, T config,
+        System.Text.Json.JsonSerializerOptions options, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    {
+        var metadata = new Dictionary<string, string> { [key] = System.Text.Json.JsonSerializer.Serialize(config, options) };
+        if (extraMetadata is not null) foreach (var (k, v) in extraMetadata) metadata[k] = v;
+        Write(path, tensors, metadata);
+    }
+
     /// <summary>Reads the header of <paramref name="path"/>: its tensor entries and its metadata.</summary>
     public static (IReadOnlyList<Entry> Entries, IReadOnlyDictionary<string, string> Metadata) ReadHeader(string path)
     {

@@ -23,9 +23,7 @@ public static class TextToImageCheckpoint
     public static void Save(TextToImageModel model, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var metadata = new Dictionary<string, string> { [ConfigMetadataKey] = JsonSerializer.Serialize(model.Config, DiTConfig.JsonOptions) };
-        if (extraMetadata is not null) foreach (var (k, v) in extraMetadata) metadata[k] = v;
-        SafetensorsFile.Write(path, model.state_dict(), metadata);
+        SafetensorsFile.WriteWithConfig(path, model.state_dict(), ConfigMetadataKey, model.Config, DiTConfig.JsonOptions, extraMetadata);
     }
 
     /// <summary>Whether <paramref name="path"/> is a text-to-image checkpoint (a safetensors file with this class's config metadata).</summary>
