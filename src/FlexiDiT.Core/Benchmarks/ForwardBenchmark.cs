@@ -39,6 +39,7 @@ public static class ForwardBenchmark
         if (peer is not null && !model.Config.AllPatchSizes.Contains(peer.PatchSize))
             throw new ArgumentException($"The peer runs patch size {peer.PatchSize}; this config has {string.Join(", ", model.Config.AllPatchSizes)}.", nameof(peer));
         model.to(dtype).to(device).eval();
+        model.MergeAdapters(); // as a pack loads it
         var results = new List<ForwardTiming>();
         using var inference = torch.inference_mode();
         var x = torch.randn([batch, config.InChannels, config.InputSize, config.InputSize], device: device).to(dtype);
@@ -73,6 +74,7 @@ public static class ForwardBenchmark
         if (config.FlexiPatchSizes.Length == 0 && config.InputSize % (2 * config.PatchSize) == 0)
             Flexify.AddWeakPatchSize(model, 2 * config.PatchSize, config.FlexiLoraRank);
         model.to(device).eval();
+        model.MergeAdapters(); // as a pack loads it
         using var inference = torch.inference_mode();
         var x = torch.randn([batch, config.InChannels, config.InputSize, config.InputSize], device: device);
         var t = torch.randint(0, 1000, [batch], device: device);

@@ -66,6 +66,9 @@ public sealed class LoraAdapter : nn.Module
 
     /// <summary>The adapter's contribution for input x.</summary>
     public Tensor Delta(Tensor x) => F.linear(F.linear(x, A), B);
+
+    /// <summary>The update as one matrix, B·A (out × in).</summary>
+    public Tensor Update() => B.mm(A);
 }
 
 /// <summary>nn.Linear with the official parameter names and optional per-patch-size LoRA adapters.</summary>
@@ -74,6 +77,8 @@ public sealed class AdaptedLinear : nn.Module
     private readonly Parameter weight;
     private readonly Parameter bias;
     private readonly ModuleGroup<LoraAdapter> lora = new("lora");
+    // W + B·A per patch size, for frozen inference (MergeAdapters); not module state, so never saved.
+    private readonly Dictionary<int, Tensor> merged = new();
 
     /// <summary>Creates the layer with PyTorch's default initialisation.</summary>
     public AdaptedLinear(long inFeatures, long outFeatures) : base("linear")
@@ -95,8 +100,40 @@ public sealed class AdaptedLinear : nn.Module
     /// <summary>y = x Wᵀ + b, plus the adapter of the active patch size if there is one.</summary>
     public Tensor Forward(Tensor x, int patchSize)
     {
+        // A merged weight is used only while it still matches the live weight's type and place (a model moved or cast
+        // after merging falls back to the adapter).
+        if (merged.TryGetValue(patchSize, out var w) && w.dtype == weight.dtype && w.device_type == weight.device_type && w.device_index == weight.device_index)
+            return F.linear(x, w, bias);
         var y = F.linear(x, weight, bias);
         return lora.TryGet(patchSize, out var adapter) ? y.add_(adapter.Delta(x)) : y;
+    }
+
+    /// <summary>
+    /// Folds every adapter into a weight of its own, W + B·A, so a weak patch size costs one product per layer instead
+    /// of three products and an add: for inference on frozen weights only (a later change of W, A or B is not seen).
+    /// Costs one more copy of W per weak patch size.
+    /// </summary>
+    public void MergeAdapters()
+    {
+        using var _ = torch.no_grad();
+        foreach (var stale in merged.Values) stale.Dispose();
+        merged.Clear();
+        foreach (var (patchSize, adapter) in lora.Members)
+        {
+            var w = weight.detach().add(adapter.Update()).DetachFromDisposeScope();
+            merged[patchSize] = w;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var w in merged.Values) w.Dispose();
+            merged.Clear();
+        }
+        base.Dispose(disposing);
     }
 }
 
@@ -435,6 +472,12 @@ public sealed class DiT : nn.Module, IDenoiser, IFlexiModel
         if (Config.FlexiLoraRank > 0)
             foreach (var linear in blocks.SelectMany(b => b.Linears)) linear.AddAdapter(patchSize, Config.FlexiLoraRank);
         return parts;
+    }
+
+    /// <summary>Folds every block's LoRA adapters into weights of their own: for inference on frozen weights (see <see cref="AdaptedLinear.MergeAdapters"/>).</summary>
+    public void MergeAdapters()
+    {
+        foreach (var linear in blocks.SelectMany(b => b.Linears)) linear.MergeAdapters();
     }
 
     /// <summary>The model's noise (and variance) prediction: (N, C, H, W), t (N), y (N) → (N, C_out, H, W).</summary>

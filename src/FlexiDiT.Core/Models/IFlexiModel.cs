@@ -15,4 +15,6 @@ internal interface IFlexiModel
     Linear OriginalDeEmbedding { get; }
     /// <summary>Adds weak patch size <paramref name="patchSize"/> (zero-initialised) with LoRA adapters of <paramref name="loraRank"/>.</summary>
     FlexiPatch AddWeakPatchSize(int patchSize, int loraRank);
+    /// <summary>Folds the LoRA adapters into per-patch-size weights for inference on frozen weights (<see cref="AdaptedLinear.MergeAdapters"/>).</summary>
+    void MergeAdapters();
 }

@@ -19,6 +19,9 @@ public sealed class ModuleGroup<T>(string name) : nn.Module(name) where T : nn.M
         register_module(key.ToString(System.Globalization.CultureInfo.InvariantCulture), module);
     }
 
+    /// <summary>The members by key.</summary>
+    public IReadOnlyDictionary<int, T> Members => members;
+
     /// <summary>Looks a member up.</summary>
     public bool TryGet(int key, [MaybeNullWhen(false)] out T module) => members.TryGetValue(key, out module);
 }

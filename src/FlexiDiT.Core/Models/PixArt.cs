@@ -202,6 +202,12 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
         return parts;
     }
 
+    /// <summary>Folds every block's LoRA adapters into weights of their own: for inference on frozen weights (see <see cref="AdaptedLinear.MergeAdapters"/>).</summary>
+    public void MergeAdapters()
+    {
+        foreach (var linear in blocks.SelectMany(b => b.Linears)) linear.MergeAdapters();
+    }
+
     /// <summary>
     /// The official <c>forward(x, timestep, y, mask)</c>: x (N, C, H, W), t (N), caption features y (N, L, C_caption)
     /// and mask (N', L) with N a multiple of N' (tiled like the official code; null keeps every token) → (N, C_out, H, W).

@@ -161,6 +161,8 @@ public sealed class ModelPack
         var model = DiTCheckpoint.Load(CheckpointPath, Manifest.Config is null ? null : Resolve(Manifest.Config), device);
         if (model.Config.NumClasses != ClassNames.Count)
             throw new InvalidDataException($"Model pack {Name}: the model has {model.Config.NumClasses} classes but the classes file lists {ClassNames.Count}.");
+        // A pack's weights are frozen: weak patch sizes run one product per layer.
+        model.MergeAdapters();
         return model;
     }
 
@@ -174,8 +176,11 @@ public sealed class ModelPack
     public IDenoiser LoadDenoiser(Device? device = null)
     {
         if (!IsTextToImage) return LoadModel(device);
-        if (HasSceneEncoder) return TextToImageCheckpoint.LoadDenoiser(CheckpointPath, device);
-        return PixArtCheckpoint.Load(CheckpointPath, Manifest.Config is null ? null : Resolve(Manifest.Config), device);
+        var pixart = HasSceneEncoder
+            ? TextToImageCheckpoint.LoadDenoiser(CheckpointPath, device)
+            : PixArtCheckpoint.Load(CheckpointPath, Manifest.Config is null ? null : Resolve(Manifest.Config), device);
+        pixart.MergeAdapters();
+        return pixart;
     }
 
     /// <summary>

@@ -56,6 +56,43 @@ public class FlexifyTests
     }
 
     [Fact]
+    public void Merged_adapters_give_the_weak_patch_size_the_same_output_and_leave_the_original_exact()
+    {
+        using var model = Reference();
+        Flexify.AddWeakPatchSize(model, 4, loraRank: 4);
+        using var _ = torch.no_grad();
+        foreach (var p in model.WeakParameters()) p.normal_(0, 0.5);
+        var x = torch.randn(2, 4, 16, 16, generator: new Generator(6));
+        var t = torch.tensor(new long[] { 10, 900 });
+        var y = torch.tensor(new long[] { 1, 10 });
+        var (weak, original) = (model.Forward(x, t, y, 4), model.Forward(x, t, y, 2));
+
+        model.MergeAdapters();
+        var mergedWeak = model.Forward(x, t, y, 4);
+        Assert.True(torch.allclose(weak, mergedWeak, rtol: 1e-3, atol: 1e-4), $"max |Δ| {(weak - mergedWeak).abs().max().item<float>()}");
+        Assert.True(torch.allclose(original, model.Forward(x, t, y, 2), rtol: 0, atol: 0));
+    }
+
+    [Fact]
+    public void A_model_cast_after_merging_runs_its_adapters_again_in_the_new_type()
+    {
+        using var model = Reference();
+        Flexify.AddWeakPatchSize(model, 4, loraRank: 4);
+        using var _ = torch.no_grad();
+        foreach (var p in model.WeakParameters()) p.normal_(0, 0.5);
+        var x = torch.randn(2, 4, 16, 16, generator: new Generator(7));
+        var t = torch.tensor(new long[] { 10, 900 });
+        var y = torch.tensor(new long[] { 1, 10 });
+        var weak = model.Forward(x, t, y, 4);
+        // Merged in float64, then cast back (float32 → float64 → float32 is exact): the float64 merged weights no
+        // longer match, so the float32 model must run its adapters and give exactly what it gave before.
+        model.to(ScalarType.Float64);
+        model.MergeAdapters();
+        model.to(ScalarType.Float32);
+        Assert.True(torch.allclose(weak, model.Forward(x, t, y, 4), rtol: 0, atol: 0));
+    }
+
+    [Fact]
     public void Weak_grid_positions_use_the_original_coordinates()
     {
         // A 2×2 grid of tokens that each span 2 original patches sits at original positions 0.5 and 2.5.
