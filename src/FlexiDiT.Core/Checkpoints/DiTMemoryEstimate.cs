@@ -45,6 +45,7 @@ public static class DiTMemoryEstimate
         string wrapper = embed[..^PatchEmbedding.Length];
         long all = MemoryEstimate.FloatBytes(shapes.Values);
         long model = MemoryEstimate.FloatBytes(shapes.Where(kv => kv.Key.StartsWith(wrapper, StringComparison.Ordinal)).Select(kv => kv.Value));
+        model += MergedAdapterBytes(shapes, wrapper);
         long[] e = shapes[embed];
         int hidden = (int)e[0], patch = (int)e[2];
         int depth = shapes.Keys.Where(k => k.StartsWith(wrapper + "blocks.", StringComparison.Ordinal))
@@ -54,6 +55,15 @@ public static class DiTMemoryEstimate
         long activations = checked(ActivationFloats(tokens, hidden) * batchSize * 4);
         return new MemoryEstimate(Name(hidden, depth, patch), all, model, activations, batchSize);
     }
+
+    // A pack folds each LoRA adapter (…lora.<patch>.A/B) into a weight of its own at load (AdaptedLinear.MergeAdapters):
+    // one more copy of the adapted layer's base weight per adapter.
+    private static long MergedAdapterBytes(IReadOnlyDictionary<string, long[]> shapes, string wrapper) =>
+        MemoryEstimate.FloatBytes(shapes.Keys
+            .Where(k => k.StartsWith(wrapper, StringComparison.Ordinal) && k.EndsWith(".A", StringComparison.Ordinal) && k.Contains(".lora.", StringComparison.Ordinal))
+            .Select(k => k[..k.IndexOf(".lora.", StringComparison.Ordinal)] + ".weight")
+            .Where(shapes.ContainsKey)
+            .Select(k => shapes[k]));
 
     private static string Name(int hidden, int depth, int patch)
     {

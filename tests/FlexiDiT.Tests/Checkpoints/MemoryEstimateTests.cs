@@ -43,6 +43,29 @@ public sealed class MemoryEstimateTests : IDisposable
     }
 
     [Fact]
+    public void A_flexidit_counts_the_weights_its_merged_adapters_add_at_load()
+    {
+        const int rank = 16;
+        var shapes = DiTXL2Shapes();
+        long plain = DiTMemoryEstimate.FromShapes(shapes).ModelBytes;
+        long adapted = 0, adapters = 0;
+        foreach (var layer in new[] { "attn.qkv", "attn.proj", "mlp.fc1", "mlp.fc2" })
+        {
+            for (int i = 0; i < 28; i++)
+            {
+                var w = shapes[$"blocks.{i}.{layer}.weight"];
+                shapes[$"blocks.{i}.{layer}.lora.4.A"] = [rank, w[1]];
+                shapes[$"blocks.{i}.{layer}.lora.4.B"] = [w[0], rank];
+                adapted += w[0] * w[1] * 4;
+                adapters += rank * (w[0] + w[1]) * 4;
+            }
+        }
+        var estimate = DiTMemoryEstimate.FromShapes(shapes);
+        // The file's weights (with the adapters) plus one merged copy of every adapted layer's weight.
+        Assert.Equal(plain + adapters + adapted, estimate.ModelBytes);
+    }
+
+    [Fact]
     public void DiT_XL_2_is_recognised_and_counted_from_its_shapes()
     {
         var estimate = DiTMemoryEstimate.FromShapes(DiTXL2Shapes(), batchSize: 8);

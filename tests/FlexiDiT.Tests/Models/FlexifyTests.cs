@@ -61,7 +61,8 @@ public class FlexifyTests
         using var model = Reference();
         Flexify.AddWeakPatchSize(model, 4, loraRank: 4);
         using var _ = torch.no_grad();
-        foreach (var p in model.WeakParameters()) p.normal_(0, 0.5);
+        var weights = new Generator(21);
+        foreach (var p in model.WeakParameters()) p.copy_(torch.randn(p.shape, generator: weights) * 0.5);
         var x = torch.randn(2, 4, 16, 16, generator: new Generator(6));
         var t = torch.tensor(new long[] { 10, 900 });
         var y = torch.tensor(new long[] { 1, 10 });
@@ -79,7 +80,8 @@ public class FlexifyTests
         using var model = Reference();
         Flexify.AddWeakPatchSize(model, 4, loraRank: 4);
         using var _ = torch.no_grad();
-        foreach (var p in model.WeakParameters()) p.normal_(0, 0.5);
+        var weights = new Generator(21);
+        foreach (var p in model.WeakParameters()) p.copy_(torch.randn(p.shape, generator: weights) * 0.5);
         var x = torch.randn(2, 4, 16, 16, generator: new Generator(7));
         var t = torch.tensor(new long[] { 10, 900 });
         var y = torch.tensor(new long[] { 1, 10 });
