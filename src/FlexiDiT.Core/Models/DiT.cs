@@ -120,8 +120,8 @@ public sealed class AdaptedLinear : nn.Module
         merged.Clear();
         foreach (var (patchSize, adapter) in lora.Members)
         {
-            var w = weight.detach().add(adapter.Update()).DetachFromDisposeScope();
-            merged[patchSize] = w;
+            using var update = adapter.Update();
+            merged[patchSize] = weight.detach().add(update).DetachFromDisposeScope();
         }
     }
 

@@ -55,17 +55,26 @@ public class FlexifyTests
         Assert.Equal(new long[] { 2, 8, 16, 16 }, flexible.Forward(x, t, y, 4).shape);
     }
 
-    [Fact]
-    public void Merged_adapters_give_the_weak_patch_size_the_same_output_and_leave_the_original_exact()
+    // The reference DiT with weak patch 4 and non-trivial adapters, the same every time.
+    private static DiT AdaptedReference()
     {
-        using var model = Reference();
+        var model = Reference();
         Flexify.AddWeakPatchSize(model, 4, loraRank: 4);
         using var _ = torch.no_grad();
         var weights = new Generator(21);
         foreach (var p in model.WeakParameters()) p.copy_(torch.randn(p.shape, generator: weights) * 0.5);
-        var x = torch.randn(2, 4, 16, 16, generator: new Generator(6));
-        var t = torch.tensor(new long[] { 10, 900 });
-        var y = torch.tensor(new long[] { 1, 10 });
+        return model;
+    }
+
+    private static (Tensor X, Tensor T, Tensor Y) Inputs() =>
+        (torch.randn(2, 4, 16, 16, generator: new Generator(6)), torch.tensor(new long[] { 10, 900 }), torch.tensor(new long[] { 1, 10 }));
+
+    [Fact]
+    public void Merged_adapters_give_the_weak_patch_size_the_same_output_and_leave_the_original_exact()
+    {
+        using var model = AdaptedReference();
+        using var _ = torch.no_grad();
+        var (x, t, y) = Inputs();
         var (weak, original) = (model.Forward(x, t, y, 4), model.Forward(x, t, y, 2));
 
         model.MergeAdapters();
@@ -77,14 +86,9 @@ public class FlexifyTests
     [Fact]
     public void A_model_cast_after_merging_runs_its_adapters_again_in_the_new_type()
     {
-        using var model = Reference();
-        Flexify.AddWeakPatchSize(model, 4, loraRank: 4);
+        using var model = AdaptedReference();
         using var _ = torch.no_grad();
-        var weights = new Generator(21);
-        foreach (var p in model.WeakParameters()) p.copy_(torch.randn(p.shape, generator: weights) * 0.5);
-        var x = torch.randn(2, 4, 16, 16, generator: new Generator(7));
-        var t = torch.tensor(new long[] { 10, 900 });
-        var y = torch.tensor(new long[] { 1, 10 });
+        var (x, t, y) = Inputs();
         var weak = model.Forward(x, t, y, 4);
         // Merged in float64, then cast back (float32 → float64 → float32 is exact): the float64 merged weights no
         // longer match, so the float32 model must run its adapters and give exactly what it gave before.
