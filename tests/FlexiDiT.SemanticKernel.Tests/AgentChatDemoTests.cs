@@ -76,7 +76,6 @@ public sealed class AgentChatDemoTests : IDisposable
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         pack.Dispose();
     }
 

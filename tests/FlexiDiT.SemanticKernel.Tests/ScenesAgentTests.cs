@@ -70,7 +70,6 @@ public sealed class ScenesAgentTests : IDisposable
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         pack.Dispose();
     }
 }

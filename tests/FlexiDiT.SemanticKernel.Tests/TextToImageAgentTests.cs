@@ -31,7 +31,6 @@ public sealed class TextToImageAgentTests : IDisposable
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         pack.Dispose();
     }
 }

@@ -8,7 +8,14 @@ namespace FlexiDiT.Server.Tests;
 /// <summary><c>flexidit budget show|set|reset</c> on a ledger file, as a platform team runs it next to the server.</summary>
 public sealed class BudgetCliTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("flexidit-cli").FullName;
+    private readonly string folder;
+    private readonly SqliteBudgetStore store;
+
+    public BudgetCliTests()
+    {
+        folder = Directory.CreateTempSubdirectory("flexidit-cli").FullName;
+        store = new SqliteBudgetStore(new SqliteBudgetStoreOptions { DatabasePath = LedgerPath });
+    }
 
     private string LedgerPath => Path.Combine(folder, "ledger.db");
 
@@ -64,7 +71,7 @@ public sealed class BudgetCliTests : IDisposable
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        store.Dispose();
         try
         {
             Directory.Delete(folder, recursive: true);
@@ -79,5 +86,5 @@ public sealed class BudgetCliTests : IDisposable
         FlexiDiTCli.RunAsync(["budget", .. arguments, "--ledger", LedgerPath, "--policies", FlexiDiTCli.PoliciesFolder]);
 
     private Task<BudgetLedger> OpenAsync() =>
-        BudgetLedger.OpenAsync(new SqliteBudgetStore(new SqliteBudgetStoreOptions { DatabasePath = LedgerPath }), PolicySet.LoadDirectory(FlexiDiTCli.PoliciesFolder));
+        BudgetLedger.OpenAsync(store, PolicySet.LoadDirectory(FlexiDiTCli.PoliciesFolder));
 }

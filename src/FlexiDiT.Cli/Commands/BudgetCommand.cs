@@ -28,7 +28,8 @@ internal static class BudgetCommand
         command.Options.Add(json);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var (ledger, policies) = await common.OpenAsync(parse, cancellationToken);
+            using var opened = await common.OpenAsync(parse, cancellationToken);
+            var (ledger, policies) = (opened.Ledger, opened.Policies);
             var status = await ledger.GetStatusAsync(parse.GetValue(common.Tenant)!, parse.GetValue(common.User), cancellationToken);
             Console.WriteLine(parse.GetValue(json) ? ToJson(status) : Describe(status, policies, common.LedgerPath(parse)));
             return 0;
@@ -53,7 +54,8 @@ internal static class BudgetCommand
                 throw new ArgumentException("give either --amount X or --clear");
             }
 
-            var (ledger, policies) = await common.OpenAsync(parse, cancellationToken);
+            using var opened = await common.OpenAsync(parse, cancellationToken);
+            var (ledger, policies) = (opened.Ledger, opened.Policies);
             var tenant = parse.GetValue(common.Tenant)!;
             var user = parse.GetValue(common.User);
             await ledger.SetBudgetOverrideAsync(tenant, user, value, cancellationToken);
@@ -77,7 +79,8 @@ internal static class BudgetCommand
                 throw new ArgumentException("reset applies to a whole tenant (its users included); leave out --user");
             }
 
-            var (ledger, policies) = await common.OpenAsync(parse, cancellationToken);
+            using var opened = await common.OpenAsync(parse, cancellationToken);
+            var (ledger, policies) = (opened.Ledger, opened.Policies);
             var tenant = parse.GetValue(common.Tenant)!;
             var period = await ledger.ResetPeriodAsync(tenant, cancellationToken);
             Console.WriteLine($"period {period.Key} of tenant '{tenant}' reset");
@@ -155,11 +158,25 @@ internal static class BudgetCommand
 
         public string LedgerPath(ParseResult parse) => parse.GetValue(Ledger)?.FullName ?? LedgerPaths.DefaultDatabasePath();
 
-        public async Task<(BudgetLedger Ledger, PolicySet Policies)> OpenAsync(ParseResult parse, CancellationToken cancellationToken)
+        public async Task<OpenedLedger> OpenAsync(ParseResult parse, CancellationToken cancellationToken)
         {
             var policies = FlexiDiTPolicies.Load(parse.GetValue(Policies)?.FullName);
             var store = new SqliteBudgetStore(new SqliteBudgetStoreOptions { DatabasePath = LedgerPath(parse) });
-            return (await BudgetLedger.OpenAsync(store, policies, cancellationToken: cancellationToken), policies);
+            try
+            {
+                return new OpenedLedger(await BudgetLedger.OpenAsync(store, policies, cancellationToken: cancellationToken), policies, store);
+            }
+            catch
+            {
+                store.Dispose();
+                throw;
+            }
         }
+    }
+
+    /// <summary>A ledger opened for one subcommand; disposing it closes the file's connections.</summary>
+    private sealed record OpenedLedger(BudgetLedger Ledger, PolicySet Policies, SqliteBudgetStore Store) : IDisposable
+    {
+        public void Dispose() => Store.Dispose();
     }
 }

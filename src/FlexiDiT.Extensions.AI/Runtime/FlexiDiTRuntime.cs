@@ -21,6 +21,7 @@ public sealed class FlexiDiTRuntime : IDisposable
     private readonly RetryingLazy<BudgetLedger> ledger;
     private readonly IReadOnlyList<FlexiDiTModel> models;
     private ExpiredHoldSweeper? sweeper;
+    private IBudgetStore? store;
     private int disposed;
 
     /// <summary>Initializes a new instance of the <see cref="FlexiDiTRuntime"/> class.</summary>
@@ -125,7 +126,10 @@ public sealed class FlexiDiTRuntime : IDisposable
             nameof(modelId));
     }
 
-    /// <summary>Stops the hold sweep, the engines (queued generations are cancelled) and the resilience pipelines.</summary>
+    /// <summary>
+    /// Stops the hold sweep, the engines (queued generations are cancelled) and the resilience pipelines, then closes the
+    /// ledger's connections.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0)
@@ -139,6 +143,8 @@ public sealed class FlexiDiTRuntime : IDisposable
             model.DisposeEngine();
             model.DisposePipeline();
         }
+
+        (store as IDisposable)?.Dispose();
     }
 
     private static string TryName(FlexiDiTModel model)
@@ -155,11 +161,22 @@ public sealed class FlexiDiTRuntime : IDisposable
 
     private BudgetLedger OpenLedger()
     {
-        var store = BudgetStoreFactory.Create(string.IsNullOrWhiteSpace(Options.LedgerConnectionString) ? LedgerPath : Options.LedgerConnectionString);
+        var created = BudgetStoreFactory.Create(string.IsNullOrWhiteSpace(Options.LedgerConnectionString) ? LedgerPath : Options.LedgerConnectionString);
+        BudgetLedger ledger;
+        try
+        {
+            // Opening runs once, on first use; SQLite completes synchronously and PostgreSQL's pool has its own I/O threads.
+            ledger = BudgetLedger.OpenAsync(created, Policies, timeProvider: Options.TimeProvider, logger: LoggerFactory.CreateLogger<BudgetLedger>())
+                .GetAwaiter().GetResult();
+        }
+        catch
+        {
+            // The next use tries again with a new store; this one must not keep its connections.
+            (created as IDisposable)?.Dispose();
+            throw;
+        }
 
-        // Opening runs once, on first use; SQLite completes synchronously and PostgreSQL's pool has its own I/O threads.
-        var ledger = BudgetLedger.OpenAsync(store, Policies, timeProvider: Options.TimeProvider, logger: LoggerFactory.CreateLogger<BudgetLedger>())
-            .GetAwaiter().GetResult();
+        store = created;
         if (Options.HoldSweepInterval > TimeSpan.Zero)
         {
             sweeper = new ExpiredHoldSweeper(ledger, Options.HoldSweepInterval, Options.TimeProvider, LoggerFactory.CreateLogger<ExpiredHoldSweeper>());

@@ -18,8 +18,12 @@ namespace FlexiDiT.Governance.Ledger;
 /// Microsoft.Data.Sqlite has no truly asynchronous I/O; the asynchronous methods complete synchronously, which is
 /// fine for transactions this short.
 /// </para>
+/// <para>
+/// Connections are pooled per file and stay open between operations. Disposing the store closes the idle ones of this
+/// file only, so the file can be moved or deleted; other files' pools are left alone.
+/// </para>
 /// </remarks>
-public sealed class SqliteBudgetStore : IBudgetStore
+public sealed class SqliteBudgetStore : IBudgetStore, IDisposable
 {
     private const string NoUser = "";
     private readonly string connectionString;
@@ -276,6 +280,18 @@ public sealed class SqliteBudgetStore : IBudgetStore
             ("$now", now.ToUnixTimeMilliseconds()));
         tx.Commit();
         return Task.FromResult(inserted == 1);
+    }
+
+    /// <summary>Closes the pooled connections to this store's file; call it once nothing uses the store any more.</summary>
+    /// <remarks>
+    /// Only this file's pool is cleared: <see cref="SqliteConnection.ClearAllPools"/> clears every file in the process,
+    /// and Microsoft.Data.Sqlite can then dispose the handle of a connection another thread is just opening.
+    /// </remarks>
+    public void Dispose()
+    {
+        // The pool is keyed by the connection string, so a connection that is never opened names it.
+        using var pooled = new SqliteConnection(connectionString);
+        SqliteConnection.ClearPool(pooled);
     }
 
     private SettlementOutcome Settle(Guid reservationId, long actualMicros, ReservationState target, DateTimeOffset now)

@@ -20,6 +20,26 @@ public sealed class SqliteBudgetLedgerTests() : BudgetLedgerContractTests(new Sq
         Assert.Equal("wal", command.ExecuteScalar());
     }
 
+    [SkippableFact]
+    public async Task Disposing_a_store_closes_its_files_connections_and_leaves_other_files_open()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "counts the process's open files in /proc/self/fd");
+        using var dir = new TempDirectory();
+        var first = new SqliteBudgetStore(new SqliteBudgetStoreOptions { DatabasePath = dir.File("first.db") });
+        using var second = new SqliteBudgetStore(new SqliteBudgetStoreOptions { DatabasePath = dir.File("second.db") });
+        await first.InitializeAsync();
+        await second.InitializeAsync();
+        Assert.NotEqual(0, OpenFiles(first.DatabasePath));
+        Assert.NotEqual(0, OpenFiles(second.DatabasePath));
+
+        first.Dispose();
+
+        // Only its own pool: clearing every pool in the process could close a connection another thread is opening.
+        Assert.Equal(0, OpenFiles(first.DatabasePath));
+        Assert.NotEqual(0, OpenFiles(second.DatabasePath));
+        Assert.Equal(new AccountUsage(0, 0, null), await second.GetUsageAsync("tenant", null, "2026-12"));
+    }
+
     [Fact]
     public void LedgerPaths_puts_the_database_under_FlexiDiT_and_creates_the_folder()
     {
@@ -70,4 +90,17 @@ public sealed class SqliteBudgetLedgerTests() : BudgetLedgerContractTests(new Sq
             threshold_ppm INTEGER NOT NULL, fired_at_ms INTEGER NOT NULL,
             PRIMARY KEY (tenant_id, user_id, period_key, threshold_ppm)) WITHOUT ROWID;
         """;
+
+    // The database file and its WAL companions, as the kernel lists this process's descriptors.
+    private static int OpenFiles(string databasePath) => Directory.GetFiles("/proc/self/fd").Count(fd =>
+    {
+        try
+        {
+            return new FileInfo(fd).LinkTarget?.StartsWith(databasePath, StringComparison.Ordinal) == true;
+        }
+        catch (IOException)
+        {
+            return false; // closed while listing
+        }
+    });
 }

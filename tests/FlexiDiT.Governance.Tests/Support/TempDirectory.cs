@@ -22,8 +22,6 @@ internal sealed class TempDirectory : IDisposable
 
     public void Dispose()
     {
-        // SQLite pools connections; clear them so the files can go.
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {
             Directory.Delete(Path, recursive: true);

@@ -7,10 +7,12 @@ namespace FlexiDiT.SemanticKernel.Tests.Support;
 internal sealed class AgentHarness : IDisposable
 {
     private readonly TempFolder folder;
+    private readonly SqliteBudgetStore store;
 
-    private AgentHarness(TempFolder folder, BudgetLedger ledger, ComputePolicyEngine policy)
+    private AgentHarness(TempFolder folder, SqliteBudgetStore store, BudgetLedger ledger, ComputePolicyEngine policy)
     {
         this.folder = folder;
+        this.store = store;
         Ledger = ledger;
         Policy = policy;
         Generator = new ChargingImageGenerator(policy, ledger);
@@ -31,7 +33,7 @@ internal sealed class AgentHarness : IDisposable
         var folder = new TempFolder();
         var policy = AgentKnowledge.Engine();
         var store = new SqliteBudgetStore(new SqliteBudgetStoreOptions { DatabasePath = folder.File("ledger.db") });
-        return new AgentHarness(folder, await BudgetLedger.OpenAsync(store, policy.Policies), policy);
+        return new AgentHarness(folder, store, await BudgetLedger.OpenAsync(store, policy.Policies), policy);
     }
 
     public FlexiDiTImageTools Tools(string tenant = "agency", string? user = null, ImageRunLimits? limits = null) => new(
@@ -47,5 +49,9 @@ internal sealed class AgentHarness : IDisposable
         return status.User?.Spent ?? status.Tenant.Spent;
     }
 
-    public void Dispose() => folder.Dispose();
+    public void Dispose()
+    {
+        store.Dispose();
+        folder.Dispose();
+    }
 }

@@ -15,8 +15,6 @@ internal sealed class TempFolder : IDisposable
 
     public void Dispose()
     {
-        // SQLite pools connections; clear them so the ledger file can go.
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {
             Directory.Delete(Path, recursive: true);

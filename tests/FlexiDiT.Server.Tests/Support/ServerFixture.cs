@@ -86,7 +86,6 @@ public sealed class ServerFixture : IAsyncLifetime
             await app.DisposeAsync();
         }
 
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Pack.Dispose();
     }
 }
