@@ -6,13 +6,14 @@
 #   ORTBENCH=/path/to/ortbench ONNX_DIR=/path/to/onnx scripts/bench-vs-ort.sh
 # bfloat16 rows need a CPU with native bfloat16 (AVX512-BF16 or AMX); elsewhere `bench` refuses them.
 # PROFILE=1 adds, after the rounds, where our float32 forward's time goes (`bench --profile`) for DiT-S and DiT-B.
+# LINEARS="torch openblas" times ours once per backend of the linear layers (default: auto, what users get).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${ORTBENCH:?set ORTBENCH to the ort-peer program}" "${ONNX_DIR:?set ONNX_DIR to the folder of dit_{s,b}{2,4}.onnx}"
 dotnet build src/FlexiDiT.Cli -c Release -v q >/dev/null
 flexidit() { dotnet src/FlexiDiT.Cli/bin/Release/net10.0/flexidit.dll "$@"; }
 ours() {
-  flexidit bench --patch 2 $1 --repeats 15 --precision "$2" --json |
+  flexidit bench --patch 2 $1 --repeats 15 --precision "$2" --linear "${3:-auto}" --json |
     python3 -c "import json,sys; o=json.load(sys.stdin); print(' '.join(f\"p{r['patchSize']}={r['medianMs']:.1f}ms\" for r in o['results']))"
 }
 ort() { echo "ORT/2 $("$ORTBENCH" "$ONNX_DIR/dit_${1}2.onnx" 2 4 32 15) ORT/4 $("$ORTBENCH" "$ONNX_DIR/dit_${1}4.onnx" 2 4 32 15)"; }
@@ -21,12 +22,14 @@ for round in 1 2; do
   for cfg in "s:" "b:--hidden 768 --heads 12"; do
     n=${cfg%%:*}; args=${cfg#*:}
     echo "round $round DiT-${n^^} $(ort "$n")"
-    echo "round $round DiT-${n^^} ours float32 $(ours "$args" float32)"
+    for linear in ${LINEARS:-auto}; do echo "round $round DiT-${n^^} ours float32 linear=$linear $(ours "$args" float32 "$linear")"; done
     if grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo; then echo "round $round DiT-${n^^} ours bfloat16 $(ours "$args" bfloat16)"; fi
     echo "round $round DiT-${n^^} $(ort "$n")"
   done
 done
 if [ "${PROFILE:-0}" = 1 ]; then
-  flexidit bench --patch 2 --repeats 15 --profile
-  flexidit bench --patch 2 --hidden 768 --heads 12 --repeats 15 --profile
+  for linear in ${LINEARS:-auto}; do
+    flexidit bench --patch 2 --repeats 15 --profile --linear "$linear"
+    flexidit bench --patch 2 --hidden 768 --heads 12 --repeats 15 --profile --linear "$linear"
+  done
 fi

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using FlexiDiT.Benchmarks;
 using FlexiDiT.Cli.Benchmarks;
+using FlexiDiT.Engine;
 using FlexiDiT.Models;
 using FlexiDiT.Platform;
 using FlexiDiT.Sampling;
@@ -39,11 +40,13 @@ internal static class BenchCommand
         var savings = new Option<bool>("--savings") { Description = "Instead: end-to-end generator time of a cheaper plan (--mode) against its reference (--reference), alternating rounds of --requests images; reports time saved / FLOPs saved" };
         var count = new Option<int>("--count") { DefaultValueFactory = _ => 1, Description = "With --savings: images per request (an agent asks for 1; a batch job for more)" };
         var singleThreadBelow = new Option<double?>("--single-thread-below") { Description = "GFLOPs under which a forward runs on one thread (default 1; 0: never), to measure that rule (ForwardThreads)" };
+        var linear = new Option<string?>("--linear") { Description = $"Which library multiplies float32 linear layers on the CPU: auto (OpenBLAS where installed on a non-Intel CPU), torch or openblas (default: ${CpuLinear.Variable}, else auto)" };
         var reference = new Option<string>("--reference") { DefaultValueFactory = _ => "full", Description = "With --savings: the plan the saving is measured against (full compute at the same steps and guidance for FlexiDiT's saving)" };
         var command = new Command("bench", "Median forward time, FLOPs and GFLOP/s of a DiT config at each FlexiDiT patch size (random weights); --batching: generator throughput; --training: float32 vs bfloat16 training steps")
-        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, profile, peer, peerPatch, precision, batching, concurrency, requests, rounds, model, mode, training, savings, reference, singleThreadBelow, count };
+        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, profile, peer, peerPatch, precision, batching, concurrency, requests, rounds, model, mode, training, savings, reference, singleThreadBelow, count, linear };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(linear) is { } linearName) CpuLinear.Backend = CpuLinear.Parse(linearName, "--linear");
             if (parse.GetValue(batching))
             {
                 var report = await BatchingBenchmark.RunAsync(
@@ -101,12 +104,13 @@ internal static class BenchCommand
                     threads = TorchSharp.torch.get_num_threads(),
                     cpu = CpuName(),
                     precision = dtype == TorchSharp.torch.ScalarType.BFloat16 ? "bfloat16" : "float32",
+                    linear = CpuLinear.Description,
                     results,
                 }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
             }
             else
             {
-                Console.WriteLine($"DiT depth {config.Depth}, width {config.HiddenSize}, heads {config.Heads}, {config.InputSize}²×{config.InChannels}, batch {parse.GetValue(batch)}, {results[0].Precision}, {TorchSharp.torch.get_num_threads()} threads, {CpuName()}");
+                Console.WriteLine($"DiT depth {config.Depth}, width {config.HiddenSize}, heads {config.Heads}, {config.InputSize}²×{config.InChannels}, batch {parse.GetValue(batch)}, {results[0].Precision}, {TorchSharp.torch.get_num_threads()} threads, {CpuName()}, linear layers by {CpuLinear.Description}");
                 foreach (var r in results)
                 {
                     var line = $"patch {r.PatchSize}: {r.Tokens,4} tokens  median {r.MedianMs,8:F1} ms  min {r.MinMs,8:F1} ms  {r.Flops / 1e9,7:F2} GFLOP  {r.GflopsPerSecond,6:F1} GFLOP/s";

@@ -1,3 +1,4 @@
+using FlexiDiT.Engine;
 using FlexiDiT.Profiling;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -103,8 +104,8 @@ public sealed class AdaptedLinear : nn.Module
         // A merged weight is used only while it still matches the live weight's type and place (a model moved or cast
         // after merging falls back to the adapter).
         if (merged.TryGetValue(patchSize, out var w) && w.dtype == weight.dtype && w.device_type == weight.device_type && w.device_index == weight.device_index)
-            return F.linear(x, w, bias);
-        var y = F.linear(x, weight, bias);
+            return CpuLinear.Linear(x, w, bias);
+        var y = CpuLinear.Linear(x, weight, bias);
         return lora.TryGet(patchSize, out var adapter) ? y.add_(adapter.Delta(x)) : y;
     }
 

@@ -77,8 +77,8 @@ public sealed class ScenesPackTests : IDisposable
             engine.GenerateAsync(GenerationJob.ForPrompt("a giant scarlet doughnut in the upper left corner on a dim backdrop", 2, weak, seed: 4)),
             engine.GenerateAsync(GenerationJob.ForPrompt("a giraffe next to a small blue square", 2, weak, seed: 4)));
         Assert.Equal([2L, 3, 32, 32], results[0].Samples.shape);
-        Assert.True(results[0].Samples.equal(results[1].Samples).all().item<bool>(), "a held-out phrasing draws what its training twin draws");
-        Assert.False(results[0].Samples.equal(results[2].Samples).all().item<bool>());
+        SamePixels.AssertSame(results[0].Samples, results[1].Samples, "a held-out phrasing draws what its training twin draws");
+        SamePixels.AssertDifferent(results[0].Samples, results[2].Samples, "another scene");
         Assert.Empty(results[0].IgnoredWords);
         Assert.Equal(["giraffe", "next"], results[2].IgnoredWords);
         Assert.Equal(5, results[0].WeakSteps);

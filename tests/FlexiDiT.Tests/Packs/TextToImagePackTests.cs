@@ -70,8 +70,8 @@ public sealed class TextToImagePackTests : IDisposable
             GenerationJob.ForPrompt("a blue square on green", 2, weak, seed: 5),
         };
         var results = await Task.WhenAll(jobs.Select(j => engine.GenerateAsync(j)));
-        Assert.True(results[0].Samples.equal(results[1].Samples).all().item<bool>());
-        Assert.False(results[0].Samples.equal(results[2].Samples).all().item<bool>());
+        SamePixels.AssertSame(results[0].Samples, results[1].Samples, "the same prompt and seed, batched together");
+        SamePixels.AssertDifferent(results[0].Samples, results[2].Samples, "another prompt");
         Assert.Equal([2L, 3, 32, 32], results[0].Samples.shape);
         Assert.Equal(2 * fixture.FlopsPerImage(weak), results[0].FlopsSpent);
         Assert.Equal(2 * fixture.FlopsPerImage(pack.Plan("full")), results[0].FullComputeFlops);
