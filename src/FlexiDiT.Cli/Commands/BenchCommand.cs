@@ -40,13 +40,14 @@ internal static class BenchCommand
         var savings = new Option<bool>("--savings") { Description = "Instead: end-to-end generator time of a cheaper plan (--mode) against its reference (--reference), alternating rounds of --requests images; reports time saved / FLOPs saved" };
         var count = new Option<int>("--count") { DefaultValueFactory = _ => 1, Description = "With --savings: images per request (an agent asks for 1; a batch job for more)" };
         var singleThreadBelow = new Option<double?>("--single-thread-below") { Description = "GFLOPs under which a forward runs on one thread (default 1; 0: never), to measure that rule (ForwardThreads)" };
-        var linear = new Option<string?>("--linear") { Description = $"Which library multiplies float32 linear layers on the CPU: auto (OpenBLAS where installed on a non-Intel CPU), torch or openblas (default: ${CpuLinear.Variable}, else auto)" };
+        var linear = new Option<string?>("--linear") { Description = $"Which library multiplies float32 linear layers on the CPU: auto (OpenBLAS where installed on a non-Intel CPU), torch or openblas (default: ${CpuLinear.Variable}, else auto); compare: time the forward with torch and openblas alternately, forward by forward, and report the paired speed-up (--rounds pairs)" };
         var reference = new Option<string>("--reference") { DefaultValueFactory = _ => "full", Description = "With --savings: the plan the saving is measured against (full compute at the same steps and guidance for FlexiDiT's saving)" };
         var command = new Command("bench", "Median forward time, FLOPs and GFLOP/s of a DiT config at each FlexiDiT patch size (random weights); --batching: generator throughput; --training: float32 vs bfloat16 training steps")
         { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, profile, peer, peerPatch, precision, batching, concurrency, requests, rounds, model, mode, training, savings, reference, singleThreadBelow, count, linear };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.GetValue(linear) is { } linearName) CpuLinear.Backend = CpuLinear.Parse(linearName, "--linear");
+            var comparingLinears = parse.GetValue(linear) == "compare";
+            if (parse.GetValue(linear) is { } linearName && !comparingLinears) CpuLinear.Backend = CpuLinear.Parse(linearName, "--linear");
             if (parse.GetValue(batching))
             {
                 var report = await BatchingBenchmark.RunAsync(
@@ -90,6 +91,21 @@ internal static class BenchCommand
                 Depth = parse.GetValue(depth), HiddenSize = parse.GetValue(hidden), NumHeads = parse.GetValue(heads),
                 PatchSize = parse.GetValue(patch), InputSize = parse.GetValue(inputSize), InChannels = parse.GetValue(inChannels),
             };
+            if (comparingLinears)
+            {
+                var timings = LinearBackendComparison.Run(config, parse.GetValue(batch), parse.GetValue(rounds));
+                if (parse.GetValue(json))
+                {
+                    Console.WriteLine(JsonSerializer.Serialize(new { threads = TorchSharp.torch.get_num_threads(), cpu = CpuName(), openBlas = OpenBlas.Configuration, timings },
+                        new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+                    return 0;
+                }
+                Console.WriteLine($"DiT depth {config.Depth}, width {config.HiddenSize}, {config.InputSize}²×{config.InChannels}, batch {parse.GetValue(batch)}, float32, {TorchSharp.torch.get_num_threads()} threads, {CpuName()}; {OpenBlas.Configuration}");
+                foreach (var r in timings)
+                    Console.WriteLine($"patch {r.PatchSize}: {r.Tokens,4} tokens  torch {r.TorchMs,8:F1} ms  openblas {r.OpenBlasMs,8:F1} ms  openblas {r.Speedup:F2}× torch's speed (median of {r.Rounds} paired forwards)");
+                return 0;
+            }
+
             var dtype = InferencePrecisionExtensions.Parse(parse.GetValue(precision)!, "--precision").Resolve(option: "--precision");
             using var onnx = parse.GetValue(peer) is { } peerPath
                 ? new OnnxPeer(peerPath, parse.GetValue(peerPatch) ?? config.PatchSize, parse.GetValue(batch), config.InChannels, config.InputSize, TorchSharp.torch.get_num_threads())

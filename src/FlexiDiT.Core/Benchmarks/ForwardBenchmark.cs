@@ -30,16 +30,9 @@ public static class ForwardBenchmark
             throw new ArgumentException($"The forward benchmark runs float32 or bfloat16, not {dtype}.", nameof(dtype));
         if (profile && device.type != DeviceType.CPU)
             throw new ArgumentException($"Profiling times ops as the CPU runs them; on {device.type} they run asynchronously. Profile on the CPU.", nameof(profile));
-        using var model = new DiT(config);
-        OfficialInit.Apply(model);
-        // Random (non-zero) adaLN and final weights, so the timed work is the real work.
-        using (torch.no_grad()) foreach (var p in model.parameters()) p.normal_(0, 0.02);
-        if (config.FlexiPatchSizes.Length == 0 && config.InputSize % (2 * config.PatchSize) == 0)
-            Flexify.AddWeakPatchSize(model, 2 * config.PatchSize, config.FlexiLoraRank);
+        using var model = RandomModel(config, dtype, device);
         if (peer is not null && !model.Config.AllPatchSizes.Contains(peer.PatchSize))
             throw new ArgumentException($"The peer runs patch size {peer.PatchSize}; this config has {string.Join(", ", model.Config.AllPatchSizes)}.", nameof(peer));
-        model.to(dtype).to(device).eval();
-        model.MergeAdapters(); // as a pack loads it
         var results = new List<ForwardTiming>();
         using var inference = torch.inference_mode();
         var x = torch.randn([batch, config.InChannels, config.InputSize, config.InputSize], device: device).to(dtype);
@@ -53,6 +46,22 @@ public static class ForwardBenchmark
                 dtype == ScalarType.BFloat16 ? "bfloat16" : "float32", paired ? peer : null, profiler));
         }
         return results;
+    }
+
+    /// <summary>
+    /// A DiT of <paramref name="config"/> with random non-zero weights (adaLN and final layer included, so the timed work
+    /// is the real work), a weak patch size 2× the original when none is configured, ready for inference as a pack loads it.
+    /// </summary>
+    internal static DiT RandomModel(DiTConfig config, ScalarType dtype, Device device)
+    {
+        var model = new DiT(config);
+        OfficialInit.Apply(model);
+        using (torch.no_grad()) foreach (var p in model.parameters()) p.normal_(0, 0.02);
+        if (config.FlexiPatchSizes.Length == 0 && config.InputSize % (2 * config.PatchSize) == 0)
+            Flexify.AddWeakPatchSize(model, 2 * config.PatchSize, config.FlexiLoraRank);
+        model.to(dtype).to(device).eval();
+        model.MergeAdapters();
+        return model;
     }
 
     /// <summary>
@@ -127,9 +136,10 @@ public static class ForwardBenchmark
         return watch.Elapsed.TotalMilliseconds;
     }
 
-    private static double Median(List<double> values)
+    /// <summary>The median (the mean of the middle two for an even count).</summary>
+    internal static double Median(IEnumerable<double> values)
     {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

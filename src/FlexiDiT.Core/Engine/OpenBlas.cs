@@ -50,6 +50,12 @@ public static unsafe class OpenBlas
     public static void MultiplyByTransposed(int m, int n, int k, float* a, float* b, float beta, float* c, int threadCount)
     {
         var library = Loaded.Value ?? throw new InvalidOperationException(NotInstalledMessage);
+        SetThreads(library, threadCount);
+        library.Sgemm(RowMajor, NoTranspose, Transpose, m, n, k, 1f, a, k, b, k, beta, c, n);
+    }
+
+    private static void SetThreads(Library library, int threadCount)
+    {
         lock (ThreadsLock)
         {
             // The count is global to OpenBLAS; setting it only on change keeps the call off the hot path.
@@ -59,8 +65,6 @@ public static unsafe class OpenBlas
                 threads = threadCount;
             }
         }
-
-        library.Sgemm(RowMajor, NoTranspose, Transpose, m, n, k, 1f, a, k, b, k, beta, c, n);
     }
 
     /// <summary>Gets the message that says how to install OpenBLAS.</summary>

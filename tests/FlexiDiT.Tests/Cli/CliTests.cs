@@ -130,6 +130,27 @@ public sealed class CliTests : IDisposable
         Assert.True(results[0].GetProperty("flops").GetInt64() > 3 * results[1].GetProperty("flops").GetInt64());
     }
 
+    [SkippableFact]
+    public void Bench_linear_compare_times_both_backends_at_each_patch_size_and_says_which_BLAS()
+    {
+        Skip.IfNot(FlexiDiT.Engine.OpenBlas.IsAvailable, "OpenBLAS is not installed here (apt install libopenblas0-pthread)");
+        var r = FlexiditProcess.Run(dir, "bench", "--linear", "compare", "--json", "--depth", "1", "--hidden", "64", "--rounds", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        Assert.StartsWith("OpenBLAS ", doc.RootElement.GetProperty("openBlas").GetString());
+        var timings = doc.RootElement.GetProperty("timings").EnumerateArray().ToList();
+        Assert.Equal([2, 4], timings.Select(e => e.GetProperty("patchSize").GetInt32()));
+        Assert.All(timings, e => Assert.True(e.GetProperty("torchMs").GetDouble() > 0 && e.GetProperty("openBlasMs").GetDouble() > 0 && e.GetProperty("speedup").GetDouble() > 0));
+    }
+
+    [Fact]
+    public void An_unknown_linear_backend_is_refused_naming_the_choices()
+    {
+        var r = FlexiditProcess.Run(dir, "bench", "--linear", "mkl", "--depth", "1", "--hidden", "64", "--repeats", "1");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("--linear: 'mkl' is not a linear backend; use auto, torch or openblas", r.Stderr);
+    }
+
     [Theory]
     [InlineData("star=2", "circle, square, triangle, cross, ring")]
     [InlineData("cross=-1", "must be a finite number ≥ 0")]
