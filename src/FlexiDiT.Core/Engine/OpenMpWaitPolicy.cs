@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace FlexiDiT.Engine;
 
@@ -12,23 +11,15 @@ namespace FlexiDiT.Engine;
 /// </summary>
 /// <remarks>
 /// libgomp reads the variable once, when libtorch loads it, and .NET's <see cref="Environment.SetEnvironmentVariable(string, string)"/>
-/// does not reach the native environment on Unix: hence libc's <c>setenv</c>, from a module initializer that runs before
-/// any code of this assembly can load libtorch.
+/// does not reach the native environment on Unix: hence <see cref="NativeEnvironment"/>, from a module initializer that
+/// runs before any code of this assembly can load libtorch.
 /// </remarks>
-internal static partial class OpenMpWaitPolicy
+internal static class OpenMpWaitPolicy
 {
     private const string Variable = "OMP_WAIT_POLICY";
 
 #pragma warning disable CA2255 // The policy must be set before libtorch (and its libgomp) is loaded; nothing later can.
     [ModuleInitializer]
 #pragma warning restore CA2255
-    internal static void PreferPassive()
-    {
-        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(Variable) is { Length: > 0 }) return;
-        // overwrite = 0: a policy already in the native environment stays.
-        _ = SetEnvironment(Variable, "PASSIVE", 0);
-    }
-
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int SetEnvironment(string name, string value, int overwrite);
+    internal static void PreferPassive() => NativeEnvironment.SetUnlessSet(Variable, "PASSIVE");
 }

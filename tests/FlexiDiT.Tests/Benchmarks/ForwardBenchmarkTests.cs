@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using FlexiDiT.Benchmarks;
 using FlexiDiT.Models;
 
@@ -45,9 +44,6 @@ public class ForwardBenchmarkTests
         if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is { Length: > 0 }) return;
         // Running a forward loads FlexiDiT.Core (whose module initializer sets the policy) and libtorch.
         ForwardBenchmark.Run(Tiny, batch: 1, warmup: 0, repeats: 1);
-        Assert.Equal("PASSIVE", Marshal.PtrToStringUTF8(NativeGetEnvironment("OMP_WAIT_POLICY")));
+        Assert.Equal("PASSIVE", NativeEnvironmentReader.Get("OMP_WAIT_POLICY"));
     }
-
-    [DllImport("libc", EntryPoint = "getenv")]
-    private static extern IntPtr NativeGetEnvironment([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
 }

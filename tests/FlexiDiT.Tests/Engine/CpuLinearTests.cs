@@ -57,6 +57,16 @@ public sealed class CpuLinearTests
         Assert.True((w.grad! - x.sum(dim: 0)).abs().max().item<float>() < 1e-5, "dL/dW: every row is the sum of the inputs");
     }
 
+    [SkippableFact]
+    public void OpenBLAS_threads_are_told_to_stop_polling_soon_after_a_product_unless_the_user_said_otherwise()
+    {
+        Skip.IfNot(OpenBlas.IsAvailable, Missing);
+        Skip.If(Environment.GetEnvironmentVariable(OpenBlas.ThreadTimeoutVariable) is { Length: > 0 }, "the user set the timeout");
+
+        // Loading OpenBLAS (IsAvailable) set it first; polling threads would take a core from libtorch's next op.
+        Assert.Equal("4", NativeEnvironmentReader.Get(OpenBlas.ThreadTimeoutVariable));
+    }
+
     [Fact]
     public void Float64_and_torch_backend_run_libtorch_bit_for_bit()
     {
