@@ -18,7 +18,7 @@ internal static class AdaLN
     public static Tensor Modulate(Tensor x, Tensor shift, Tensor scale)
     {
         using var timing = OpProfiler.Measure(ForwardOp.Modulate);
-        return shift.dim() == 2 ? torch.addcmul(shift.unsqueeze(1), x, scale.unsqueeze(1) + 1, 1) : torch.addcmul(shift, x, scale + 1, 1);
+        return shift.dim() == 2 ? torch.addcmul(shift.unsqueeze(1), x, scale.unsqueeze(1) + RootedScalars.One, RootedScalars.One) : torch.addcmul(shift, x, scale + RootedScalars.One, RootedScalars.One);
     }
 
     /// <summary>
@@ -41,7 +41,7 @@ internal static class AdaLN
         var normed = Norm(x);
         if (!inPlace) return Modulate(normed, shift, scale);
         using var timing = OpProfiler.Measure(ForwardOp.Modulate);
-        return shift.dim() == 2 ? normed.addcmul_(normed, scale.unsqueeze(1), 1).add_(shift.unsqueeze(1)) : normed.addcmul_(normed, scale, 1).add_(shift);
+        return shift.dim() == 2 ? normed.addcmul_(normed, scale.unsqueeze(1), RootedScalars.One).add_(shift.unsqueeze(1)) : normed.addcmul_(normed, scale, RootedScalars.One).add_(shift);
     }
 
     public static Tensor Norm(Tensor x)
@@ -309,7 +309,7 @@ public sealed class DiTBlock : nn.Module
     private static Tensor GatedResidual(Tensor x, Tensor gate, Tensor update, bool inPlace)
     {
         using var timing = OpProfiler.Measure(ForwardOp.GateResidual);
-        return inPlace ? x.addcmul_(gate, update, 1) : torch.addcmul(x, gate, update, 1);
+        return inPlace ? x.addcmul_(gate, update, RootedScalars.One) : torch.addcmul(x, gate, update, RootedScalars.One);
     }
 }
 

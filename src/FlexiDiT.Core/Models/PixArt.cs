@@ -96,7 +96,7 @@ public sealed class PixArtBlock : nn.Module
     }
 
     /// <summary><c>t2i_modulate</c>: x·(1 + scale) + shift with (N, 1, D) shift and scale.</summary>
-    internal static Tensor Modulate(Tensor x, Tensor shift, Tensor scale) => torch.addcmul(shift, x, scale + 1, 1);
+    internal static Tensor Modulate(Tensor x, Tensor shift, Tensor scale) => torch.addcmul(shift, x, scale + RootedScalars.One, RootedScalars.One);
 }
 
 /// <summary>The last layer: modulated by t itself plus its own table (shift first), then the de-embedding (<c>T2IFinalLayer</c>).</summary>
