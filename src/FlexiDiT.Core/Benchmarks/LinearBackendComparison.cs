@@ -17,6 +17,7 @@ public static class LinearBackendComparison
     /// <param name="rounds">Timed rounds per patch size, after two untimed forwards per backend.</param>
     /// <returns>One timing per patch size.</returns>
     /// <exception cref="InvalidOperationException">OpenBLAS is not installed.</exception>
+    /// <remarks>It switches the process-wide <see cref="CpuLinear.Backend"/> and restores it at the end: run nothing else meanwhile.</remarks>
     public static IReadOnlyList<LinearBackendTiming> Run(DiTConfig config, int batch, int rounds)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
@@ -48,16 +49,8 @@ public static class LinearBackendComparison
                 for (var round = 0; round < rounds; round++)
                 {
                     // Alternate which goes first, so neither always follows the other's cache state.
-                    if (round % 2 == 0)
-                    {
-                        torchMs.Add(Forward(LinearBackend.Torch));
-                        openBlasMs.Add(Forward(LinearBackend.OpenBlas));
-                    }
-                    else
-                    {
-                        openBlasMs.Add(Forward(LinearBackend.OpenBlas));
-                        torchMs.Add(Forward(LinearBackend.Torch));
-                    }
+                    foreach (var backend in round % 2 == 0 ? backends : backends.Reverse())
+                        (backend == LinearBackend.Torch ? torchMs : openBlasMs).Add(Forward(backend));
                 }
 
                 var tokens = (config.InputSize / patch) * (config.InputSize / patch);

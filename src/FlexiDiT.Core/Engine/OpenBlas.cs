@@ -78,8 +78,8 @@ public static unsafe class OpenBlas
     {
         // After a product OpenBLAS's worker threads keep polling for the next one, by default for about 2^28 cycles
         // (0.1 s): long enough to take a core from the libtorch ops in between. On the 2-core AMD EPYC the ops right after
-        // a product ran twice as long (DiT-S/2: attention core 57 → 32 ms, GELU 39 → 21 ms, the forward 353 → 294 ms with
-        // 2^4). OpenBLAS reads the variable when it loads.
+        // a product ran about twice as long (`bench --profile` at DiT-S/2, two runs: attention core 57 → 32 ms, GELU
+        // 39 → 21 ms with 2^4; with it they matched a run without OpenBLAS). OpenBLAS reads the variable when it loads.
         NativeEnvironment.SetUnlessSet(ThreadTimeoutVariable, "4");
         foreach (var name in LibraryNames)
         {
