@@ -40,7 +40,7 @@ internal static class BenchCommand
         var savings = new Option<bool>("--savings") { Description = "Instead: end-to-end generator time of a cheaper plan (--mode) against its reference (--reference), alternating rounds of --requests images; reports time saved / FLOPs saved" };
         var count = new Option<int>("--count") { DefaultValueFactory = _ => 1, Description = "With --savings: images per request (an agent asks for 1; a batch job for more)" };
         var singleThreadBelow = new Option<double?>("--single-thread-below") { Description = "GFLOPs under which a forward runs on one thread (default 1; 0: never), to measure that rule (ForwardThreads)" };
-        var linear = new Option<string?>("--linear") { Description = $"Which library multiplies float32 linear layers on the CPU: auto (OpenBLAS where installed on a non-Intel CPU), torch or openblas (default: ${CpuLinear.Variable}, else auto); compare: time the forward with torch and openblas alternately, forward by forward, and report the paired speed-up (--rounds pairs)" };
+        var linear = new Option<string?>("--linear") { Description = $"Which library multiplies float32 linear layers on the CPU: auto (on a non-Intel CPU: packed where it has AVX2 and FMA, else OpenBLAS where installed), torch, openblas or packed (the engine's AVX2 kernel on packed weights) (default: ${CpuLinear.Variable}, else auto); compare: time the forward with every backend here in rotation, forward by forward, and report each one's paired speed-up over torch (--rounds rounds)" };
         var reference = new Option<string>("--reference") { DefaultValueFactory = _ => "full", Description = "With --savings: the plan the saving is measured against (full compute at the same steps and guidance for FlexiDiT's saving)" };
         var command = new Command("bench", "Median forward time, FLOPs and GFLOP/s of a DiT config at each FlexiDiT patch size (random weights); --batching: generator throughput; --training: float32 vs bfloat16 training steps")
         { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, profile, peer, peerPatch, precision, batching, concurrency, requests, rounds, model, mode, training, savings, reference, singleThreadBelow, count, linear };
@@ -96,13 +96,17 @@ internal static class BenchCommand
                 var timings = LinearBackendComparison.Run(config, parse.GetValue(batch), parse.GetValue(rounds));
                 if (parse.GetValue(json))
                 {
-                    Console.WriteLine(JsonSerializer.Serialize(new { threads = TorchSharp.torch.get_num_threads(), cpu = CpuName(), openBlas = OpenBlas.Configuration, timings },
+                    Console.WriteLine(JsonSerializer.Serialize(new { threads = TorchSharp.torch.get_num_threads(), cpu = CpuName(), openBlas = OpenBlas.IsAvailable ? OpenBlas.Configuration : null, timings },
                         new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
                     return 0;
                 }
-                Console.WriteLine($"DiT depth {config.Depth}, width {config.HiddenSize}, {config.InputSize}²×{config.InChannels}, batch {parse.GetValue(batch)}, float32, {TorchSharp.torch.get_num_threads()} threads, {CpuName()}; {OpenBlas.Configuration}");
-                foreach (var r in timings)
-                    Console.WriteLine($"patch {r.PatchSize}: {r.Tokens,4} tokens  torch {r.TorchMs,8:F1} ms  openblas {r.OpenBlasMs,8:F1} ms  openblas {r.Speedup:F2}× torch's speed (median of {r.Rounds} paired forwards)");
+                Console.WriteLine($"DiT depth {config.Depth}, width {config.HiddenSize}, {config.InputSize}²×{config.InChannels}, batch {parse.GetValue(batch)}, float32, {TorchSharp.torch.get_num_threads()} threads, {CpuName()}; {(OpenBlas.IsAvailable ? OpenBlas.Configuration : "OpenBLAS not installed")}");
+                foreach (var patchTimings in timings.GroupBy(r => (r.PatchSize, r.Tokens)))
+                {
+                    var row = string.Join("  ", patchTimings.Select(r => r.Backend == "torch" ? $"torch {r.MedianMs,8:F1} ms" : $"{r.Backend} {r.MedianMs,8:F1} ms ({r.SpeedupOverTorch:F2}×)"));
+                    Console.WriteLine($"patch {patchTimings.Key.PatchSize}: {patchTimings.Key.Tokens,4} tokens  {row}");
+                }
+                Console.WriteLine($"(×: torch's ms / the backend's ms, median over {timings[0].Rounds} rounds of one forward per backend in rotating order)");
                 return 0;
             }
 

@@ -8,14 +8,16 @@ using F = TorchSharp.torch.nn.functional;
 namespace FlexiDiT.Engine;
 
 /// <summary>
-/// y = x·Wᵀ + b as <c>F.linear</c> computes it, with the matrix product done by <see cref="OpenBlas"/> where that is
-/// faster: inference in float32 on the CPU. Training (gradients on), other types and other devices use libtorch.
+/// y = x·Wᵀ + b as <c>F.linear</c> computes it, with the matrix product done by <see cref="PackedGemm"/> or
+/// <see cref="OpenBlas"/> where that is faster: inference in float32 on the CPU. Training (gradients on), other types and
+/// other devices use libtorch.
 /// </summary>
 /// <remarks>
-/// The process-wide choice comes from the <c>FLEXIDIT_LINEAR</c> environment variable (<c>auto</c>, <c>torch</c> or
-/// <c>openblas</c>; default <c>auto</c>), read once, or from <see cref="Backend"/>; <c>flexidit bench</c> reports the one in force.
+/// The process-wide choice comes from the <c>FLEXIDIT_LINEAR</c> environment variable (<c>auto</c>, <c>torch</c>,
+/// <c>openblas</c> or <c>packed</c>; default <c>auto</c>), read once, or from <see cref="Backend"/>; <c>flexidit bench</c>
+/// reports the one in force.
 /// </remarks>
-public static partial class CpuLinear
+public static class CpuLinear
 {
     /// <summary>The environment variable that picks the process-wide backend.</summary>
     public const string Variable = "FLEXIDIT_LINEAR";
@@ -34,7 +36,7 @@ public static partial class CpuLinear
     /// <summary>Gets what the process-wide backend resolves to on this machine, in words (for reports).</summary>
     public static string Description => Describe(Backend);
 
-    /// <summary>Parses a backend name (<c>auto</c>, <c>torch</c>, <c>openblas</c>; empty is auto).</summary>
+    /// <summary>Parses a backend name (<c>auto</c>, <c>torch</c>, <c>openblas</c>, <c>packed</c>; empty is auto).</summary>
     /// <param name="value">The name.</param>
     /// <param name="source">Where it came from, for the error message.</param>
     /// <returns>The backend.</returns>
@@ -44,28 +46,43 @@ public static partial class CpuLinear
         null or "" or "auto" => LinearBackend.Auto,
         "torch" => LinearBackend.Torch,
         "openblas" => LinearBackend.OpenBlas,
-        _ => throw new ArgumentException($"{source}: '{value}' is not a linear backend; use auto, torch or openblas", nameof(value)),
+        "packed" => LinearBackend.Packed,
+        _ => throw new ArgumentException($"{source}: '{value}' is not a linear backend; use auto, torch, openblas or packed", nameof(value)),
     };
 
-    /// <summary>Tells whether <paramref name="backend"/> sends eligible products to OpenBLAS on this machine.</summary>
+    /// <summary>Gets the name <see cref="Parse"/> reads for <paramref name="backend"/>.</summary>
     /// <param name="backend">The backend.</param>
-    /// <returns>True for OpenBLAS.</returns>
-    /// <exception cref="InvalidOperationException"><see cref="LinearBackend.OpenBlas"/> was asked for and OpenBLAS is not installed.</exception>
-    public static bool UsesOpenBlas(LinearBackend backend) => backend switch
+    /// <returns>auto, torch, openblas or packed.</returns>
+    public static string Name(LinearBackend backend) => backend.ToString().ToLowerInvariant();
+
+    /// <summary>Tells what <paramref name="backend"/> resolves to on this machine: never <see cref="LinearBackend.Auto"/>.</summary>
+    /// <param name="backend">The backend.</param>
+    /// <returns>The backend that runs eligible products.</returns>
+    /// <exception cref="InvalidOperationException">OpenBLAS was asked for and is not installed, or the packed kernel on a CPU without AVX2 and FMA.</exception>
+    public static LinearBackend Resolve(LinearBackend backend) => backend switch
     {
-        LinearBackend.Torch => false,
-        LinearBackend.OpenBlas => OpenBlas.IsAvailable ? true : throw new InvalidOperationException($"{Variable}=openblas: {OpenBlas.NotInstalledMessage}"),
-        _ => OpenBlas.IsAvailable && !IntelCpu.Value,
+        LinearBackend.Torch => LinearBackend.Torch,
+        LinearBackend.OpenBlas => OpenBlas.IsAvailable ? backend : throw new InvalidOperationException($"{Variable}=openblas: {OpenBlas.NotInstalledMessage}"),
+        LinearBackend.Packed => PackedGemm.IsSupported ? backend : throw new InvalidOperationException($"{Variable}=packed: this CPU lacks AVX2 or FMA, which the packed kernel needs; use torch."),
+        _ when IntelCpu.Value => LinearBackend.Torch,
+        _ when PackedGemm.IsSupported => LinearBackend.Packed,
+        _ when OpenBlas.IsAvailable => LinearBackend.OpenBlas,
+        _ => LinearBackend.Torch,
     };
+
+    /// <summary>Gets whether the process-wide backend multiplies with packed weights, so a model frozen for inference should pack them.</summary>
+    public static bool UsesPackedWeights => Resolve(Backend) == LinearBackend.Packed;
 
     /// <summary>Describes what <paramref name="backend"/> resolves to here.</summary>
     /// <param name="backend">The backend.</param>
     /// <returns>For example "openblas (OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64)".</returns>
-    public static string Describe(LinearBackend backend) => UsesOpenBlas(backend)
-        ? $"openblas ({OpenBlas.Configuration})"
-        : backend == LinearBackend.Auto
-            ? OpenBlas.IsAvailable ? "torch (Intel CPU: libtorch's oneMKL)" : "torch (OpenBLAS not installed)"
-            : "torch";
+    public static string Describe(LinearBackend backend) => Resolve(backend) switch
+    {
+        LinearBackend.OpenBlas => $"openblas ({OpenBlas.Configuration})",
+        LinearBackend.Packed => "packed (the engine's AVX2 kernel on packed weights)",
+        _ when backend != LinearBackend.Auto => "torch",
+        _ => IntelCpu.Value ? "torch (Intel CPU: libtorch's oneMKL)" : "torch (no AVX2 and FMA, OpenBLAS not installed)",
+    };
 
     /// <summary><c>F.linear(x, weight, bias)</c> with the process-wide backend.</summary>
     /// <param name="x">Input, (..., in).</param>
@@ -80,9 +97,12 @@ public static partial class CpuLinear
     /// <param name="bias">Bias, (out), or null.</param>
     /// <param name="backend">The backend.</param>
     /// <returns>(..., out).</returns>
+    /// <remarks>A <see cref="LinearBackend.Packed"/> backend multiplies with OpenBLAS where installed, else libtorch: packing belongs to frozen models (<see cref="Linear(Tensor, PackedWeight, GemmActivation)"/>).</remarks>
     public static unsafe Tensor Linear(Tensor x, Tensor weight, Tensor? bias, LinearBackend backend)
     {
-        if (!UsesOpenBlas(backend) || !Eligible(x, weight, bias)) return F.linear(x, weight, bias);
+        var resolved = Resolve(backend);
+        bool openBlas = resolved == LinearBackend.OpenBlas || (resolved == LinearBackend.Packed && OpenBlas.IsAvailable);
+        if (!openBlas || !Eligible(x, weight, bias)) return F.linear(x, weight, bias);
 
         using var a = x.contiguous();
         using var w = weight.contiguous();
@@ -96,6 +116,18 @@ public static partial class CpuLinear
         return y;
     }
 
+    /// <summary>act(x·Wᵀ + b) with a weight packed for <see cref="PackedGemm"/>, on as many threads as libtorch uses.</summary>
+    /// <param name="x">Input, (..., in), float32 on the CPU.</param>
+    /// <param name="weight">The packed weight and bias.</param>
+    /// <param name="activation">What to apply to each output.</param>
+    /// <returns>(..., out).</returns>
+    public static Tensor Linear(Tensor x, PackedWeight weight, GemmActivation activation) => PackedGemm.Multiply(x, weight, activation, get_num_threads());
+
+    /// <summary>Tells whether <paramref name="x"/> can go through a packed weight now: inference (no gradients) on a float32 CPU input.</summary>
+    /// <param name="x">The input.</param>
+    /// <returns>True when the packed kernel applies.</returns>
+    public static bool CanUsePacked(Tensor x) => !is_grad_enabled() && x.dtype == ScalarType.Float32 && x.device_type == DeviceType.CPU && Resolve(Backend) == LinearBackend.Packed;
+
     private static bool Eligible(Tensor x, Tensor weight, Tensor? bias) =>
         !is_grad_enabled()
         && x.dtype == ScalarType.Float32 && weight.dtype == ScalarType.Float32 && (bias is null || bias.dtype == ScalarType.Float32)
@@ -103,7 +135,7 @@ public static partial class CpuLinear
         && weight.dim() == 2 && x.dim() >= 1 && x.shape[^1] == weight.shape[1] && x.numel() > 0
         && x.numel() <= int.MaxValue && weight.numel() <= int.MaxValue && x.numel() / weight.shape[1] * weight.shape[0] <= int.MaxValue;
 
-    private static unsafe float* Data(Tensor contiguous) => (float*)TensorData(contiguous.Handle);
+    private static unsafe float* Data(Tensor contiguous) => (float*)TorchData.Pointer(contiguous);
 
     private static string CpuVendor()
     {
@@ -115,8 +147,4 @@ public static partial class CpuLinear
         MemoryMarshal.Write(vendor[8..], ecx);
         return Encoding.ASCII.GetString(vendor);
     }
-
-    // TorchSharp's native library gives a tensor's first element; TorchSharp itself does not expose it.
-    [LibraryImport("LibTorchSharp", EntryPoint = "THSTensor_data")]
-    private static partial nint TensorData(nint tensor);
 }

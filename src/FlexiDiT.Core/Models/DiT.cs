@@ -75,11 +75,16 @@ public sealed class LoraAdapter : nn.Module
 /// <summary>nn.Linear with the official parameter names and optional per-patch-size LoRA adapters.</summary>
 public sealed class AdaptedLinear : nn.Module
 {
+    // Key of the base weight in the packed cache (patch sizes are positive).
+    private const int BaseWeight = 0;
+
     private readonly Parameter weight;
     private readonly Parameter bias;
     private readonly ModuleGroup<LoraAdapter> lora = new("lora");
     // W + B·A per patch size, for frozen inference (MergeAdapters); not module state, so never saved.
     private readonly Dictionary<int, Tensor> merged = new();
+    // The weights packed for the CPU kernel, by patch size (BaseWeight for W itself), also made by MergeAdapters.
+    private readonly Dictionary<int, PackedWeight> packed = new();
 
     /// <summary>Creates the layer with PyTorch's default initialisation.</summary>
     public AdaptedLinear(long inFeatures, long outFeatures) : base("linear")
@@ -98,32 +103,54 @@ public sealed class AdaptedLinear : nn.Module
     /// <summary>Adds a LoRA adapter used when the model runs at <paramref name="patchSize"/>.</summary>
     public void AddAdapter(int patchSize, int rank) => lora.Add(patchSize, new LoraAdapter(weight.shape[1], weight.shape[0], rank));
 
-    /// <summary>y = x Wᵀ + b, plus the adapter of the active patch size if there is one.</summary>
-    public Tensor Forward(Tensor x, int patchSize)
+    /// <summary>y = act(x Wᵀ + b), with the adapter of the active patch size if there is one.</summary>
+    public Tensor Forward(Tensor x, int patchSize, GemmActivation activation = GemmActivation.None)
     {
-        // A merged weight is used only while it still matches the live weight's type and place (a model moved or cast
-        // after merging falls back to the adapter).
+        // Packed and merged weights are used only while they still match the live weight's type and place (a model
+        // moved or cast after merging falls back to the adapter).
+        bool frozenStillValid = weight.dtype == ScalarType.Float32 && weight.device_type == DeviceType.CPU;
+        if (frozenStillValid && CpuLinear.CanUsePacked(x)
+            && packed.TryGetValue(lora.TryGet(patchSize, out _) ? patchSize : BaseWeight, out var packedWeight))
+        {
+            return CpuLinear.Linear(x, packedWeight, activation);
+        }
+
+        Tensor y;
         if (merged.TryGetValue(patchSize, out var w) && w.dtype == weight.dtype && w.device_type == weight.device_type && w.device_index == weight.device_index)
-            return CpuLinear.Linear(x, w, bias);
-        var y = CpuLinear.Linear(x, weight, bias);
-        return lora.TryGet(patchSize, out var adapter) ? y.add_(adapter.Delta(x)) : y;
+        {
+            y = CpuLinear.Linear(x, w, bias);
+        }
+        else
+        {
+            y = CpuLinear.Linear(x, weight, bias);
+            if (lora.TryGet(patchSize, out var adapter)) y = y.add_(adapter.Delta(x));
+        }
+        if (activation == GemmActivation.None) return y;
+        // Without autograd GELU overwrites the product: one large allocation (and its page faults) less.
+        using (OpProfiler.Measure(ForwardOp.Gelu)) return torch.is_grad_enabled() ? F.gelu(y, GELU.Approximate.tanh) : y.gelu_(GELU.Approximate.tanh);
     }
 
     /// <summary>
-    /// Folds every adapter into a weight of its own, W + B·A, so a weak patch size costs one product per layer instead
-    /// of three products and an add: for inference on frozen weights only (a later change of W, A or B is not seen).
-    /// Costs one more copy of W per weak patch size.
+    /// Freezes the layer for inference: folds every adapter into a weight of its own, W + B·A, so a weak patch size costs
+    /// one product per layer instead of three products and an add, and, where the CPU kernel is in use
+    /// (<see cref="CpuLinear.UsesPackedWeights"/>), packs each weight for it. For inference on frozen weights only (a later
+    /// change of W, A or B is not seen). Costs one more copy of W per weak patch size, and one packed copy of each.
     /// </summary>
     public void MergeAdapters()
     {
         using var _ = torch.no_grad();
         foreach (var stale in merged.Values) stale.Dispose();
         merged.Clear();
+        foreach (var stale in packed.Values) stale.Dispose();
+        packed.Clear();
         foreach (var (patchSize, adapter) in lora.Members)
         {
             using var update = adapter.Update();
             merged[patchSize] = weight.detach().add(update).DetachFromDisposeScope();
         }
+        if (!CpuLinear.UsesPackedWeights || weight.dtype != ScalarType.Float32 || weight.device_type != DeviceType.CPU) return;
+        packed[BaseWeight] = new PackedWeight(weight, bias);
+        foreach (var (patchSize, w) in merged) packed[patchSize] = new PackedWeight(w, bias);
     }
 
     /// <inheritdoc />
@@ -133,6 +160,8 @@ public sealed class AdaptedLinear : nn.Module
         {
             foreach (var w in merged.Values) w.Dispose();
             merged.Clear();
+            foreach (var w in packed.Values) w.Dispose();
+            packed.Clear();
         }
         base.Dispose(disposing);
     }
@@ -262,9 +291,7 @@ public sealed class Mlp : nn.Module
     public Tensor Forward(Tensor x, int patchSize)
     {
         Tensor hidden;
-        using (OpProfiler.Measure(ForwardOp.MlpFc1)) hidden = fc1.Forward(x, patchSize);
-        // Without autograd GELU overwrites fc1's output: one large allocation (and its page faults) less per block.
-        using (OpProfiler.Measure(ForwardOp.Gelu)) hidden = torch.is_grad_enabled() ? F.gelu(hidden, GELU.Approximate.tanh) : hidden.gelu_(GELU.Approximate.tanh);
+        using (OpProfiler.Measure(ForwardOp.MlpFc1)) hidden = fc1.Forward(x, patchSize, GemmActivation.Gelu);
         using var timing = OpProfiler.Measure(ForwardOp.MlpFc2);
         return fc2.Forward(hidden, patchSize);
     }

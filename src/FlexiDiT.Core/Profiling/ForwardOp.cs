@@ -27,10 +27,10 @@ public enum ForwardOp
     /// <summary>Merging the heads and the attention's output projection.</summary>
     AttentionProj,
 
-    /// <summary>The MLP's first linear.</summary>
+    /// <summary>The MLP's first linear (and its GELU where the packed kernel applies it to the product).</summary>
     MlpFc1,
 
-    /// <summary>The MLP's GELU (tanh approximation).</summary>
+    /// <summary>The MLP's GELU (tanh approximation), where it is a pass of its own (not fused into <see cref="MlpFc1"/>).</summary>
     Gelu,
 
     /// <summary>The MLP's second linear.</summary>

@@ -86,12 +86,13 @@ public sealed class CpuLinearTests
     [InlineData("", LinearBackend.Auto)]
     [InlineData(" OpenBLAS ", LinearBackend.OpenBlas)]
     [InlineData("torch", LinearBackend.Torch)]
+    [InlineData("Packed", LinearBackend.Packed)]
     public void Backend_names_parse(string? name, LinearBackend expected) => Assert.Equal(expected, CpuLinear.Parse(name, "--linear"));
 
     [Fact]
     public void An_unknown_backend_name_is_refused_naming_the_choices()
     {
         var error = Assert.Throws<ArgumentException>(() => CpuLinear.Parse("mkl", "--linear"));
-        Assert.Contains("--linear: 'mkl' is not a linear backend; use auto, torch or openblas", error.Message);
+        Assert.Contains("--linear: 'mkl' is not a linear backend; use auto, torch, openblas or packed", error.Message);
     }
 }

@@ -70,7 +70,7 @@ public class FlexifyTests
         (torch.randn(2, 4, 16, 16, generator: new Generator(6)), torch.tensor(new long[] { 10, 900 }), torch.tensor(new long[] { 1, 10 }));
 
     [Fact]
-    public void Merged_adapters_give_the_weak_patch_size_the_same_output_and_leave_the_original_exact()
+    public void Merged_adapters_give_the_weak_patch_size_the_same_output_and_leave_the_original_s_unchanged()
     {
         using var model = AdaptedReference();
         using var _ = torch.no_grad();
@@ -80,7 +80,9 @@ public class FlexifyTests
         model.MergeAdapters();
         var mergedWeak = model.Forward(x, t, y, 4);
         Assert.True(torch.allclose(weak, mergedWeak, rtol: 1e-3, atol: 1e-4), $"max |Δ| {(weak - mergedWeak).abs().max().item<float>()}");
-        Assert.True(torch.allclose(original, model.Forward(x, t, y, 2), rtol: 0, atol: 0));
+        // Not bit for bit where freezing also packs the weights: the packed kernel sums in another order than libtorch.
+        var frozenOriginal = model.Forward(x, t, y, 2);
+        Assert.True(torch.allclose(original, frozenOriginal, rtol: 1e-5, atol: 1e-5), $"max |Δ| {(original - frozenOriginal).abs().max().item<float>()}");
     }
 
     [Fact]

@@ -1,0 +1,121 @@
+using FlexiDiT.Engine;
+using FlexiDiT.Models;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace FlexiDiT.Tests.Engine;
+
+/// <summary>The packed AVX2 kernel gives libtorch's linear layer (and GELU), whatever the shape, thread count or batch position.</summary>
+public sealed class PackedGemmTests
+{
+    private const string Unsupported = "this CPU lacks AVX2 or FMA, which the packed kernel needs";
+
+    [SkippableTheory]
+    [InlineData(new long[] { 2, 64, 96 }, 288, true)] // whole tiles and panels
+    [InlineData(new long[] { 3, 5, 7 }, 11, true)] // one edge tile, an edge panel, fewer features than anything
+    [InlineData(new long[] { 1, 77, 600 }, 40, false)] // three feature blocks (256 + 256 + 88), no bias
+    [InlineData(new long[] { 130, 33 }, 17, true)] // rows over one row block (72), 17 outputs: a panel of one
+    public void The_product_is_F_linear_s(long[] inputShape, long outFeatures, bool withBias)
+    {
+        Skip.IfNot(PackedGemm.IsSupported, Unsupported);
+        using var scope = NewDisposeScope();
+        var (x, w, b) = Random(inputShape, outFeatures, withBias, seed: 1);
+        using var packed = new PackedWeight(w, b);
+
+        var expected = F.linear(x, w, b);
+        var actual = PackedGemm.Multiply(x, packed, GemmActivation.None, threads: 2);
+
+        Assert.Equal(expected.shape, actual.shape);
+        Assert.True(allclose(expected, actual, rtol: 1e-4, atol: 1e-4), $"max |Δ| {(expected - actual).abs().max().item<float>()}");
+    }
+
+    [SkippableFact]
+    public void The_fused_GELU_is_libtorch_s_tanh_GELU_of_the_product()
+    {
+        Skip.IfNot(PackedGemm.IsSupported, Unsupported);
+        using var scope = NewDisposeScope();
+        var (x, w, b) = Random([2, 40, 64], 100, withBias: true, seed: 2);
+        x.mul_(4); // pre-activations from about −40 to 40: both tails of e^(−2u)
+        using var packed = new PackedWeight(w, b);
+
+        var expected = F.gelu(F.linear(x, w, b), TorchSharp.Modules.GELU.Approximate.tanh);
+        var actual = PackedGemm.Multiply(x, packed, GemmActivation.Gelu, threads: 2);
+
+        Assert.True(allclose(expected, actual, rtol: 1e-4, atol: 1e-4), $"max |Δ| {(expected - actual).abs().max().item<float>()}");
+    }
+
+    [SkippableFact]
+    public void A_row_s_result_does_not_depend_on_the_thread_count_or_on_the_other_rows()
+    {
+        Skip.IfNot(PackedGemm.IsSupported, Unsupported);
+        using var scope = NewDisposeScope();
+        var (x, w, b) = Random([50, 300], 48, withBias: true, seed: 3);
+        using var packed = new PackedWeight(w, b);
+
+        var alone = PackedGemm.Multiply(x[..7], packed, GemmActivation.Gelu, threads: 1);
+        var batched = PackedGemm.Multiply(x, packed, GemmActivation.Gelu, threads: 2);
+
+        // Each output sums its products in the same order wherever its row sits: batching two jobs gives each the same bits.
+        Assert.True(alone.equal(batched[..7]).all().item<bool>());
+    }
+
+    [SkippableFact]
+    public void A_non_contiguous_input_is_read_as_its_values_not_its_storage()
+    {
+        Skip.IfNot(PackedGemm.IsSupported, Unsupported);
+        using var scope = NewDisposeScope();
+        var x = randn(6, 4, 5, generator: new Generator(4)).transpose(0, 1);
+        var w = randn(3, 5, generator: new Generator(5));
+        using var packed = new PackedWeight(w, null);
+
+        Assert.True(allclose(F.linear(x, w), PackedGemm.Multiply(x, packed, GemmActivation.None, threads: 2), rtol: 1e-4, atol: 1e-5));
+    }
+
+    [SkippableFact]
+    public void Bad_inputs_are_refused_saying_what_is_expected()
+    {
+        Skip.IfNot(PackedGemm.IsSupported, Unsupported);
+        using var scope = NewDisposeScope();
+        using var packed = new PackedWeight(randn(4, 8), null);
+
+        var wrongWidth = Assert.Throws<ArgumentException>(() => PackedGemm.Multiply(randn(2, 7), packed, GemmActivation.None, 1));
+        Assert.Contains("with 8 features last", wrongWidth.Message);
+        var wrongType = Assert.Throws<ArgumentException>(() => new PackedWeight(randn(4, 8, dtype: ScalarType.Float64), null));
+        Assert.Contains("2-D float32 CPU tensor", wrongType.Message);
+        Assert.Throws<ArgumentException>(() => new PackedWeight(randn(4, 8), randn(5)));
+
+        packed.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => PackedGemm.Multiply(randn(2, 8), packed, GemmActivation.None, 1));
+    }
+
+    [SkippableFact]
+    public void A_frozen_layer_multiplies_with_packed_weights_for_inference_and_with_libtorch_for_training()
+    {
+        Skip.IfNot(CpuLinear.UsesPackedWeights, "the process-wide linear backend here is not the packed kernel (an Intel CPU, or FLEXIDIT_LINEAR set)");
+        using var scope = NewDisposeScope();
+        using var layer = new AdaptedLinear(24, 40);
+        layer.AddAdapter(4, rank: 2);
+        using (no_grad()) foreach (var p in layer.parameters()) p.normal_(0, 0.5, generator: new Generator(6));
+        var x = randn(3, 10, 24, generator: new Generator(7));
+
+        using (no_grad())
+        {
+            // Before freezing: libtorch's (or OpenBLAS's) product, plus the adapter's at patch 4, then GELU.
+            var unfrozen = new[] { 2, 4 }.Select(patch => layer.Forward(x, patch, GemmActivation.Gelu)).ToList();
+            layer.MergeAdapters();
+            var frozen = new[] { 2, 4 }.Select(patch => layer.Forward(x, patch, GemmActivation.Gelu)).ToList();
+            for (int i = 0; i < 2; i++) Assert.True(allclose(unfrozen[i], frozen[i], rtol: 1e-4, atol: 1e-4), $"max |Δ| {(unfrozen[i] - frozen[i]).abs().max().item<float>()}");
+            Assert.False(allclose(frozen[0], frozen[1], rtol: 1e-2, atol: 1e-2), "the adapter changes patch 4's output");
+        }
+
+        var trained = layer.Forward(x, 2);
+        Assert.True(trained.requires_grad, "with gradients on, the frozen copies are bypassed");
+    }
+
+    private static (Tensor X, Tensor W, Tensor? B) Random(long[] inputShape, long outFeatures, bool withBias, int seed)
+    {
+        var generator = new Generator((ulong)seed);
+        return (randn(inputShape, generator: generator), randn(outFeatures, inputShape[^1], generator: generator) / Math.Sqrt(inputShape[^1]),
+            withBias ? randn(outFeatures, generator: generator) : null);
+    }
+}
