@@ -123,6 +123,15 @@ public static class CpuLinear
     /// <returns>(..., out).</returns>
     public static Tensor Linear(Tensor x, PackedWeight weight, GemmActivation activation) => PackedGemm.Multiply(x, weight, activation, get_num_threads());
 
+    /// <summary>residual += gate ⊙ (x·Wᵀ + b) in place with a packed weight, on as many threads as libtorch uses.</summary>
+    /// <param name="x">Input, (N, T, in), float32 on the CPU.</param>
+    /// <param name="weight">The packed weight and bias.</param>
+    /// <param name="residual">The residual stream (N, T, out), contiguous: updated in place.</param>
+    /// <param name="gate">The gate per image, (N, 1, out) or (N, out).</param>
+    /// <returns><paramref name="residual"/>.</returns>
+    public static Tensor LinearIntoResidual(Tensor x, PackedWeight weight, Tensor residual, Tensor gate) =>
+        PackedGemm.MultiplyIntoResidual(x, weight, residual, gate, get_num_threads());
+
     /// <summary>Tells whether <paramref name="x"/> can go through a packed weight now: inference (no gradients) on a float32 CPU input.</summary>
     /// <param name="x">The input.</param>
     /// <returns>True when the packed kernel applies.</returns>

@@ -44,71 +44,113 @@ public static unsafe class PackedGemm
     /// <exception cref="PlatformNotSupportedException">The CPU lacks AVX2 or FMA.</exception>
     public static Tensor Multiply(Tensor x, PackedWeight weight, GemmActivation activation, int threads)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(weight);
-        if (!IsSupported) throw new PlatformNotSupportedException("The packed float32 kernel needs a CPU with AVX2 and FMA.");
-        if (x.dtype != ScalarType.Float32 || x.device_type != DeviceType.CPU || x.dim() < 1 || x.shape[^1] != weight.Inputs)
-            throw new ArgumentException($"The input must be float32 on the CPU with {weight.Inputs} features last; got {x.dtype} {x.device_type} [{string.Join(", ", x.shape)}].", nameof(x));
-
+        ValidateInput(x, weight);
         using var a = x.contiguous();
         var shape = x.shape.ToArray();
         shape[^1] = weight.Outputs;
         var y = empty(shape, ScalarType.Float32);
         int m = checked((int)(a.numel() / weight.Inputs));
-        if (m > 0) Run(m, (float*)TorchData.Pointer(a), weight, (float*)TorchData.Pointer(y), activation, Math.Max(1, threads));
+        if (m > 0) Run(m, (float*)TorchData.Pointer(a), weight, (float*)TorchData.Pointer(y), activation, null, Math.Max(1, threads));
         return y;
     }
 
-    private static void Run(int m, float* a, PackedWeight w, float* c, GemmActivation activation, int threads)
+    /// <summary>
+    /// residual += gate ⊙ (x·Wᵀ + b), in place: DiT's gated residual update after the attention projection and the MLP.
+    /// Each part of the product is added into the residual stream while it is still in cache, instead of by a pass of its own.
+    /// </summary>
+    /// <param name="x">The input, (N, T, in) or (N·T, in), float32 on the CPU.</param>
+    /// <param name="weight">The packed weight and bias.</param>
+    /// <param name="residual">The residual stream, (N, T, out), contiguous float32: updated in place.</param>
+    /// <param name="gate">The gate per image, (N, 1, out) or (N, out), float32.</param>
+    /// <param name="threads">How many threads share the product (the caller's thread is one of them).</param>
+    /// <returns><paramref name="residual"/>.</returns>
+    /// <exception cref="ArgumentException">A shape, type or layout does not match.</exception>
+    public static Tensor MultiplyIntoResidual(Tensor x, PackedWeight weight, Tensor residual, Tensor gate, int threads)
     {
-        int tiles = (m + Rows - 1) / Rows;
-        // Rows are split between threads when each gets at least two tiles; a short input splits the panels instead.
-        bool byRows = tiles >= 2 * threads;
-        int parts = Math.Min(threads, byRows ? tiles : w.Panels);
-        if (parts <= 1)
+        ValidateInput(x, weight);
+        ArgumentNullException.ThrowIfNull(residual);
+        ArgumentNullException.ThrowIfNull(gate);
+        long m = x.numel() / weight.Inputs;
+        if (residual.dtype != ScalarType.Float32 || residual.device_type != DeviceType.CPU || !residual.is_contiguous() || residual.numel() != m * weight.Outputs)
+            throw new ArgumentException($"The residual must be a contiguous float32 CPU tensor of {m} × {weight.Outputs} values.", nameof(residual));
+        long images = gate.numel() / weight.Outputs;
+        if (gate.dtype != ScalarType.Float32 || gate.device_type != DeviceType.CPU || gate.shape[^1] != weight.Outputs || images < 1 || m % images != 0)
+            throw new ArgumentException($"The gate must be float32 on the CPU with {weight.Outputs} values per image, and the {m} rows a whole number of tokens per image.", nameof(gate));
+
+        using var a = x.contiguous();
+        using var g = gate.contiguous();
+        using var y = empty([m, weight.Outputs], ScalarType.Float32);
+        var epilogue = new GatedResidual((float*)TorchData.Pointer(residual), (float*)TorchData.Pointer(g), checked((int)(m / images)));
+        if (m > 0) Run(checked((int)m), (float*)TorchData.Pointer(a), weight, (float*)TorchData.Pointer(y), GemmActivation.None, epilogue, Math.Max(1, threads));
+        return residual;
+    }
+
+    private static void ValidateInput(Tensor x, PackedWeight weight)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (!IsSupported) throw new PlatformNotSupportedException("The packed float32 kernel needs a CPU with AVX2 and FMA.");
+        if (x.dtype != ScalarType.Float32 || x.device_type != DeviceType.CPU || x.dim() < 1 || x.shape[^1] != weight.Inputs)
+            throw new ArgumentException($"The input must be float32 on the CPU with {weight.Inputs} features last; got {x.dtype} {x.device_type} [{string.Join(", ", x.shape)}].", nameof(x));
+    }
+
+    private static void Run(int m, float* a, PackedWeight w, float* c, GemmActivation activation, GatedResidual? residual, int threads)
+    {
+        // Items of up to RowBlock rows × a group of panels, enough of them (4 per thread) that a thread that starts late
+        // or is interrupted leaves its share to the others; rows first, as each item packs its rows once.
+        int rowBlocks = (m + RowBlock - 1) / RowBlock;
+        int panelGroups = threads == 1 ? 1 : Math.Clamp((4 * threads + rowBlocks - 1) / rowBlocks, 1, w.Panels);
+        int panelsPerGroup = (w.Panels + panelGroups - 1) / panelGroups;
+        panelGroups = (w.Panels + panelsPerGroup - 1) / panelsPerGroup;
+        var (aAt, cAt) = ((nint)a, (nint)c);
+        GemmWorkers.Shared.Run(rowBlocks * panelGroups, threads, item =>
         {
-            Range(0, m, 0, w.Panels, a, w, c, activation, m);
-            return;
-        }
-        // Each part is a block of whole tiles (or panels): no two threads write the same cache line of C except at part edges.
-        var (aAt, cAt, wAt) = ((nint)a, (nint)c, w);
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
-        {
-            if (byRows)
-                Range(Math.Min(m, tiles * part / parts * Rows), Math.Min(m, tiles * (part + 1) / parts * Rows), 0, wAt.Panels, (float*)aAt, wAt, (float*)cAt, activation, m);
-            else
-                Range(0, m, wAt.Panels * part / parts, wAt.Panels * (part + 1) / parts, (float*)aAt, wAt, (float*)cAt, activation, m);
+            int r0 = item / panelGroups * RowBlock, p0 = item % panelGroups * panelsPerGroup;
+            int r1 = Math.Min(m, r0 + RowBlock), p1 = Math.Min(w.Panels, p0 + panelsPerGroup);
+            Item(r0, r1, p0, p1, (float*)aAt, w, (float*)cAt, activation);
+            residual?.Add((float*)cAt, w.Outputs, r0, r1, p0 * PanelWidth, Math.Min(w.Outputs, p1 * PanelWidth));
         });
     }
 
-    // Rows [r0, r1) × panels [p0, p1) of C.
+    // Rows [r0, r1) (at most RowBlock) × panels [p0, p1) of C.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Range(int r0, int r1, int p0, int p1, float* a, PackedWeight w, float* c, GemmActivation activation, int m)
+    private static void Item(int r0, int r1, int p0, int p1, float* a, PackedWeight w, float* c, GemmActivation activation)
     {
-        if (packedRows == null) packedRows = (float*)NativeMemory.AlignedAlloc(RowBlock * KBlock * sizeof(float), 64);
-        int k = w.Inputs, n = w.Outputs;
+        if (packedRows == null) packedRows = (float*)NativeMemory.AlignedAlloc((nuint)(RowBlock * KBlock * sizeof(float)), 64);
+        int k = w.Inputs, n = w.Outputs, mc = r1 - r0;
         for (int k0 = 0; k0 < k; k0 += KBlock)
         {
             int kc = Math.Min(KBlock, k - k0);
-            bool first = k0 == 0, last = k0 + kc == k;
-            var apply = last ? activation : GemmActivation.None;
-            for (int i0 = r0; i0 < r1; i0 += RowBlock)
+            var apply = k0 + kc == k ? activation : GemmActivation.None;
+            PackRows(a + ((long)r0 * k) + k0, k, mc, kc, packedRows);
+            for (int panel = p0; panel < p1; panel++)
             {
-                int mc = Math.Min(RowBlock, r1 - i0);
-                PackRows(a + (long)i0 * k + k0, k, mc, kc, packedRows);
-                for (int panel = p0; panel < p1; panel++)
+                float* b = w.Panel(k0, panel, kc);
+                float* bias = k0 == 0 ? w.Bias(panel) : null;
+                int columns = Math.Min(PanelWidth, n - (panel * PanelWidth));
+                for (int i = 0; i < mc; i += Rows)
                 {
-                    float* b = w.Panel(k0, panel, kc);
-                    float* bias = first ? w.Bias(panel) : null;
-                    int columns = Math.Min(PanelWidth, n - panel * PanelWidth);
-                    for (int i = 0; i < mc; i += Rows)
-                    {
-                        float* tile = c + (long)(i0 + i) * n + panel * PanelWidth;
-                        int rows = Math.Min(Rows, mc - i);
-                        if (rows == Rows && columns == PanelWidth) Kernel(kc, packedRows + i * kc, b, tile, n, bias, apply);
-                        else EdgeTile(kc, packedRows + i * kc, b, tile, n, bias, apply, rows, columns);
-                    }
+                    float* tile = c + ((long)(r0 + i) * n) + (panel * PanelWidth);
+                    int rows = Math.Min(Rows, mc - i);
+                    if (rows == Rows && columns == PanelWidth) Kernel(kc, packedRows + (i * kc), b, tile, n, bias, apply);
+                    else EdgeTile(kc, packedRows + (i * kc), b, tile, n, bias, apply, rows, columns);
                 }
+            }
+        }
+    }
+
+    // residual[r, j] += gate[image of r, j] · c[r, j], for one item's block of C while it is still in cache.
+    private sealed class GatedResidual(float* residual, float* gate, int tokensPerImage)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Add(float* c, int n, int r0, int r1, int j0, int j1)
+        {
+            for (int r = r0; r < r1; r++)
+            {
+                float* from = c + ((long)r * n), to = residual + ((long)r * n), g = gate + ((long)(r / tokensPerImage) * n);
+                int j = j0;
+                for (; j + 8 <= j1; j += 8) Avx.Store(to + j, Fma.MultiplyAdd(Avx.LoadVector256(g + j), Avx.LoadVector256(from + j), Avx.LoadVector256(to + j)));
+                for (; j < j1; j++) to[j] = MathF.FusedMultiplyAdd(g[j], from[j], to[j]);
             }
         }
     }
@@ -213,8 +255,32 @@ public static unsafe class PackedGemm
     /// <returns>Their GELU.</returns>
     public static Vector256<float> Gelu(Vector256<float> x)
     {
-        const float TwoSqrtTwoOverPi = 1.5957691216057308f;
-        var twoU = (x + (x * x * x * 0.044715f)) * TwoSqrtTwoOverPi;
-        return x / (Vector256<float>.One + Vector256.Exp(-twoU));
+        const float MinusTwoSqrtTwoOverPi = -1.5957691216057308f;
+        var minusTwoU = Fma.MultiplyAdd(x * x * x, Vector256.Create(0.044715f), x) * MinusTwoSqrtTwoOverPi;
+        return x / (Vector256<float>.One + Exp(minusTwoU));
+    }
+
+    /// <summary>
+    /// e^y to about 2 ulp, inline (.NET's <see cref="Vector256.Exp(Vector256{float})"/> is a call and computes in double):
+    /// y = n·ln 2 + r with |r| ≤ ½ln 2, e^r by Cephes' <c>expf</c> polynomial, 2^n put into the exponent bits. y is clamped
+    /// to [−87.3, 88.3], where e^y and 2^n are normal floats; beyond it the GELU's x / (1 + e^y) is 0 or x either way.
+    /// </summary>
+    /// <param name="y">Eight exponents.</param>
+    /// <returns>Their exponentials.</returns>
+    public static Vector256<float> Exp(Vector256<float> y)
+    {
+        y = Avx.Min(Avx.Max(y, Vector256.Create(-87.3f)), Vector256.Create(88.3f));
+        var n = Avx.RoundToNearestInteger(y * 1.44269504088896341f);
+        var r = Fma.MultiplyAddNegated(n, Vector256.Create(0.693359375f), y); // ln 2 in two parts: the first is exact in float
+        r = Fma.MultiplyAddNegated(n, Vector256.Create(-2.12194440e-4f), r);
+        var p = Vector256.Create(1.9875691500e-4f);
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(1.3981999507e-3f));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(8.3334519073e-3f));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(4.1665795894e-2f));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
+        p = Fma.MultiplyAdd(p, r * r, r) + Vector256<float>.One;
+        var twoToN = Avx2.ShiftLeftLogical(Avx.ConvertToVector256Int32(n) + Vector256.Create(127), 23).AsSingle();
+        return p * twoToN;
     }
 }

@@ -106,14 +106,7 @@ public sealed class AdaptedLinear : nn.Module
     /// <summary>y = act(x Wᵀ + b), with the adapter of the active patch size if there is one.</summary>
     public Tensor Forward(Tensor x, int patchSize, GemmActivation activation = GemmActivation.None)
     {
-        // Packed and merged weights are used only while they still match the live weight's type and place (a model
-        // moved or cast after merging falls back to the adapter).
-        bool frozenStillValid = weight.dtype == ScalarType.Float32 && weight.device_type == DeviceType.CPU;
-        if (frozenStillValid && CpuLinear.CanUsePacked(x)
-            && packed.TryGetValue(lora.TryGet(patchSize, out _) ? patchSize : BaseWeight, out var packedWeight))
-        {
-            return CpuLinear.Linear(x, packedWeight, activation);
-        }
+        if (PackedFor(x, patchSize) is { } packedWeight) return CpuLinear.Linear(x, packedWeight, activation);
 
         Tensor y;
         if (merged.TryGetValue(patchSize, out var w) && w.dtype == weight.dtype && w.device_type == weight.device_type && w.device_index == weight.device_index)
@@ -129,6 +122,24 @@ public sealed class AdaptedLinear : nn.Module
         // Without autograd GELU overwrites the product: one large allocation (and its page faults) less.
         using (OpProfiler.Measure(ForwardOp.Gelu)) return torch.is_grad_enabled() ? F.gelu(y, GELU.Approximate.tanh) : y.gelu_(GELU.Approximate.tanh);
     }
+
+    /// <summary>
+    /// residual + gate ⊙ (x Wᵀ + b), DiT's gated residual update; with <paramref name="inPlace"/> (only without autograd)
+    /// written into <paramref name="residual"/>, and then fused into the product where the packed kernel applies.
+    /// </summary>
+    public Tensor ForwardIntoResidual(Tensor x, int patchSize, Tensor residual, Tensor gate, bool inPlace)
+    {
+        if (inPlace && residual.is_contiguous() && PackedFor(x, patchSize) is { } packedWeight) return CpuLinear.LinearIntoResidual(x, packedWeight, residual, gate);
+        var update = Forward(x, patchSize);
+        using var timing = OpProfiler.Measure(ForwardOp.GateResidual);
+        return inPlace ? residual.addcmul_(gate, update, RootedScalars.One) : torch.addcmul(residual, gate, update, RootedScalars.One);
+    }
+
+    // The packed weight of the active patch size, where the packed kernel applies to x now. Packed weights are used only
+    // while the live weight is still float32 on the CPU (a model moved or cast after freezing falls back to the adapter).
+    private PackedWeight? PackedFor(Tensor x, int patchSize) =>
+        weight.dtype == ScalarType.Float32 && weight.device_type == DeviceType.CPU && CpuLinear.CanUsePacked(x)
+        && packed.TryGetValue(lora.TryGet(patchSize, out _) ? patchSize : BaseWeight, out var packedWeight) ? packedWeight : null;
 
     /// <summary>
     /// Freezes the layer for inference: folds every adapter into a weight of its own, W + B·A, so a weak patch size costs
@@ -247,8 +258,24 @@ public sealed class Attention : nn.Module
 
     internal IEnumerable<AdaptedLinear> Linears => [qkv, proj];
 
-    /// <summary>softmax(q kᵀ / √d) v over all tokens.</summary>
+    /// <summary>softmax(q kᵀ / √d) v over all tokens, projected.</summary>
     public Tensor Forward(Tensor x, int patchSize)
+    {
+        var attended = Attend(x, patchSize);
+        using var timing = OpProfiler.Measure(ForwardOp.AttentionProj);
+        return proj.Forward(attended, patchSize);
+    }
+
+    /// <summary>residual + gate ⊙ attention(x) (see <see cref="AdaptedLinear.ForwardIntoResidual"/>).</summary>
+    public Tensor ForwardIntoResidual(Tensor x, int patchSize, Tensor residual, Tensor gate, bool inPlace)
+    {
+        var attended = Attend(x, patchSize);
+        using var timing = OpProfiler.Measure(ForwardOp.AttentionProj);
+        return proj.ForwardIntoResidual(attended, patchSize, residual, gate, inPlace);
+    }
+
+    // softmax(q kᵀ / √d) v, heads merged back: (N, T, C).
+    private Tensor Attend(Tensor x, int patchSize)
     {
         long n = x.shape[0], tokens = x.shape[1], c = x.shape[2];
         Tensor[] qkvHeads;
@@ -267,8 +294,7 @@ public sealed class Attention : nn.Module
                 ? torch.matmul(torch.softmax(torch.matmul(q, k.transpose(-2, -1)) / Math.Sqrt(c / heads), -1), v)
                 : F.scaled_dot_product_attention(q, k, v);
         }
-        using var timing = OpProfiler.Measure(ForwardOp.AttentionProj);
-        return proj.Forward(attended.transpose(1, 2).reshape(n, tokens, c), patchSize);
+        return attended.transpose(1, 2).reshape(n, tokens, c);
     }
 }
 
@@ -290,10 +316,23 @@ public sealed class Mlp : nn.Module
     /// <summary>Applies the MLP.</summary>
     public Tensor Forward(Tensor x, int patchSize)
     {
-        Tensor hidden;
-        using (OpProfiler.Measure(ForwardOp.MlpFc1)) hidden = fc1.Forward(x, patchSize, GemmActivation.Gelu);
+        var hidden = Hidden(x, patchSize);
         using var timing = OpProfiler.Measure(ForwardOp.MlpFc2);
         return fc2.Forward(hidden, patchSize);
+    }
+
+    /// <summary>residual + gate ⊙ mlp(x) (see <see cref="AdaptedLinear.ForwardIntoResidual"/>).</summary>
+    public Tensor ForwardIntoResidual(Tensor x, int patchSize, Tensor residual, Tensor gate, bool inPlace)
+    {
+        var hidden = Hidden(x, patchSize);
+        using var timing = OpProfiler.Measure(ForwardOp.MlpFc2);
+        return fc2.ForwardIntoResidual(hidden, patchSize, residual, gate, inPlace);
+    }
+
+    private Tensor Hidden(Tensor x, int patchSize)
+    {
+        using var timing = OpProfiler.Measure(ForwardOp.MlpFc1);
+        return fc1.Forward(x, patchSize, GemmActivation.Gelu);
     }
 }
 
@@ -315,6 +354,9 @@ public sealed class DiTBlock : nn.Module
 
     internal IEnumerable<AdaptedLinear> Linears => attn.Linears.Concat(mlp.Linears);
 
+    /// <summary>The adaLN modulation's linear layer: SiLU(c) → the block's six modulation vectors.</summary>
+    internal Linear Modulation => (Linear)adaLN_modulation[1];
+
     /// <summary>x += gate·attn(modulate(norm(x))); x += gate·mlp(modulate(norm(x))).</summary>
     public Tensor Forward(Tensor x, Tensor c, int patchSize) => ForwardActivated(x, F.silu(c), patchSize, inPlace: false);
 
@@ -322,21 +364,18 @@ public sealed class DiTBlock : nn.Module
     /// The block on SiLU(c), which all blocks share (the model computes it once). With <paramref name="inPlace"/> the
     /// residual updates are written into <paramref name="x"/>: only without autograd, where nothing saved x for a backward.
     /// </summary>
-    internal Tensor ForwardActivated(Tensor x, Tensor activatedCondition, int patchSize, bool inPlace)
+    /// <remarks><paramref name="modulation"/>: this block's six modulation vectors (N, 6D) when the model computed every block's at once.</remarks>
+    internal Tensor ForwardActivated(Tensor x, Tensor activatedCondition, int patchSize, bool inPlace, Tensor? modulation = null)
     {
-        Tensor[] m;
-        using (OpProfiler.Measure(ForwardOp.AdaLnModulation)) m = AdaLN.ConditionLinear(activatedCondition, (Linear)adaLN_modulation[1]).unsqueeze(1).chunk(6, dim: 2);
+        if (modulation is null)
+        {
+            using var timing = OpProfiler.Measure(ForwardOp.AdaLnModulation);
+            modulation = AdaLN.ConditionLinear(activatedCondition, Modulation);
+        }
+        var m = modulation.unsqueeze(1).chunk(6, dim: 2);
         var (shiftMsa, scaleMsa, gateMsa, shiftMlp, scaleMlp, gateMlp) = (m[0], m[1], m[2], m[3], m[4], m[5]);
-        var attended = attn.Forward(AdaLN.NormModulate(x, shiftMsa, scaleMsa, inPlace), patchSize);
-        x = GatedResidual(x, gateMsa, attended, inPlace);
-        var mlpOut = mlp.Forward(AdaLN.NormModulate(x, shiftMlp, scaleMlp, inPlace), patchSize);
-        return GatedResidual(x, gateMlp, mlpOut, inPlace);
-    }
-
-    private static Tensor GatedResidual(Tensor x, Tensor gate, Tensor update, bool inPlace)
-    {
-        using var timing = OpProfiler.Measure(ForwardOp.GateResidual);
-        return inPlace ? x.addcmul_(gate, update, RootedScalars.One) : torch.addcmul(x, gate, update, RootedScalars.One);
+        x = attn.ForwardIntoResidual(AdaLN.NormModulate(x, shiftMsa, scaleMsa, inPlace), patchSize, x, gateMsa, inPlace);
+        return mlp.ForwardIntoResidual(AdaLN.NormModulate(x, shiftMlp, scaleMlp, inPlace), patchSize, x, gateMlp, inPlace);
     }
 }
 
@@ -425,6 +464,9 @@ public sealed class DiT : nn.Module, IDenoiser, IFlexiModel
     private readonly FinalLayer final_layer;
     private readonly ModuleGroup<FlexiPatch> flexi = new("flexi");
     private readonly Dictionary<int, Tensor> weakPositions = new();
+    // Every block's adaLN weights stacked and packed (MergeAdapters, where the packed kernel is in use): one product per
+    // forward gives all blocks' modulations, streaming the 12 × 6D × D weights once on all threads. Not module state.
+    private PackedWeight? allModulations;
 
     /// <summary>Creates a model with PyTorch's default initialisation (load weights before use).</summary>
     public DiT(DiTConfig config) : base("DiT")
@@ -506,6 +548,24 @@ public sealed class DiT : nn.Module, IDenoiser, IFlexiModel
     public void MergeAdapters()
     {
         foreach (var linear in blocks.SelectMany(b => b.Linears)) linear.MergeAdapters();
+        allModulations?.Dispose();
+        allModulations = null;
+        var first = blocks[0].Modulation.weight!;
+        if (!CpuLinear.UsesPackedWeights || first.dtype != ScalarType.Float32 || first.device_type != DeviceType.CPU) return;
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        allModulations = new PackedWeight(torch.cat(blocks.Select(b => b.Modulation.weight!).ToArray(), dim: 0), torch.cat(blocks.Select(b => b.Modulation.bias!).ToArray(), dim: 0));
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            allModulations?.Dispose();
+            allModulations = null;
+        }
+        base.Dispose(disposing);
     }
 
     /// <summary>The model's noise (and variance) prediction: (N, C, H, W), t (N), y (N) → (N, C_out, H, W).</summary>
@@ -539,9 +599,16 @@ public sealed class DiT : nn.Module, IDenoiser, IFlexiModel
             c = t_embedder.Forward(t) + y_embedder.Forward(y);
             activated = F.silu(c);
         }
-        // Without autograd the residual stream is updated in place (tokens is this forward's own tensor).
+        // Without autograd the residual stream is updated in place (tokens is this forward's own tensor, made contiguous:
+        // the patch embedding's transpose would otherwise carry into it, and the packed kernel writes rows).
         bool inPlace = !torch.is_grad_enabled();
-        foreach (var block in blocks) tokens = block.ForwardActivated(tokens, activated, p, inPlace);
+        if (inPlace) tokens = tokens.contiguous();
+        Tensor[]? modulations = null;
+        if (allModulations is not null && blocks[0].Modulation.weight!.dtype == ScalarType.Float32 && CpuLinear.CanUsePacked(activated))
+        {
+            using (OpProfiler.Measure(ForwardOp.AdaLnModulation)) modulations = CpuLinear.Linear(activated, allModulations, GemmActivation.None).chunk(blocks.Count, dim: 1);
+        }
+        for (int i = 0; i < blocks.Count; i++) tokens = blocks[i].ForwardActivated(tokens, activated, p, inPlace, modulations?[i]);
         var final = final_layer.Forward(tokens, c, deEmbedding);
         Tensor output;
         using (OpProfiler.Measure(ForwardOp.Unpatchify)) output = Unpatchify(final, p, Config.OutChannels);

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using FlexiDiT.Engine;
 using FlexiDiT.Models;
 using static TorchSharp.torch;
@@ -45,6 +46,22 @@ public sealed class PackedGemmTests
     }
 
     [SkippableFact]
+    public void The_inline_exponential_is_within_a_few_float_ulps_of_the_exact_one()
+    {
+        Skip.IfNot(PackedGemm.IsSupported, Unsupported);
+        double worst = 0;
+        for (float y = -87f; y <= 88f; y += 0.01171875f)
+        {
+            var e = PackedGemm.Exp(Vector256.Create(y)).ToScalar();
+            worst = Math.Max(worst, Math.Abs(e - Math.Exp(y)) / Math.Exp(y));
+        }
+
+        Assert.True(worst < 3e-7, $"worst relative error {worst:E2}"); // float's ulp is 6e-8 to 1.2e-7 of the value
+        Assert.InRange(PackedGemm.Gelu(Vector256.Create(-1000f)).ToScalar(), -1e-30f, 0f);
+        Assert.Equal(1000f, PackedGemm.Gelu(Vector256.Create(1000f)).ToScalar());
+    }
+
+    [SkippableFact]
     public void A_row_s_result_does_not_depend_on_the_thread_count_or_on_the_other_rows()
     {
         Skip.IfNot(PackedGemm.IsSupported, Unsupported);
@@ -57,6 +74,49 @@ public sealed class PackedGemmTests
 
         // Each output sums its products in the same order wherever its row sits: batching two jobs gives each the same bits.
         Assert.True(alone.equal(batched[..7]).all().item<bool>());
+    }
+
+    [SkippableFact]
+    public void The_gated_residual_update_adds_each_image_s_gate_times_the_product_into_the_residual_in_place()
+    {
+        Skip.IfNot(PackedGemm.IsSupported, Unsupported);
+        using var scope = NewDisposeScope();
+        var (x, w, b) = Random([3, 20, 40], 24, withBias: true, seed: 8);
+        var residual = randn(3, 20, 24, generator: new Generator(9));
+        var gate = randn(3, 1, 24, generator: new Generator(10));
+        var expected = residual + (gate * F.linear(x, w, b));
+        using var packed = new PackedWeight(w, b);
+
+        var returned = PackedGemm.MultiplyIntoResidual(x, packed, residual, gate, threads: 2);
+
+        Assert.Same(residual, returned);
+        Assert.True(allclose(expected, residual, rtol: 1e-4, atol: 1e-4), $"max |Δ| {(expected - residual).abs().max().item<float>()}");
+        var wrongGate = Assert.Throws<ArgumentException>(() => PackedGemm.MultiplyIntoResidual(x, packed, residual, randn(7, 24), 1));
+        Assert.Contains("whole number of tokens per image", wrongGate.Message);
+    }
+
+    [SkippableFact]
+    public void A_frozen_DiT_with_packed_weights_gives_the_unfrozen_model_s_output()
+    {
+        Skip.IfNot(CpuLinear.UsesPackedWeights, "the process-wide linear backend here is not the packed kernel (an Intel CPU, or FLEXIDIT_LINEAR set)");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var config = new DiTConfig { Depth = 2, HiddenSize = 48, NumHeads = 3, PatchSize = 2, InputSize = 8, InChannels = 4, NumClasses = 10 };
+        using var frozen = new DiT(config);
+        Flexify.AddWeakPatchSize(frozen, 4, loraRank: 2);
+        foreach (var p in frozen.parameters()) p.normal_(0, 0.3, generator: new Generator(11));
+        using var unfrozen = new DiT(frozen.Config);
+        foreach (var (name, tensor) in frozen.state_dict()) unfrozen.state_dict()[name].copy_(tensor);
+        frozen.MergeAdapters(); // packs every block's weights and the stacked adaLN weights
+
+        var x = randn(2, 4, 8, 8, generator: new Generator(12));
+        var t = tensor(new long[] { 10, 900 });
+        var y = tensor(new long[] { 1, 7 });
+        foreach (var patch in new[] { 2, 4 })
+        {
+            var (expected, actual) = (unfrozen.Forward(x, t, y, patch), frozen.Forward(x, t, y, patch));
+            Assert.True(allclose(expected, actual, rtol: 1e-4, atol: 1e-4), $"patch {patch}: max |Δ| {(expected - actual).abs().max().item<float>()}");
+        }
     }
 
     [SkippableFact]
