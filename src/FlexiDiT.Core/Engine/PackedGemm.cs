@@ -9,10 +9,11 @@ namespace FlexiDiT.Engine;
 
 /// <summary>
 /// y = act(x·Wᵀ + b) on the CPU in float32 with AVX2 and FMA, against a <see cref="PackedWeight"/>: the layered blocking
-/// of BLIS and GotoBLAS (input blocks of <see cref="KBlock"/> features, row blocks packed per thread, a 6 × 16 register
-/// tile), with two things a BLAS library cannot do: the weights are packed once when the model is frozen, not on every
-/// call, and the activation (GELU) is applied to the tile while it is still in registers, which saves a pass over the
-/// MLP's widest tensor.
+/// of BLIS and GotoBLAS (input blocks of <see cref="KBlock"/> features, row blocks packed per work item, a 6 × 16 register
+/// tile), with what a BLAS library cannot do: the weights are packed once when the model is frozen, not on every call;
+/// the activation (GELU) is applied to each tile while it is still in the first-level cache, which saves a pass over the
+/// MLP's widest tensor; and DiT's gated residual update is added into the residual stream per work item
+/// (<see cref="MultiplyIntoResidual"/>). Threads: <see cref="GemmWorkers"/>.
 /// </summary>
 public static unsafe class PackedGemm
 {
@@ -25,7 +26,7 @@ public static unsafe class PackedGemm
     /// <summary>Input features per block: a 256 × 16 weight panel (16 KiB) stays in the first-level cache while a row block streams past it.</summary>
     public const int KBlock = 256;
 
-    // Rows packed at a time per thread: 72 × 256 floats (72 KiB) stay in the second-level cache.
+    // Rows per work item, packed together: 72 × 256 floats (72 KiB) stay in the second-level cache.
     private const int RowBlock = 72;
 
     [ThreadStatic]
