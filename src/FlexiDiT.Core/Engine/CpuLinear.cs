@@ -24,6 +24,8 @@ public static class CpuLinear
 
     private static readonly Lazy<LinearBackend> FromEnvironment = new(() => Parse(Environment.GetEnvironmentVariable(Variable), Variable));
     private static LinearBackend? chosen;
+    [ThreadStatic]
+    private static int productThreads;
     private static readonly Lazy<bool> IntelCpu = new(() => CpuVendor() == "GenuineIntel");
 
     /// <summary>Gets or sets the process-wide backend: <see cref="Variable"/> until a program (e.g. <c>bench --linear</c>) sets it.</summary>
@@ -121,7 +123,19 @@ public static class CpuLinear
     /// <param name="weight">The packed weight and bias.</param>
     /// <param name="activation">What to apply to each output.</param>
     /// <returns>(..., out).</returns>
-    public static Tensor Linear(Tensor x, PackedWeight weight, GemmActivation activation) => PackedGemm.Multiply(x, weight, activation, get_num_threads());
+    public static Tensor Linear(Tensor x, PackedWeight weight, GemmActivation activation) => PackedGemm.Multiply(x, weight, activation, ProductThreads);
+
+    /// <summary>
+    /// Gets the threads the packed kernel uses on this thread: libtorch's, unless a small forward put libtorch on one
+    /// thread (<see cref="KeepProductThreads"/>), which spares it the cost of waking sleeping OpenMP threads for each of
+    /// many cheap ops; the kernel's own workers do not pay that cost, and the other cores are idle then.
+    /// </summary>
+    public static int ProductThreads => productThreads > 0 ? productThreads : get_num_threads();
+
+    /// <summary>Keeps the packed kernel on <paramref name="threads"/> threads on this thread until disposed, whatever libtorch's count.</summary>
+    /// <param name="threads">The threads.</param>
+    /// <returns>What restores the previous count.</returns>
+    public static IDisposable KeepProductThreads(int threads) => new ProductThreadsScope(threads);
 
     /// <summary>residual += gate ⊙ (x·Wᵀ + b) in place with a packed weight, on as many threads as libtorch uses.</summary>
     /// <param name="x">Input, (N, T, in), float32 on the CPU.</param>
@@ -130,7 +144,7 @@ public static class CpuLinear
     /// <param name="gate">The gate per image, (N, 1, out) or (N, out).</param>
     /// <returns><paramref name="residual"/>.</returns>
     public static Tensor LinearIntoResidual(Tensor x, PackedWeight weight, Tensor residual, Tensor gate) =>
-        PackedGemm.MultiplyIntoResidual(x, weight, residual, gate, get_num_threads());
+        PackedGemm.MultiplyIntoResidual(x, weight, residual, gate, ProductThreads);
 
     /// <summary>Tells whether <paramref name="x"/> can go through a packed weight now: inference (no gradients) on a float32 CPU input.</summary>
     /// <param name="x">The input.</param>
@@ -155,5 +169,14 @@ public static class CpuLinear
         MemoryMarshal.Write(vendor[4..], edx);
         MemoryMarshal.Write(vendor[8..], ecx);
         return Encoding.ASCII.GetString(vendor);
+    }
+
+    private sealed class ProductThreadsScope : IDisposable
+    {
+        private readonly int previous = productThreads;
+
+        public ProductThreadsScope(int threads) => productThreads = threads;
+
+        public void Dispose() => productThreads = previous;
     }
 }

@@ -97,17 +97,20 @@ public static unsafe class PackedGemm
 
     private static void Run(int m, float* a, PackedWeight w, float* c, GemmActivation activation, GatedResidual? residual, int threads)
     {
-        // Items of up to RowBlock rows × a group of panels, enough of them (4 per thread) that a thread that starts late
-        // or is interrupted leaves its share to the others; rows first, as each item packs its rows once.
-        int rowBlocks = (m + RowBlock - 1) / RowBlock;
-        int panelGroups = threads == 1 ? 1 : Math.Clamp((4 * threads + rowBlocks - 1) / rowBlocks, 1, w.Panels);
+        // Items of rows × a group of panels, enough of them (4 per thread) that a thread that starts late or is interrupted
+        // leaves its share to the others. Rows are split first (down to one tile per item), as each item packs its rows
+        // and a row split packs every row once; panels only where there are too few rows (the adaLN's 2 condition rows).
+        int wanted = 4 * threads;
+        int rowsPerItem = threads == 1 ? RowBlock : Math.Clamp(((m + wanted - 1) / wanted + Rows - 1) / Rows * Rows, Rows, RowBlock);
+        int rowItems = (m + rowsPerItem - 1) / rowsPerItem;
+        int panelGroups = threads == 1 ? 1 : Math.Clamp((wanted + rowItems - 1) / rowItems, 1, w.Panels);
         int panelsPerGroup = (w.Panels + panelGroups - 1) / panelGroups;
         panelGroups = (w.Panels + panelsPerGroup - 1) / panelsPerGroup;
         var (aAt, cAt) = ((nint)a, (nint)c);
-        GemmWorkers.Shared.Run(rowBlocks * panelGroups, threads, item =>
+        GemmWorkers.Shared.Run(rowItems * panelGroups, threads, item =>
         {
-            int r0 = item / panelGroups * RowBlock, p0 = item % panelGroups * panelsPerGroup;
-            int r1 = Math.Min(m, r0 + RowBlock), p1 = Math.Min(w.Panels, p0 + panelsPerGroup);
+            int r0 = item / panelGroups * rowsPerItem, p0 = item % panelGroups * panelsPerGroup;
+            int r1 = Math.Min(m, r0 + rowsPerItem), p1 = Math.Min(w.Panels, p0 + panelsPerGroup);
             Item(r0, r1, p0, p1, (float*)aAt, w, (float*)cAt, activation);
             residual?.Add((float*)cAt, w.Outputs, r0, r1, p0 * PanelWidth, Math.Min(w.Outputs, p1 * PanelWidth));
         });

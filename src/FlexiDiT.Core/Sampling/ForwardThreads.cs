@@ -9,7 +9,8 @@ namespace FlexiDiT.Sampling;
 /// patch size, a single guided image) is made of many such cheap ops and runs faster on the calling thread alone.
 /// Measured on a 2-core AMD EPYC (`flexidit bench`, median of 30, batch 2; OMP_NUM_THREADS 2 vs 1): the shipped Shapes
 /// model at patch 4 (0.4 GFLOPs) 13.1 vs 8.0 ms; at patch 2 (1.6 GFLOPs) 31–34 vs 32–37 ms; at batch 16, patch 4
-/// (2.7 GFLOPs), 48 vs 62 ms. Hence the default threshold of 1 GFLOPs.
+/// (2.7 GFLOPs), 48 vs 62 ms. Hence the default threshold of 1 GFLOPs. The packed linear kernel keeps all threads
+/// (<see cref="Engine.CpuLinear.KeepProductThreads"/>): its workers spin briefly instead of sleeping at each op.
 /// </summary>
 public static class ForwardThreads
 {
@@ -26,13 +27,18 @@ public static class ForwardThreads
         if (device.type != DeviceType.CPU || flops >= SingleThreadBelowFlops) return NoChange.Instance;
         int threads = torch.get_num_threads();
         if (threads <= 1) return NoChange.Instance;
+        var products = Engine.CpuLinear.KeepProductThreads(threads);
         torch.set_num_threads(1);
-        return new Restore(threads);
+        return new Restore(threads, products);
     }
 
-    private sealed class Restore(int threads) : IDisposable
+    private sealed class Restore(int threads, IDisposable products) : IDisposable
     {
-        public void Dispose() => torch.set_num_threads(threads);
+        public void Dispose()
+        {
+            torch.set_num_threads(threads);
+            products.Dispose();
+        }
     }
 
     private sealed class NoChange : IDisposable
