@@ -118,7 +118,7 @@ public static class CpuLinear
         return y;
     }
 
-    /// <summary>act(x·Wᵀ + b) with a weight packed for <see cref="PackedGemm"/>, on as many threads as libtorch uses.</summary>
+    /// <summary>act(x·Wᵀ + b) with a weight packed for <see cref="PackedGemm"/>, on <see cref="ProductThreads"/> threads.</summary>
     /// <param name="x">Input, (..., in), float32 on the CPU.</param>
     /// <param name="weight">The packed weight and bias.</param>
     /// <param name="activation">What to apply to each output.</param>
@@ -137,7 +137,7 @@ public static class CpuLinear
     /// <returns>What restores the previous count.</returns>
     public static IDisposable KeepProductThreads(int threads) => new ProductThreadsScope(threads);
 
-    /// <summary>residual += gate ⊙ (x·Wᵀ + b) in place with a packed weight, on as many threads as libtorch uses.</summary>
+    /// <summary>residual += gate ⊙ (x·Wᵀ + b) in place with a packed weight, on <see cref="ProductThreads"/> threads.</summary>
     /// <param name="x">Input, (N, T, in), float32 on the CPU.</param>
     /// <param name="weight">The packed weight and bias.</param>
     /// <param name="residual">The residual stream (N, T, out), contiguous: updated in place.</param>
