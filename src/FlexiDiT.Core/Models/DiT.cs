@@ -38,6 +38,12 @@ internal static class AdaLN
     /// </summary>
     public static Tensor NormModulate(Tensor x, Tensor shift, Tensor scale, bool inPlace)
     {
+        // Beside the packed kernel (frozen float32 inference on the CPU), norm and modulation are one pass.
+        if (inPlace && CpuLinear.CanUsePacked(x) && FusedNormModulate.Suits(x))
+        {
+            using var fused = OpProfiler.Measure(ForwardOp.Norm);
+            return FusedNormModulate.Apply(x, shift, scale, 1e-6, CpuLinear.ProductThreads);
+        }
         var normed = Norm(x);
         if (!inPlace) return Modulate(normed, shift, scale);
         using var timing = OpProfiler.Measure(ForwardOp.Modulate);
