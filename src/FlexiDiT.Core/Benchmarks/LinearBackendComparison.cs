@@ -32,8 +32,9 @@ public static class LinearBackendComparison
         var before = CpuLinear.Backend;
         try
         {
-            // The model is frozen while the packed kernel is in force, so its weights are packed as a pack's would be.
-            CpuLinear.Backend = backends[^1];
+            // Where the packed kernel is among them, the model is frozen while it is in force, so its weights are packed as
+            // a pack's would be (the other backends ignore the packed copies).
+            if (backends.Contains(LinearBackend.Packed)) CpuLinear.Backend = LinearBackend.Packed;
             using var model = ForwardBenchmark.RandomModel(config, ScalarType.Float32, CPU);
             using var inference = inference_mode();
             var x = randn(batch, config.InChannels, config.InputSize, config.InputSize);
