@@ -120,7 +120,7 @@ public static unsafe class PackedGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Item(int r0, int r1, int p0, int p1, float* a, PackedWeight w, float* c, GemmActivation activation)
     {
-        if (packedRows == null) packedRows = (float*)NativeMemory.AlignedAlloc((nuint)(RowBlock * KBlock * sizeof(float)), 64);
+        if (packedRows == null) packedRows = (float*)NativeMemory.AlignedAlloc((nuint)(((RowBlock * KBlock) + 8) * sizeof(float)), 64);
         int k = w.Inputs, n = w.Outputs, mc = r1 - r0;
         for (int k0 = 0; k0 < k; k0 += KBlock)
         {
@@ -160,7 +160,9 @@ public static unsafe class PackedGemm
     }
 
     // Rows of A → micro-panels of 6 rows, feature by feature (the kernel broadcasts consecutive floats); rows past the
-    // end are zero.
+    // end are zero. Eight features of the 6 rows (and 2 zero rows) at a time are transposed in registers; each
+    // transposed column of 8 is stored whole, its 2 extra floats overwritten by the next column's store (the buffer has
+    // room for the last one's).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackRows(float* a, int lda, int mc, int kc, float* packed)
     {
@@ -168,10 +170,45 @@ public static unsafe class PackedGemm
         {
             int rows = Math.Min(Rows, mc - i);
             float* panel = packed + i * kc;
+            float* r0 = a + (long)i * lda;
+            int k = 0;
+            for (; k + 8 <= kc; k += 8)
+            {
+                var v0 = Avx.LoadVector256(r0 + k);
+                var v1 = rows > 1 ? Avx.LoadVector256(r0 + lda + k) : Vector256<float>.Zero;
+                var v2 = rows > 2 ? Avx.LoadVector256(r0 + (2 * lda) + k) : Vector256<float>.Zero;
+                var v3 = rows > 3 ? Avx.LoadVector256(r0 + (3 * lda) + k) : Vector256<float>.Zero;
+                var v4 = rows > 4 ? Avx.LoadVector256(r0 + (4 * lda) + k) : Vector256<float>.Zero;
+                var v5 = rows > 5 ? Avx.LoadVector256(r0 + (5 * lda) + k) : Vector256<float>.Zero;
+                var t0 = Avx.UnpackLow(v0, v1); var t1 = Avx.UnpackHigh(v0, v1);
+                var t2 = Avx.UnpackLow(v2, v3); var t3 = Avx.UnpackHigh(v2, v3);
+                var t4 = Avx.UnpackLow(v4, v5); var t5 = Avx.UnpackHigh(v4, v5);
+                var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+                var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+                var u4 = Avx.Shuffle(t4, Vector256<float>.Zero, 0x44); var u5 = Avx.Shuffle(t4, Vector256<float>.Zero, 0xEE);
+                var u6 = Avx.Shuffle(t5, Vector256<float>.Zero, 0x44); var u7 = Avx.Shuffle(t5, Vector256<float>.Zero, 0xEE);
+                float* to = panel + k * Rows;
+                Avx.Store(to, Avx.Permute2x128(u0, u4, 0x20));
+                Avx.Store(to + Rows, Avx.Permute2x128(u1, u5, 0x20));
+                Avx.Store(to + (2 * Rows), Avx.Permute2x128(u2, u6, 0x20));
+                Avx.Store(to + (3 * Rows), Avx.Permute2x128(u3, u7, 0x20));
+                Avx.Store(to + (4 * Rows), Avx.Permute2x128(u0, u4, 0x31));
+                Avx.Store(to + (5 * Rows), Avx.Permute2x128(u1, u5, 0x31));
+                Avx.Store(to + (6 * Rows), Avx.Permute2x128(u2, u6, 0x31));
+                Avx.Store(to + (7 * Rows), Avx.Permute2x128(u3, u7, 0x31));
+            }
+
             for (int r = 0; r < Rows; r++)
             {
-                float* row = a + (long)(i + r) * lda;
-                for (int k = 0; k < kc; k++) panel[k * Rows + r] = r < rows ? row[k] : 0f;
+                float* row = r0 + (long)r * lda;
+                if (r < rows)
+                {
+                    for (int j = k; j < kc; j++) panel[j * Rows + r] = row[j];
+                }
+                else
+                {
+                    for (int j = k; j < kc; j++) panel[j * Rows + r] = 0f;
+                }
             }
         }
     }

@@ -14,7 +14,7 @@ public sealed class PackedGemmTests
     [SkippableTheory]
     [InlineData(new long[] { 2, 64, 96 }, 288, true)] // whole tiles and panels
     [InlineData(new long[] { 3, 5, 7 }, 11, true)] // one edge tile, an edge panel, fewer features than anything
-    [InlineData(new long[] { 1, 77, 600 }, 40, false)] // three feature blocks (256 + 256 + 88), no bias
+    [InlineData(new long[] { 1, 77, 603 }, 40, false)] // three feature blocks (256 + 256 + 91: 8 at a time, then 3), no bias
     [InlineData(new long[] { 130, 33 }, 17, true)] // rows over one row block (72), 17 outputs: a panel of one
     public void The_product_is_F_linear_s(long[] inputShape, long outFeatures, bool withBias)
     {
