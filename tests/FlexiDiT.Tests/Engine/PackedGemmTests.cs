@@ -15,7 +15,7 @@ public sealed class PackedGemmTests
     [InlineData(new long[] { 2, 64, 96 }, 288, true)] // whole tiles and panels
     [InlineData(new long[] { 3, 5, 7 }, 11, true)] // one edge tile, an edge panel, fewer features than anything
     [InlineData(new long[] { 1, 77, 603 }, 40, false)] // three feature blocks (256 + 256 + 91: 8 at a time, then 3), no bias
-    [InlineData(new long[] { 130, 33 }, 17, true)] // rows over one row block (72), 17 outputs: a panel of one
+    [InlineData(new long[] { 300, 33 }, 17, true)] // rows over one row block (256), 17 outputs: a panel of one
     public void The_product_is_F_linear_s(long[] inputShape, long outFeatures, bool withBias)
     {
         Skip.IfNot(PackedGemm.IsSupported, Unsupported);
@@ -93,6 +93,26 @@ public sealed class PackedGemmTests
         Assert.True(allclose(expected, residual, rtol: 1e-4, atol: 1e-4), $"max |Δ| {(expected - residual).abs().max().item<float>()}");
         var wrongGate = Assert.Throws<ArgumentException>(() => PackedGemm.MultiplyIntoResidual(x, packed, residual, randn(7, 24), 1));
         Assert.Contains("whole number of tokens per image", wrongGate.Message);
+    }
+
+    [SkippableFact]
+    public void A_product_too_large_to_pack_at_once_goes_in_row_chunks_with_the_same_result()
+    {
+        Skip.IfNot(PackedGemm.IsSupported, Unsupported);
+        using var scope = NewDisposeScope();
+        // The packed input holds 4 Mi floats: 110 000 rows of 40 features are two chunks, split inside the second image.
+        var (x, w, b) = Random([2, 55_000, 40], 17, withBias: true, seed: 13);
+        var residual = randn(2, 55_000, 17, generator: new Generator(14));
+        var gate = randn(2, 1, 17, generator: new Generator(15));
+        var expected = F.linear(x, w, b);
+        var expectedResidual = residual + (gate * expected);
+        using var packed = new PackedWeight(w, b);
+
+        var actual = PackedGemm.Multiply(x, packed, GemmActivation.None, threads: 2);
+        PackedGemm.MultiplyIntoResidual(x, packed, residual, gate, threads: 2);
+
+        Assert.True(allclose(expected, actual, rtol: 1e-4, atol: 1e-4), $"max |Δ| {(expected - actual).abs().max().item<float>()}");
+        Assert.True(allclose(expectedResidual, residual, rtol: 1e-4, atol: 1e-4), $"max |Δ| {(expectedResidual - residual).abs().max().item<float>()}");
     }
 
     [SkippableFact]
