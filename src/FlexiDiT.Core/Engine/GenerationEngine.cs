@@ -51,16 +51,8 @@ public sealed class GenerationEngine : IDisposable
         maxBatch = maxBatchImages;
         var dtype = precision.Resolve(this.device);
         model = pack.LoadDenoiser(this.device);
-        if (dtype != ScalarType.Float32)
-        {
-            // The sampler's arithmetic stays float32: DiT converts its input and output (DiT.Forward); PixArt does not yet.
-            if (model is not DiT dit)
-            {
-                ((IDisposable)model).Dispose();
-                throw new NotSupportedException($"Pack {pack.Name} is a text-to-image pack: bfloat16 inference runs class (DiT) packs only so far; use float32 precision.");
-            }
-            dit.to(dtype);
-        }
+        // The sampler's arithmetic and the text encoder stay float32: both models convert their inputs and outputs.
+        if (dtype != ScalarType.Float32) ((nn.Module)model).to(dtype);
         Precision = dtype == ScalarType.BFloat16 ? InferencePrecision.BFloat16 : InferencePrecision.Float32;
         if (model is PixArt pixArt) textEncoder = pack.LoadTextEncoder(pixArt.Config.ModelMaxLength);
         if (pack.Manifest.Vae is { } vae)

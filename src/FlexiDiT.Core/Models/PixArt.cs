@@ -220,6 +220,13 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
         if (y.dim() == 4) y = y.squeeze(1); // the official (N, 1, L, C)
         if (y.dim() != 3 || y.shape[0] != x.shape[0] || y.shape[2] != Config.CaptionChannels)
             throw new ArgumentException($"Caption features must be ({x.shape[0]}, L, {Config.CaptionChannels}); got [{string.Join(", ", y.shape)}].", nameof(y));
+        // A model converted to bfloat16 takes and returns the caller's type (float32 caption features from the text
+        // encoder, float32 sampler arithmetic), as DiT does.
+        var callerType = x.dtype;
+        var modelType = ((Linear)t_block[1]).weight!.dtype;
+        var callerCaption = y;
+        if (x.dtype != modelType) x = x.to(modelType);
+        if (y.dtype != modelType) y = y.to(modelType);
         Tensor tokens;
         Linear deEmbedding;
         if (p == Config.PatchSize)
@@ -236,10 +243,12 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
         var tEmbedding = t_embedder.Forward(t);
         var caption = y_embedder.Forward(y);
         var keyBias = CaptionKeyBias(mask, y.shape[0], y.shape[1], x.device, caption.dtype);
-        if (y_pool_embedder is not null) tEmbedding = tEmbedding + y_pool_embedder.forward(MaskedMean(y, keyBias));
+        // The pooled caption is averaged in the caller's precision: a bfloat16 sum over up to 120 tokens would lose digits.
+        if (y_pool_embedder is not null) tEmbedding = tEmbedding + y_pool_embedder.forward(MaskedMean(callerCaption, keyBias).to(modelType));
         var t0 = AdaLN.ConditionLinear(F.silu(tEmbedding), (Linear)t_block[1]);
         foreach (var block in blocks) tokens = block.Forward(tokens, caption, keyBias, t0, p);
-        return DiT.Unpatchify(final_layer.Forward(tokens, tEmbedding, deEmbedding), p, Config.OutChannels);
+        var output = DiT.Unpatchify(final_layer.Forward(tokens, tEmbedding, deEmbedding), p, Config.OutChannels);
+        return output.dtype == callerType ? output : output.to(callerType);
     }
 
     /// <inheritdoc />

@@ -31,13 +31,24 @@ public static class ReferenceCheck
     public static GroupError ForwardInModelPrecision(DiT model, string vectorsPath)
     {
         ArgumentNullException.ThrowIfNull(model);
+        return ForwardInPrecision(model.parameters().First().dtype, vectorsPath, V => model.Forward(V("x"), V("t"), V("y")));
+    }
+
+    /// <summary>The PixArt-α <c>forward</c> group (with its caption mask) in the model's own precision; see the DiT overload.</summary>
+    public static GroupError ForwardInModelPrecision(PixArt model, string vectorsPath)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return ForwardInPrecision(model.parameters().First().dtype, vectorsPath, V => model.Forward(V("x"), V("t"), V("y"), V("mask")));
+    }
+
+    // The model takes and returns float32 whatever its own type; the tolerance is its type's.
+    private static GroupError ForwardInPrecision(ScalarType dtype, string vectorsPath, Func<Func<string, Tensor>, Tensor> forward)
+    {
         var vectors = SafetensorsFile.Read(vectorsPath);
         Tensor V(string name) => vectors.TryGetValue($"forward.{name}", out var t) ? t
             : throw new InvalidDataException($"Reference vectors {vectorsPath}: no 'forward.{name}'.");
-        var dtype = model.parameters().First().dtype;
         using var _ = torch.inference_mode();
-        var output = model.Forward(V("x").to(dtype), V("t"), V("y"));
-        return Compare("forward", output, V("out"), dtype == ScalarType.BFloat16 ? BFloat16ForwardTolerance : ForwardTolerance);
+        return Compare("forward", forward(V), V("out"), dtype == ScalarType.BFloat16 ? BFloat16ForwardTolerance : ForwardTolerance);
     }
 
     /// <summary>Runs every group present in <paramref name="vectorsPath"/>.</summary>

@@ -76,4 +76,24 @@ public class InferencePrecisionTests(Xunit.Abstractions.ITestOutputHelper output
         // It really ran in bfloat16: float32 round-off would be far below bfloat16's.
         Assert.True(result.RelativeError > ReferenceCheck.ForwardTolerance, $"relative error {result.RelativeError:E2} is float32 round-off");
     }
+
+    [Fact]
+    public void A_bfloat16_PixArt_takes_float32_captions_and_stays_within_its_own_tolerance_of_the_float32_reference()
+    {
+        using var model = PixArtCheckpoint.Load(TestPaths.Reference("pixart_tiny_a.safetensors"), TestPaths.Reference("pixart_tiny_a.json"));
+        model.to(ScalarType.BFloat16);
+
+        var result = ReferenceCheck.ForwardInModelPrecision(model, TestPaths.Reference("pixart_tiny_a.vectors.safetensors"));
+        var c = model.Config;
+        using (inference_mode())
+        {
+            using var one = model.Forward(randn(1, c.InChannels, c.InputSize, c.InputSize), tensor(new long[] { 10 }), randn(1, 5, c.CaptionChannels));
+            Assert.Equal(ScalarType.Float32, one.dtype);
+        }
+
+        output.WriteLine($"bfloat16 PixArt forward vs the float32 reference: relative error {result.RelativeError:E2} (tolerance {result.Tolerance:E0})");
+        Assert.Equal(ReferenceCheck.BFloat16ForwardTolerance, result.Tolerance);
+        Assert.True(result.Passed, $"bfloat16 forward: relative error {result.RelativeError:E2} > {result.Tolerance:E0}");
+        Assert.True(result.RelativeError > ReferenceCheck.ForwardTolerance, $"relative error {result.RelativeError:E2} is float32 round-off");
+    }
 }
