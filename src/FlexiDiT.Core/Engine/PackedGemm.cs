@@ -340,6 +340,7 @@ public static unsafe class PackedGemm
     /// <summary>GELU, tanh approximation: ½x(1 + tanh u) with u = √(2/π)(x + 0.044715x³), computed as x / (1 + e^(−2u)).</summary>
     /// <param name="x">Eight inputs.</param>
     /// <returns>Their GELU.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Gelu(Vector256<float> x)
     {
         const float MinusTwoSqrtTwoOverPi = -1.5957691216057308f;
@@ -354,6 +355,7 @@ public static unsafe class PackedGemm
     /// </summary>
     /// <param name="y">Eight exponents.</param>
     /// <returns>Their exponentials.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // a call passes and returns its vectors through the stack
     public static Vector256<float> Exp(Vector256<float> y)
     {
         y = Avx.Min(Avx.Max(y, Vector256.Create(-87.3f)), Vector256.Create(88.3f));
