@@ -180,7 +180,7 @@ public static unsafe class PackedGemm
                 {
                     float* tile = c + ((long)i * n) + (panel * PanelWidth);
                     int rows = Math.Min(Rows, i1 - i);
-                    if (rows == Rows && columns == PanelWidth) Kernel(kc, block + ((long)i * kc), b, tile, n, bias, apply);
+                    if (columns == PanelWidth) Tile(rows, kc, block + ((long)i * kc), b, tile, n, bias, apply);
                     else EdgeTile(kc, block + ((long)i * kc), b, tile, n, bias, apply, rows, columns);
                 }
             }
@@ -259,25 +259,61 @@ public static unsafe class PackedGemm
         }
     }
 
-    // A tile cut by the last rows or outputs: computed whole in a scratch tile, then its valid part copied.
+    // A tile cut by the last outputs: computed whole in a scratch tile, then its valid part copied.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void EdgeTile(int kc, float* a, float* b, float* c, int ldc, float* bias, GemmActivation activation, int rows, int columns)
     {
         float* tile = stackalloc float[Rows * PanelWidth];
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < columns; j++) tile[r * PanelWidth + j] = c[(long)r * ldc + j];
-        Kernel(kc, a, b, tile, PanelWidth, bias, activation);
+        Kernel<SixRows>(kc, a, b, tile, PanelWidth, bias, activation);
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < columns; j++) c[(long)r * ldc + j] = tile[r * PanelWidth + j];
     }
 
-    // C(6×16) = bias + A·B (first block) or C += A·B, then the activation on the last block.
-    // Hot methods skip tiered compilation: a forward's first products would otherwise run as unoptimised code (tier 0),
-    // and a process that keeps compiling new methods postpones the optimised tier.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel(int kc, float* a, float* b, float* c, int ldc, float* bias, GemmActivation activation)
+    // A whole 16-output tile of 1 to 6 rows: the last rows of a product whose row count is not a multiple of 6 cost
+    // their own rows' multiply-adds, not a whole tile's (128 rows = 21 tiles of 6 and one of 2).
+    private static void Tile(int rows, int kc, float* a, float* b, float* c, int ldc, float* bias, GemmActivation activation)
     {
-        Vector256<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        switch (rows)
+        {
+            case 6: Kernel<SixRows>(kc, a, b, c, ldc, bias, activation); break;
+            case 5: Kernel<FiveRows>(kc, a, b, c, ldc, bias, activation); break;
+            case 4: Kernel<FourRows>(kc, a, b, c, ldc, bias, activation); break;
+            case 3: Kernel<ThreeRows>(kc, a, b, c, ldc, bias, activation); break;
+            case 2: Kernel<TwoRows>(kc, a, b, c, ldc, bias, activation); break;
+            default: Kernel<OneRow>(kc, a, b, c, ldc, bias, activation); break;
+        }
+    }
+
+    // The tile's row count as a type: the JIT compiles Kernel once per count with TRows.Count a constant, so the rows
+    // past it and their accumulators vanish from the code (the 6-row kernel keeps its 12 accumulators in registers).
+    private interface ITileRows
+    {
+        static abstract int Count { get; }
+    }
+
+    private struct OneRow : ITileRows { public static int Count => 1; }
+
+    private struct TwoRows : ITileRows { public static int Count => 2; }
+
+    private struct ThreeRows : ITileRows { public static int Count => 3; }
+
+    private struct FourRows : ITileRows { public static int Count => 4; }
+
+    private struct FiveRows : ITileRows { public static int Count => 5; }
+
+    private struct SixRows : ITileRows { public static int Count => 6; }
+
+    // C(rows × 16) = bias + A·B (first block) or C += A·B, then the activation on the last block. A is a 6-row micro-panel
+    // (rows past TRows.Count are not read). Hot methods skip tiered compilation: a forward's first products would otherwise
+    // run as unoptimised code (tier 0), and a process that keeps compiling new methods postpones the optimised tier.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel<TRows>(int kc, float* a, float* b, float* c, int ldc, float* bias, GemmActivation activation)
+        where TRows : struct, ITileRows
+    {
+        Vector256<float> c00, c01, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default,
+            c40 = default, c41 = default, c50 = default, c51 = default;
         if (bias != null)
         {
             var low = Avx.LoadAlignedVector256(bias);
@@ -288,11 +324,11 @@ public static unsafe class PackedGemm
         else
         {
             c00 = Avx.LoadVector256(c); c01 = Avx.LoadVector256(c + 8);
-            c10 = Avx.LoadVector256(c + ldc); c11 = Avx.LoadVector256(c + ldc + 8);
-            c20 = Avx.LoadVector256(c + (2 * ldc)); c21 = Avx.LoadVector256(c + (2 * ldc) + 8);
-            c30 = Avx.LoadVector256(c + (3 * ldc)); c31 = Avx.LoadVector256(c + (3 * ldc) + 8);
-            c40 = Avx.LoadVector256(c + (4 * ldc)); c41 = Avx.LoadVector256(c + (4 * ldc) + 8);
-            c50 = Avx.LoadVector256(c + (5 * ldc)); c51 = Avx.LoadVector256(c + (5 * ldc) + 8);
+            if (TRows.Count > 1) { c10 = Avx.LoadVector256(c + ldc); c11 = Avx.LoadVector256(c + ldc + 8); }
+            if (TRows.Count > 2) { c20 = Avx.LoadVector256(c + (2 * ldc)); c21 = Avx.LoadVector256(c + (2 * ldc) + 8); }
+            if (TRows.Count > 3) { c30 = Avx.LoadVector256(c + (3 * ldc)); c31 = Avx.LoadVector256(c + (3 * ldc) + 8); }
+            if (TRows.Count > 4) { c40 = Avx.LoadVector256(c + (4 * ldc)); c41 = Avx.LoadVector256(c + (4 * ldc) + 8); }
+            if (TRows.Count > 5) { c50 = Avx.LoadVector256(c + (5 * ldc)); c51 = Avx.LoadVector256(c + (5 * ldc) + 8); }
         }
 
         for (int k = 0; k < kc; k++)
@@ -301,36 +337,56 @@ public static unsafe class PackedGemm
             var b1 = Avx.LoadAlignedVector256(b + 8);
             var x = Avx.BroadcastScalarToVector256(a);
             c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
-            x = Avx.BroadcastScalarToVector256(a + 1);
-            c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
-            x = Avx.BroadcastScalarToVector256(a + 2);
-            c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
-            x = Avx.BroadcastScalarToVector256(a + 3);
-            c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
-            x = Avx.BroadcastScalarToVector256(a + 4);
-            c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
-            x = Avx.BroadcastScalarToVector256(a + 5);
-            c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+            if (TRows.Count > 1)
+            {
+                x = Avx.BroadcastScalarToVector256(a + 1);
+                c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
+            }
+
+            if (TRows.Count > 2)
+            {
+                x = Avx.BroadcastScalarToVector256(a + 2);
+                c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
+            }
+
+            if (TRows.Count > 3)
+            {
+                x = Avx.BroadcastScalarToVector256(a + 3);
+                c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
+            }
+
+            if (TRows.Count > 4)
+            {
+                x = Avx.BroadcastScalarToVector256(a + 4);
+                c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
+            }
+
+            if (TRows.Count > 5)
+            {
+                x = Avx.BroadcastScalarToVector256(a + 5);
+                c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+            }
+
             a += Rows;
             b += PanelWidth;
         }
 
         Avx.Store(c, c00); Avx.Store(c + 8, c01);
-        Avx.Store(c + ldc, c10); Avx.Store(c + ldc + 8, c11);
-        Avx.Store(c + (2 * ldc), c20); Avx.Store(c + (2 * ldc) + 8, c21);
-        Avx.Store(c + (3 * ldc), c30); Avx.Store(c + (3 * ldc) + 8, c31);
-        Avx.Store(c + (4 * ldc), c40); Avx.Store(c + (4 * ldc) + 8, c41);
-        Avx.Store(c + (5 * ldc), c50); Avx.Store(c + (5 * ldc) + 8, c51);
+        if (TRows.Count > 1) { Avx.Store(c + ldc, c10); Avx.Store(c + ldc + 8, c11); }
+        if (TRows.Count > 2) { Avx.Store(c + (2 * ldc), c20); Avx.Store(c + (2 * ldc) + 8, c21); }
+        if (TRows.Count > 3) { Avx.Store(c + (3 * ldc), c30); Avx.Store(c + (3 * ldc) + 8, c31); }
+        if (TRows.Count > 4) { Avx.Store(c + (4 * ldc), c40); Avx.Store(c + (4 * ldc) + 8, c41); }
+        if (TRows.Count > 5) { Avx.Store(c + (5 * ldc), c50); Avx.Store(c + (5 * ldc) + 8, c51); }
 
         // A separate pass over the tile, still in the first-level cache: a call inside this method (Exp is one) would make
         // the JIT spill the accumulators in the loop above.
-        if (activation == GemmActivation.Gelu) GeluTile(c, ldc);
+        if (activation == GemmActivation.Gelu) GeluTile(c, ldc, TRows.Count);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void GeluTile(float* c, int ldc)
+    private static void GeluTile(float* c, int ldc, int rows)
     {
-        for (int r = 0; r < Rows; r++, c += ldc)
+        for (int r = 0; r < rows; r++, c += ldc)
         {
             Avx.Store(c, Gelu(Avx.LoadVector256(c)));
             Avx.Store(c + 8, Gelu(Avx.LoadVector256(c + 8)));

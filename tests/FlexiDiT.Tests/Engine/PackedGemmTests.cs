@@ -13,8 +13,9 @@ public sealed class PackedGemmTests
 
     [SkippableTheory]
     [InlineData(new long[] { 2, 64, 96 }, 288, true)] // whole tiles and panels
-    [InlineData(new long[] { 3, 5, 7 }, 11, true)] // one edge tile, an edge panel, fewer features than anything
-    [InlineData(new long[] { 1, 77, 603 }, 40, false)] // three feature blocks (256 + 256 + 91: 8 at a time, then 3), no bias
+    [InlineData(new long[] { 3, 5, 7 }, 11, true)] // a 3-row tile, an edge panel, fewer features than anything
+    [InlineData(new long[] { 2, 5, 40 }, 48, true)] // a 6-row and a 4-row tile of whole panels
+    [InlineData(new long[] { 1, 77, 603 }, 40, false)] // three feature blocks (256 + 256 + 91: 8 at a time, then 3), a 5-row tile, no bias
     [InlineData(new long[] { 300, 33 }, 17, true)] // rows over one row block (256), 17 outputs: a panel of one
     public void The_product_is_F_linear_s(long[] inputShape, long outFeatures, bool withBias)
     {
