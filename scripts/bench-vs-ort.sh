@@ -18,6 +18,7 @@ ours() {
 }
 ort() { echo "ORT/2 $("$ORTBENCH" "$ONNX_DIR/dit_${1}2.onnx" 2 4 32 15) ORT/4 $("$ORTBENCH" "$ONNX_DIR/dit_${1}4.onnx" 2 4 32 15)"; }
 lscpu | grep 'Model name'
+echo "ISA: $(grep -o -E 'avx512[a-z_0-9]*|avx2|amx_bf16|amx_tile' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 for round in 1 2; do
   for cfg in "s:" "b:--hidden 768 --heads 12"; do
     n=${cfg%%:*}; args=${cfg#*:}
