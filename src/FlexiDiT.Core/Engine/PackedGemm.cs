@@ -210,7 +210,7 @@ public static unsafe class PackedGemm
     // transposed column of 8 is stored whole, its 2 extra floats overwritten by the next column's store. The last
     // feature is always copied alone, so no store reaches past the micro-panel (another thread may be packing the next).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackRows(float* a, int lda, int mc, int kc, float* packed)
+    internal static void PackRows(float* a, int lda, int mc, int kc, float* packed)
     {
         for (int i = 0; i < mc; i += Rows)
         {
@@ -261,7 +261,7 @@ public static unsafe class PackedGemm
 
     // A tile cut by the last outputs: computed whole in a scratch tile, then its valid part copied.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void EdgeTile(int kc, float* a, float* b, float* c, int ldc, float* bias, GemmActivation activation, int rows, int columns)
+    internal static void EdgeTile(int kc, float* a, float* b, float* c, int ldc, float* bias, GemmActivation activation, int rows, int columns)
     {
         float* tile = stackalloc float[Rows * PanelWidth];
         for (int r = 0; r < rows; r++)
@@ -273,7 +273,7 @@ public static unsafe class PackedGemm
 
     // A whole 16-output tile of 1 to 6 rows: the last rows of a product whose row count is not a multiple of 6 cost
     // their own rows' multiply-adds, not a whole tile's (128 rows = 21 tiles of 6 and one of 2).
-    private static void Tile(int rows, int kc, float* a, float* b, float* c, int ldc, float* bias, GemmActivation activation)
+    internal static void Tile(int rows, int kc, float* a, float* b, float* c, int ldc, float* bias, GemmActivation activation)
     {
         switch (rows)
         {

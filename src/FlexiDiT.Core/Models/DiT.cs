@@ -284,22 +284,19 @@ public sealed class Attention : nn.Module
     private Tensor Attend(Tensor x, int patchSize)
     {
         long n = x.shape[0], tokens = x.shape[1], c = x.shape[2];
-        Tensor[] qkvHeads;
-        using (OpProfiler.Measure(ForwardOp.QkvLinear))
-        {
-            // One unbind of a permuted view: q, k and v stay strided views of the fused product, no copies.
-            qkvHeads = qkv.Forward(x, patchSize).view(n, tokens, 3, heads, c / heads).permute(2, 0, 3, 1, 4).unbind(0);
-        }
+        Tensor fused;
+        using (OpProfiler.Measure(ForwardOp.QkvLinear)) fused = qkv.Forward(x, patchSize);
+        using var timing = OpProfiler.Measure(ForwardOp.AttentionCore);
+        // Beside the packed kernel, attention runs on it too, heads split and merged by addressing alone.
+        if (CpuLinear.CanUsePacked(fused) && PackedAttention.CanAttend(fused, heads)) return PackedAttention.Attend(fused, heads, CpuLinear.ProductThreads);
+        // One unbind of a permuted view: q, k and v stay strided views of the fused product, no copies.
+        var qkvHeads = fused.view(n, tokens, 3, heads, c / heads).permute(2, 0, 3, 1, 4).unbind(0);
         var (q, k, v) = (qkvHeads[0], qkvHeads[1], qkvHeads[2]);
-        Tensor attended;
-        using (OpProfiler.Measure(ForwardOp.AttentionCore))
-        {
-            // timm's Attention (which the official DiT uses) has the same two paths. On CPU, libtorch's fused
-            // kernel is the faster one in float32 but about twice as slow as the plain products in bfloat16.
-            attended = x.dtype == ScalarType.BFloat16 && x.device.type == DeviceType.CPU
-                ? torch.matmul(torch.softmax(torch.matmul(q, k.transpose(-2, -1)) / Math.Sqrt(c / heads), -1), v)
-                : F.scaled_dot_product_attention(q, k, v);
-        }
+        // timm's Attention (which the official DiT uses) has the same two paths. On CPU, libtorch's fused
+        // kernel is the faster one in float32 but about twice as slow as the plain products in bfloat16.
+        var attended = x.dtype == ScalarType.BFloat16 && x.device.type == DeviceType.CPU
+            ? torch.matmul(torch.softmax(torch.matmul(q, k.transpose(-2, -1)) / Math.Sqrt(c / heads), -1), v)
+            : F.scaled_dot_product_attention(q, k, v);
         return attended.transpose(1, 2).reshape(n, tokens, c);
     }
 }
