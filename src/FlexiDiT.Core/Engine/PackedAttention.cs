@@ -55,11 +55,20 @@ public static unsafe class PackedAttention
         using var source = qkv.contiguous();
         int images = (int)qkv.shape[0], tokens = (int)qkv.shape[1], width = (int)(qkv.shape[2] / 3), headWidth = width / heads;
         var output = empty(images, tokens, width);
-        var (from, to) = ((nint)TorchData.Pointer(source), (nint)TorchData.Pointer(output));
+        var (qkvAt, outputAt) = ((nint)TorchData.Pointer(source), (nint)TorchData.Pointer(output));
         var shape = new Shape(tokens, width, headWidth);
-        GemmWorkers.Shared.Run(images * heads, Math.Max(1, threads), item =>
-            Head(shape, (float*)from + ((long)(item / heads) * tokens * 3 * width) + (item % heads * headWidth),
-                (float*)to + ((long)(item / heads) * tokens * width) + (item % heads * headWidth)));
+        // Items are (image, head) pairs; where there are fewer than 4 per thread, each pair's queries are split too, at
+        // the cost of packing its keys and values once per part.
+        threads = Math.Max(1, threads);
+        int pairs = images * heads, blocks = (tokens + QueryBlock - 1) / QueryBlock;
+        int parts = Math.Clamp((4 * threads + pairs - 1) / pairs, 1, blocks), blocksPerPart = (blocks + parts - 1) / parts;
+        parts = (blocks + blocksPerPart - 1) / blocksPerPart;
+        GemmWorkers.Shared.Run(pairs * parts, threads, item =>
+        {
+            int pair = item / parts, first = item % parts * blocksPerPart * QueryBlock;
+            Head(shape, (float*)qkvAt + ((long)(pair / heads) * tokens * 3 * width) + (pair % heads * headWidth),
+                (float*)outputAt + ((long)(pair / heads) * tokens * width) + (pair % heads * headWidth), first, Math.Min(tokens, first + (blocksPerPart * QueryBlock)));
+        });
         return output;
     }
 
@@ -70,9 +79,9 @@ public static unsafe class PackedAttention
         public int ValuePanels => (HeadWidth + PackedGemm.PanelWidth - 1) / PackedGemm.PanelWidth;
     }
 
-    // One image's head: q at q[t·3C + i], k at q + C, v at q + 2C; its output at o[t·C + i].
+    // Queries [from, to) of one image's head: q at q[t·3C + i], k at q + C, v at q + 2C; its output at o[t·C + i].
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Head(Shape s, float* q, float* o)
+    private static void Head(Shape s, float* q, float* o, int from, int to)
     {
         int t = s.Tokens, d = s.HeadWidth, ld = 3 * s.Width;
         long keyFloats = (long)s.KeyPanels * PackedGemm.PanelWidth * d, valueFloats = (long)s.ValuePanels * PackedGemm.PanelWidth * t;
@@ -83,9 +92,9 @@ public static unsafe class PackedAttention
         PackValues(q + (2 * s.Width), ld, t, d, s.ValuePanels, values);
         float scale = 1f / MathF.Sqrt(d);
         Span<float> inverseSums = stackalloc float[QueryBlock];
-        for (int q0 = 0; q0 < t; q0 += QueryBlock)
+        for (int q0 = from; q0 < to; q0 += QueryBlock)
         {
-            int rows = Math.Min(QueryBlock, t - q0);
+            int rows = Math.Min(QueryBlock, to - q0);
             // Scores of the block: its queries (packed as the kernel's rows) times every key panel.
             PackedGemm.PackRows(q + ((long)q0 * ld), ld, rows, d, queries);
             for (int panel = 0; panel < s.KeyPanels; panel++)
@@ -119,19 +128,34 @@ public static unsafe class PackedAttention
         }
     }
 
-    // Keys as the kernel's weight: panel p holds, feature by feature, the 16 keys p·16 … p·16 + 15 (zero past the last).
+    // Keys as the kernel's weight: panel p holds, feature by feature, the 16 keys p·16 … p·16 + 15 (zero past the last),
+    // 8 keys × 8 features at a time transposed in registers.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackKeys(float* k, int ld, int tokens, int d, float* panels)
     {
         for (int key0 = 0; key0 < tokens; key0 += PackedGemm.PanelWidth, panels += d * PackedGemm.PanelWidth)
         {
-            for (int lane = 0; lane < PackedGemm.PanelWidth; lane++)
+            for (int half = 0; half < PackedGemm.PanelWidth; half += 8)
             {
-                float* key = k + ((long)(key0 + lane) * ld);
-                bool present = key0 + lane < tokens;
-                for (int f = 0; f < d; f++) panels[(f * PackedGemm.PanelWidth) + lane] = present ? key[f] : 0f;
+                int first = key0 + half, present = Math.Clamp(tokens - first, 0, 8);
+                float* row = k + ((long)first * ld);
+                int f = 0;
+                for (; f + 8 <= d; f += 8)
+                {
+                    float* at = row + f;
+                    PackedGemm.StoreTransposed(Key(at, ld, 0, present), Key(at, ld, 1, present), Key(at, ld, 2, present), Key(at, ld, 3, present),
+                        Key(at, ld, 4, present), Key(at, ld, 5, present), Key(at, ld, 6, present), Key(at, ld, 7, present),
+                        panels + (f * PackedGemm.PanelWidth) + half, PackedGemm.PanelWidth);
+                }
+
+                for (int lane = 0; lane < 8; lane++)
+                    for (int j = f; j < d; j++) panels[(j * PackedGemm.PanelWidth) + half + lane] = lane < present ? row[((long)lane * ld) + j] : 0f;
             }
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Key(float* at, int ld, int lane, int present) => lane < present ? Avx.LoadVector256(at + ((long)lane * ld)) : Vector256<float>.Zero;
 
     // Values as the kernel's weight over the keys: per block of 256 keys, per panel of 16 features, key by key.
     private static void PackValues(float* v, int ld, int tokens, int d, int valuePanels, float* panels)

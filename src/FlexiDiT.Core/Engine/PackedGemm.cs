@@ -205,6 +205,32 @@ public static unsafe class PackedGemm
         }
     }
 
+    /// <summary>
+    /// Stores the 8 × 8 block of rows <paramref name="r0"/> … <paramref name="r7"/> transposed: column j (the j-th float of
+    /// every row) at <paramref name="to"/> + j · <paramref name="stride"/>, in increasing j (a stride under 8 overlaps).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void StoreTransposed(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, float* to, int stride)
+    {
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(to, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(to + stride, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(to + (2 * stride), Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(to + (3 * stride), Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(to + (4 * stride), Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(to + (5 * stride), Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(to + (6 * stride), Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(to + (7 * stride), Avx.Permute2x128(u3, u7, 0x31));
+    }
+
     // Rows of A → micro-panels of 6 rows, feature by feature (the kernel broadcasts consecutive floats); rows past the
     // end are zero. Eight features of the 6 rows (and 2 zero rows) at a time are transposed in registers; each
     // transposed column of 8 is stored whole, its 2 extra floats overwritten by the next column's store. The last
@@ -226,22 +252,7 @@ public static unsafe class PackedGemm
                 var v3 = rows > 3 ? Avx.LoadVector256(r0 + (3 * lda) + k) : Vector256<float>.Zero;
                 var v4 = rows > 4 ? Avx.LoadVector256(r0 + (4 * lda) + k) : Vector256<float>.Zero;
                 var v5 = rows > 5 ? Avx.LoadVector256(r0 + (5 * lda) + k) : Vector256<float>.Zero;
-                var t0 = Avx.UnpackLow(v0, v1); var t1 = Avx.UnpackHigh(v0, v1);
-                var t2 = Avx.UnpackLow(v2, v3); var t3 = Avx.UnpackHigh(v2, v3);
-                var t4 = Avx.UnpackLow(v4, v5); var t5 = Avx.UnpackHigh(v4, v5);
-                var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
-                var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
-                var u4 = Avx.Shuffle(t4, Vector256<float>.Zero, 0x44); var u5 = Avx.Shuffle(t4, Vector256<float>.Zero, 0xEE);
-                var u6 = Avx.Shuffle(t5, Vector256<float>.Zero, 0x44); var u7 = Avx.Shuffle(t5, Vector256<float>.Zero, 0xEE);
-                float* to = panel + k * Rows;
-                Avx.Store(to, Avx.Permute2x128(u0, u4, 0x20));
-                Avx.Store(to + Rows, Avx.Permute2x128(u1, u5, 0x20));
-                Avx.Store(to + (2 * Rows), Avx.Permute2x128(u2, u6, 0x20));
-                Avx.Store(to + (3 * Rows), Avx.Permute2x128(u3, u7, 0x20));
-                Avx.Store(to + (4 * Rows), Avx.Permute2x128(u0, u4, 0x31));
-                Avx.Store(to + (5 * Rows), Avx.Permute2x128(u1, u5, 0x31));
-                Avx.Store(to + (6 * Rows), Avx.Permute2x128(u2, u6, 0x31));
-                Avx.Store(to + (7 * Rows), Avx.Permute2x128(u3, u7, 0x31));
+                StoreTransposed(v0, v1, v2, v3, v4, v5, Vector256<float>.Zero, Vector256<float>.Zero, panel + (k * Rows), Rows);
             }
 
             for (int r = 0; r < Rows; r++)

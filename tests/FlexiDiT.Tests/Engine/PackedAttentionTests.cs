@@ -12,6 +12,7 @@ public sealed class PackedAttentionTests
     [InlineData(1, 50, 3, 72)] // PixArt's head width (a 16-feature panel of 8), tokens not a multiple of 6 or 16
     [InlineData(3, 7, 1, 16)] // fewer tokens than a panel
     [InlineData(1, 300, 2, 40)] // more keys than a feature block (256 + 44), more queries than a block (48)
+    [InlineData(2, 33, 3, 20)] // a head width that is not a multiple of 8 (features transposed 8 at a time, then 4)
     public void The_result_is_scaled_dot_product_attention_with_the_heads_merged(int images, int tokens, int heads, int headWidth)
     {
         Skip.IfNot(PackedGemm.IsSupported, "this CPU lacks AVX2 or FMA, which the packed kernel needs");
