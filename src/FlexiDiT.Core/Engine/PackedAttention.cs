@@ -98,7 +98,7 @@ public static unsafe class PackedAttention
             // Scores of the block: its queries (packed as the kernel's rows) times every key panel.
             PackedGemm.PackRows(q + ((long)q0 * ld), ld, rows, d, queries);
             for (int panel = 0; panel < s.KeyPanels; panel++)
-                Multiply(rows, d, queries, keys + ((long)panel * d * PackedGemm.PanelWidth), scores + (panel * PackedGemm.PanelWidth), t, Math.Min(PackedGemm.PanelWidth, t - (panel * PackedGemm.PanelWidth)), Zeros);
+                PackedGemm.MultiplyPanel(rows, d, queries, keys + PackedWeight.PanelOffset(0, panel, d, s.KeyPanels), scores + (panel * PackedGemm.PanelWidth), t, Math.Min(PackedGemm.PanelWidth, t - (panel * PackedGemm.PanelWidth)), Zeros, GemmActivation.None);
             for (int r = 0; r < rows; r++) inverseSums[r] = 1f / Softmax(scores + ((long)r * t), t, scale);
             // Outputs of the block: probabilities times values, feature block by feature block, then each row over its sum.
             float* rowOut = o + ((long)q0 * s.Width);
@@ -108,23 +108,12 @@ public static unsafe class PackedAttention
                 PackedGemm.PackRows(scores + k0, t, rows, kc, probabilities);
                 for (int panel = 0; panel < s.ValuePanels; panel++)
                 {
-                    float* b = values + ((((long)k0 * s.ValuePanels) + ((long)panel * kc)) * PackedGemm.PanelWidth);
-                    Multiply(rows, kc, probabilities, b, rowOut + (panel * PackedGemm.PanelWidth), s.Width, Math.Min(PackedGemm.PanelWidth, d - (panel * PackedGemm.PanelWidth)), k0 == 0 ? Zeros : null);
+                    PackedGemm.MultiplyPanel(rows, kc, probabilities, values + PackedWeight.PanelOffset(k0, panel, kc, s.ValuePanels), rowOut + (panel * PackedGemm.PanelWidth), s.Width,
+                        Math.Min(PackedGemm.PanelWidth, d - (panel * PackedGemm.PanelWidth)), k0 == 0 ? Zeros : null, GemmActivation.None);
                 }
             }
 
             for (int r = 0; r < rows; r++) Scale(rowOut + ((long)r * s.Width), d, inverseSums[r]);
-        }
-    }
-
-    // C (rows × columns, ldc) = start + A·B over kc features, A packed in 6-row micro-panels, B one weight panel.
-    private static void Multiply(int rows, int kc, float* a, float* b, float* c, int ldc, int columns, float* start)
-    {
-        for (int i = 0; i < rows; i += PackedGemm.Rows)
-        {
-            int tileRows = Math.Min(PackedGemm.Rows, rows - i);
-            if (columns == PackedGemm.PanelWidth) PackedGemm.Tile(tileRows, kc, a + ((long)i * kc), b, c + ((long)i * ldc), ldc, start, GemmActivation.None);
-            else PackedGemm.EdgeTile(kc, a + ((long)i * kc), b, c + ((long)i * ldc), ldc, start, GemmActivation.None, tileRows, columns);
         }
     }
 

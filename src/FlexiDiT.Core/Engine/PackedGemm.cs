@@ -176,14 +176,24 @@ public static unsafe class PackedGemm
                 float* b = w.Panel(k0, panel, kc);
                 float* bias = k0 == 0 ? w.Bias(panel) : null;
                 int columns = Math.Min(PanelWidth, n - (panel * PanelWidth));
-                for (int i = i0; i < i1; i += Rows)
-                {
-                    float* tile = c + ((long)i * n) + (panel * PanelWidth);
-                    int rows = Math.Min(Rows, i1 - i);
-                    if (columns == PanelWidth) Tile(rows, kc, block + ((long)i * kc), b, tile, n, bias, apply);
-                    else EdgeTile(kc, block + ((long)i * kc), b, tile, n, bias, apply, rows, columns);
-                }
+                MultiplyPanel(i1 - i0, kc, block + ((long)i0 * kc), b, c + ((long)i0 * n) + (panel * PanelWidth), n, columns, bias, apply);
             }
+        }
+    }
+
+    /// <summary>
+    /// C (rows × the first <paramref name="columns"/> outputs, row stride <paramref name="ldc"/>) = bias + A·B, or C += A·B
+    /// where <paramref name="bias"/> is null, then the activation: A a packed row block (6-row micro-panels of
+    /// <paramref name="kc"/> features, <see cref="PackRows"/>), B one weight panel of <paramref name="kc"/> × 16.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void MultiplyPanel(int rows, int kc, float* a, float* b, float* c, int ldc, int columns, float* bias, GemmActivation activation)
+    {
+        for (int i = 0; i < rows; i += Rows)
+        {
+            int tileRows = Math.Min(Rows, rows - i);
+            if (columns == PanelWidth) Tile(tileRows, kc, a + ((long)i * kc), b, c + ((long)i * ldc), ldc, bias, activation);
+            else EdgeTile(kc, a + ((long)i * kc), b, c + ((long)i * ldc), ldc, bias, activation, tileRows, columns);
         }
     }
 
@@ -272,7 +282,7 @@ public static unsafe class PackedGemm
 
     // A tile cut by the last outputs: computed whole in a scratch tile, then its valid part copied.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void EdgeTile(int kc, float* a, float* b, float* c, int ldc, float* bias, GemmActivation activation, int rows, int columns)
+    private static void EdgeTile(int kc, float* a, float* b, float* c, int ldc, float* bias, GemmActivation activation, int rows, int columns)
     {
         float* tile = stackalloc float[Rows * PanelWidth];
         for (int r = 0; r < rows; r++)
@@ -284,7 +294,7 @@ public static unsafe class PackedGemm
 
     // A whole 16-output tile of 1 to 6 rows: the last rows of a product whose row count is not a multiple of 6 cost
     // their own rows' multiply-adds, not a whole tile's (128 rows = 21 tiles of 6 and one of 2).
-    internal static void Tile(int rows, int kc, float* a, float* b, float* c, int ldc, float* bias, GemmActivation activation)
+    private static void Tile(int rows, int kc, float* a, float* b, float* c, int ldc, float* bias, GemmActivation activation)
     {
         switch (rows)
         {

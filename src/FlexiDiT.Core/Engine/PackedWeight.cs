@@ -71,7 +71,10 @@ public sealed unsafe class PackedWeight : IDisposable
     public int Panels { get; }
 
     /// <summary>Gets the packed weights of input block <paramref name="k0"/> (a multiple of <see cref="PackedGemm.KBlock"/>), panel <paramref name="panel"/>.</summary>
-    internal float* Panel(int k0, int panel, int kc) => Live(panels) + ((long)k0 * Panels + (long)panel * kc) * PackedGemm.PanelWidth;
+    internal float* Panel(int k0, int panel, int kc) => Live(panels) + PanelOffset(k0, panel, kc, Panels);
+
+    /// <summary>Where panel <paramref name="panel"/> of input block <paramref name="k0"/> starts, in floats, in this layout with <paramref name="panels"/> panels.</summary>
+    internal static long PanelOffset(int k0, int panel, int kc, int panels) => (((long)k0 * panels) + ((long)panel * kc)) * PackedGemm.PanelWidth;
 
     /// <summary>Gets the bias of panel <paramref name="panel"/> (zeros past the outputs, and everywhere without a bias).</summary>
     internal float* Bias(int panel) => Live(bias) + panel * PackedGemm.PanelWidth;
