@@ -75,6 +75,15 @@ public static class CpuLinear
     /// <summary>Gets whether the process-wide backend multiplies with packed weights, so a model frozen for inference should pack them.</summary>
     public static bool UsesPackedWeights => Resolve(Backend) == LinearBackend.Packed;
 
+    /// <summary>Gets whether a model frozen for inference should pack <paramref name="weight"/>: the packed backend is in use and the weight is float32 on the CPU.</summary>
+    /// <param name="weight">A linear layer's weight.</param>
+    /// <returns>True where <see cref="PackedWeight"/> applies to it.</returns>
+    public static bool ShouldPack(Tensor weight)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        return weight.dtype == ScalarType.Float32 && weight.device_type == DeviceType.CPU && UsesPackedWeights;
+    }
+
     /// <summary>Describes what <paramref name="backend"/> resolves to here.</summary>
     /// <param name="backend">The backend.</param>
     /// <returns>For example "openblas (OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64)".</returns>

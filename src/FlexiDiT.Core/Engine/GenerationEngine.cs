@@ -51,7 +51,8 @@ public sealed class GenerationEngine : IDisposable
         maxBatch = maxBatchImages;
         var dtype = precision.Resolve(this.device);
         model = pack.LoadDenoiser(this.device);
-        // The sampler's arithmetic and the text encoder stay float32: both models convert their inputs and outputs.
+        // The sampler's arithmetic and the text encoder stay float32: both models convert their inputs and outputs. The
+        // frozen copies follow the cast: merged weak-patch weights in bfloat16, the packed float32 copies released.
         if (dtype != ScalarType.Float32) ((nn.Module)model).to(dtype);
         Precision = dtype == ScalarType.BFloat16 ? InferencePrecision.BFloat16 : InferencePrecision.Float32;
         if (model is PixArt pixArt) textEncoder = pack.LoadTextEncoder(pixArt.Config.ModelMaxLength);

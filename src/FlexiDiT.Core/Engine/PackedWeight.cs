@@ -67,6 +67,9 @@ public sealed unsafe class PackedWeight : IDisposable
     /// <summary>Gets the number of inputs (the weight's columns).</summary>
     public int Inputs { get; }
 
+    /// <summary>Gets the native memory the packed copy holds, in bytes (panels and bias).</summary>
+    public long Bytes => ((long)Panels * PackedGemm.PanelWidth * (Inputs + 1)) * sizeof(float);
+
     /// <summary>Gets the number of output panels (outputs rounded up to <see cref="PackedGemm.PanelWidth"/>).</summary>
     public int Panels { get; }
 

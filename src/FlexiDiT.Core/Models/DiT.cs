@@ -91,6 +91,7 @@ public sealed class AdaptedLinear : nn.Module
     private readonly Dictionary<int, Tensor> merged = new();
     // The weights packed for the CPU kernel, by patch size (BaseWeight for W itself), also made by MergeAdapters.
     private readonly Dictionary<int, PackedWeight> packed = new();
+    private bool frozen;
 
     /// <summary>Creates the layer with PyTorch's default initialisation.</summary>
     public AdaptedLinear(long inFeatures, long outFeatures) : base("linear")
@@ -141,8 +142,8 @@ public sealed class AdaptedLinear : nn.Module
         return inPlace ? residual.addcmul_(gate, update, RootedScalars.One) : torch.addcmul(residual, gate, update, RootedScalars.One);
     }
 
-    // The packed weight of the active patch size, where the packed kernel applies to x now. Packed weights are used only
-    // while the live weight is still float32 on the CPU (a model moved or cast after freezing falls back to the adapter).
+    // The packed weight of the active patch size, where the packed kernel applies to x now (only while the live weight is
+    // float32 on the CPU: a cast or move of the model releases the packed copies, FollowParameters).
     private PackedWeight? PackedFor(Tensor x, int patchSize) =>
         weight.dtype == ScalarType.Float32 && weight.device_type == DeviceType.CPU && CpuLinear.CanUsePacked(x)
         && packed.TryGetValue(lora.TryGet(patchSize, out _) ? patchSize : BaseWeight, out var packedWeight) ? packedWeight : null;
@@ -152,20 +153,53 @@ public sealed class AdaptedLinear : nn.Module
     /// one product per layer instead of three products and an add, and, where the CPU kernel is in use
     /// (<see cref="CpuLinear.UsesPackedWeights"/>), packs each weight for it. For inference on frozen weights only (a later
     /// change of W, A or B is not seen). Costs one more copy of W per weak patch size, and one packed copy of each.
+    /// A later <c>to(...)</c> of the model casts and moves these copies with the parameters.
     /// </summary>
     public void MergeAdapters()
     {
         using var _ = torch.no_grad();
         foreach (var stale in merged.Values) stale.Dispose();
         merged.Clear();
-        foreach (var stale in packed.Values) stale.Dispose();
-        packed.Clear();
         foreach (var (patchSize, adapter) in lora.Members)
         {
             using var update = adapter.Update();
             merged[patchSize] = weight.detach().add(update).DetachFromDisposeScope();
         }
-        if (!CpuLinear.UsesPackedWeights || weight.dtype != ScalarType.Float32 || weight.device_type != DeviceType.CPU) return;
+        Pack();
+        frozen = true;
+    }
+
+    /// <summary>Bytes held by the frozen-inference copies beside the parameters: merged weights and packed weights.</summary>
+    public long InferenceCopyBytes => merged.Values.Sum(w => w.NumberOfElements * w.ElementSize) + packed.Values.Sum(w => w.Bytes);
+
+    // Every to(...) of the model ends here, after the parameters were cast or moved.
+    /// <inheritdoc />
+    protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
+    {
+        base._toEpilog(dtype, device, non_blocking);
+        if (frozen) FollowParameters();
+    }
+
+    // The frozen copies follow a cast or move of the parameters, which to(...) does not see: merged weights were summed
+    // in float32 and are cast once (a model frozen in float32 and converted to bfloat16 keeps one product per layer at a
+    // weak patch size), and packed float32 copies are dropped where the weight is no longer float32 on the CPU.
+    private void FollowParameters()
+    {
+        using var _ = torch.no_grad();
+        foreach (var (patchSize, stale) in merged.ToList())
+        {
+            merged[patchSize] = stale.to(weight.dtype, weight.device).DetachFromDisposeScope();
+            if (!ReferenceEquals(merged[patchSize], stale)) stale.Dispose();
+        }
+        bool packedStillApplies = packed.Count > 0 && CpuLinear.ShouldPack(weight);
+        if (!packedStillApplies) Pack();
+    }
+
+    private void Pack()
+    {
+        foreach (var stale in packed.Values) stale.Dispose();
+        packed.Clear();
+        if (!CpuLinear.ShouldPack(weight)) return;
         packed[BaseWeight] = new PackedWeight(weight, bias);
         foreach (var (patchSize, w) in merged) packed[patchSize] = new PackedWeight(w, bias);
     }
@@ -470,6 +504,7 @@ public sealed class DiT : nn.Module, IDenoiser, IFlexiModel
     // Every block's adaLN weights stacked and packed (MergeAdapters, where the packed kernel is in use): one product per
     // forward gives all blocks' modulations, streaming the 12 × 6D × D weights once on all threads. Not module state.
     private PackedWeight? allModulations;
+    private bool frozen;
 
     /// <summary>Creates a model with PyTorch's default initialisation (load weights before use).</summary>
     public DiT(DiTConfig config) : base("DiT")
@@ -551,10 +586,27 @@ public sealed class DiT : nn.Module, IDenoiser, IFlexiModel
     public void MergeAdapters()
     {
         foreach (var linear in blocks.SelectMany(b => b.Linears)) linear.MergeAdapters();
+        PackModulations();
+        frozen = true;
+    }
+
+    /// <summary>Bytes held by <see cref="MergeAdapters"/>'s copies beside the parameters (merged and packed weights).</summary>
+    public long InferenceCopyBytes => blocks.SelectMany(b => b.Linears).Sum(l => l.InferenceCopyBytes) + (allModulations?.Bytes ?? 0);
+
+    // After a cast or move of a frozen model (its blocks' layers follow on their own): the packed modulations are dropped
+    // where the weights are no longer float32 on the CPU, and made where they have become so.
+    /// <inheritdoc />
+    protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
+    {
+        base._toEpilog(dtype, device, non_blocking);
+        if (frozen && (allModulations is not null) != CpuLinear.ShouldPack(blocks[0].Modulation.weight!)) PackModulations();
+    }
+
+    private void PackModulations()
+    {
         allModulations?.Dispose();
         allModulations = null;
-        var first = blocks[0].Modulation.weight!;
-        if (!CpuLinear.UsesPackedWeights || first.dtype != ScalarType.Float32 || first.device_type != DeviceType.CPU) return;
+        if (!CpuLinear.ShouldPack(blocks[0].Modulation.weight!)) return;
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         allModulations = new PackedWeight(torch.cat(blocks.Select(b => b.Modulation.weight!).ToArray(), dim: 0), torch.cat(blocks.Select(b => b.Modulation.bias!).ToArray(), dim: 0));

@@ -208,6 +208,9 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
         foreach (var linear in blocks.SelectMany(b => b.Linears)) linear.MergeAdapters();
     }
 
+    /// <summary>Bytes held by <see cref="MergeAdapters"/>'s copies beside the parameters (merged and packed weights).</summary>
+    public long InferenceCopyBytes => blocks.SelectMany(b => b.Linears).Sum(l => l.InferenceCopyBytes);
+
     /// <summary>
     /// The official <c>forward(x, timestep, y, mask)</c>: x (N, C, H, W), t (N), caption features y (N, L, C_caption)
     /// and mask (N', L) with N a multiple of N' (tiled like the official code; null keeps every token) → (N, C_out, H, W).

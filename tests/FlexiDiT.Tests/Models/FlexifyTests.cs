@@ -1,5 +1,7 @@
 using FlexiDiT.Checkpoints;
+using FlexiDiT.Engine;
 using FlexiDiT.Models;
+using FlexiDiT.Verification;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -86,18 +88,42 @@ public class FlexifyTests
     }
 
     [Fact]
-    public void A_model_cast_after_merging_runs_its_adapters_again_in_the_new_type()
+    public void A_layer_cast_after_merging_casts_its_merged_weight_and_drops_its_float32_packed_copies()
+    {
+        using var layer = new AdaptedLinear(24, 40);
+        layer.AddAdapter(4, rank: 2);
+        layer.MergeAdapters();
+        long merged = 40 * 24, packed = 2 * 48 * 25; // W + B·A; packed W and W + B·A, outputs padded to 48, with the bias
+        long float32Bytes = (merged + (CpuLinear.UsesPackedWeights ? packed : 0)) * sizeof(float);
+        Assert.Equal(float32Bytes, layer.InferenceCopyBytes);
+
+        layer.to(ScalarType.BFloat16);
+        Assert.Equal(merged * 2, layer.InferenceCopyBytes);
+
+        layer.to(ScalarType.Float32);
+        Assert.Equal(float32Bytes, layer.InferenceCopyBytes);
+    }
+
+    [Fact]
+    public void A_model_frozen_in_float32_and_cast_to_bfloat16_keeps_one_merged_weight_per_layer_in_bfloat16()
     {
         using var model = AdaptedReference();
         using var _ = torch.no_grad();
         var (x, t, y) = Inputs();
-        var weak = model.Forward(x, t, y, 4);
-        // Merged in float64, then cast back (float32 → float64 → float32 is exact): the float64 merged weights no
-        // longer match, so the float32 model must run its adapters and give exactly what it gave before.
-        model.to(ScalarType.Float64);
         model.MergeAdapters();
-        model.to(ScalarType.Float32);
-        Assert.True(torch.allclose(weak, model.Forward(x, t, y, 4), rtol: 0, atol: 0));
+        var weak = model.Forward(x, t, y, 4);
+
+        model.to(ScalarType.BFloat16);
+
+        // What is left beside the parameters: each adapted layer's W + B·A, in bfloat16, and no packed float32 copy.
+        var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        long expected = parameters.Keys.Where(n => n.EndsWith(".lora.4.A", StringComparison.Ordinal))
+            .Sum(n => parameters[n[..n.IndexOf(".lora.", StringComparison.Ordinal)] + ".weight"].NumberOfElements * 2);
+        Assert.True(expected > 0);
+        Assert.Equal(expected, model.InferenceCopyBytes);
+        var weakInBFloat16 = model.Forward(x, t, y, 4);
+        double relative = ((weakInBFloat16 - weak).norm() / weak.norm()).item<float>();
+        Assert.True(relative < ReferenceCheck.BFloat16ForwardTolerance, $"relative error {relative:E2}");
     }
 
     [Fact]
