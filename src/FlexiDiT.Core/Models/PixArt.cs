@@ -1,3 +1,4 @@
+using FlexiDiT.Profiling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -56,12 +57,37 @@ public sealed class CrossAttention : nn.Module
     /// <summary>x (N, T, D) attends to y (N, L, D); <paramref name="keyBias"/> (N, 1, 1, L) is 0 on kept tokens, −∞ on dropped ones.</summary>
     public Tensor Forward(Tensor x, Tensor y, Tensor keyBias, int patchSize)
     {
+        var attended = Attend(x, y, keyBias, patchSize);
+        using var timing = OpProfiler.Measure(ForwardOp.AttentionProj);
+        return proj.Forward(attended, patchSize);
+    }
+
+    /// <summary>
+    /// x + cross-attention(x, y), PixArt's un-gated residual update; with <paramref name="inPlace"/> (only without autograd)
+    /// written into x, and then fused into the projection where the packed kernel applies.
+    /// </summary>
+    public Tensor ForwardIntoResidual(Tensor x, Tensor y, Tensor keyBias, int patchSize, bool inPlace)
+    {
+        var attended = Attend(x, y, keyBias, patchSize);
+        using var timing = OpProfiler.Measure(ForwardOp.AttentionProj);
+        using var one = torch.ones(1, 1, x.shape[2], dtype: x.dtype, device: x.device);
+        return proj.ForwardIntoResidual(attended, patchSize, x, one, inPlace);
+    }
+
+    // softmax(q kᵀ / √d + bias) v per head, heads merged back: (N, T, D).
+    private Tensor Attend(Tensor x, Tensor y, Tensor keyBias, int patchSize)
+    {
         long n = x.shape[0], tokens = x.shape[1], c = x.shape[2], length = y.shape[1], headDim = c / heads;
-        var q = q_linear.Forward(x, patchSize).view(n, tokens, heads, headDim).transpose(1, 2);
-        // kv_linear's outputs are [k | v], each split into heads (view(..., 2, heads, head_dim) in the official code).
-        var kv = kv_linear.Forward(y, patchSize).view(n, length, 2, heads, headDim).permute(2, 0, 3, 1, 4);
+        Tensor q, kv;
+        using (OpProfiler.Measure(ForwardOp.QkvLinear))
+        {
+            q = q_linear.Forward(x, patchSize).view(n, tokens, heads, headDim).transpose(1, 2);
+            // kv_linear's outputs are [k | v], each split into heads (view(..., 2, heads, head_dim) in the official code).
+            kv = kv_linear.Forward(y, patchSize).view(n, length, 2, heads, headDim).permute(2, 0, 3, 1, 4);
+        }
+        using var timing = OpProfiler.Measure(ForwardOp.AttentionCore);
         var attended = F.scaled_dot_product_attention(q, kv[0], kv[1], keyBias);
-        return proj.Forward(attended.transpose(1, 2).reshape(n, tokens, c), patchSize);
+        return attended.transpose(1, 2).reshape(n, tokens, c);
     }
 }
 
@@ -86,17 +112,21 @@ public sealed class PixArtBlock : nn.Module
     internal IEnumerable<AdaptedLinear> Linears => attn.Linears.Concat(cross_attn.Linears).Concat(mlp.Linears);
 
     /// <summary>The block on tokens x (N, T, D) with caption y (N, L, D) and the shared modulation t0 (N, 6D).</summary>
-    public Tensor Forward(Tensor x, Tensor y, Tensor keyBias, Tensor t0, int patchSize)
+    public Tensor Forward(Tensor x, Tensor y, Tensor keyBias, Tensor t0, int patchSize) => Forward(x, y, keyBias, t0, patchSize, inPlace: false);
+
+    /// <summary>
+    /// The block; with <paramref name="inPlace"/> the residual updates are written into <paramref name="x"/> (only without
+    /// autograd, where nothing saved x for a backward), on DiT's fused path: norm and modulation in one pass, each update
+    /// added into the residual stream by its projection.
+    /// </summary>
+    internal Tensor Forward(Tensor x, Tensor y, Tensor keyBias, Tensor t0, int patchSize, bool inPlace)
     {
         // (scale_shift_table[None] + t0.reshape(N, 6, D)).chunk(6, dim=1): each (N, 1, D).
         var m = (scale_shift_table.unsqueeze(0) + t0.view(t0.shape[0], 6, -1)).chunk(6, dim: 1);
-        x = x + m[2] * attn.Forward(Modulate(AdaLN.Norm(x), m[0], m[1]), patchSize);
-        x = x + cross_attn.Forward(x, y, keyBias, patchSize);
-        return x + m[5] * mlp.Forward(Modulate(AdaLN.Norm(x), m[3], m[4]), patchSize);
+        x = attn.ForwardIntoResidual(AdaLN.NormModulate(x, m[0], m[1], inPlace), patchSize, x, m[2], inPlace);
+        x = cross_attn.ForwardIntoResidual(x, y, keyBias, patchSize, inPlace);
+        return mlp.ForwardIntoResidual(AdaLN.NormModulate(x, m[3], m[4], inPlace), patchSize, x, m[5], inPlace);
     }
-
-    /// <summary><c>t2i_modulate</c>: x·(1 + scale) + shift with (N, 1, D) shift and scale.</summary>
-    internal static Tensor Modulate(Tensor x, Tensor shift, Tensor scale) => torch.addcmul(shift, x, scale + RootedScalars.One, RootedScalars.One);
 }
 
 /// <summary>The last layer: modulated by t itself plus its own table (shift first), then the de-embedding (<c>T2IFinalLayer</c>).</summary>
@@ -120,7 +150,7 @@ public sealed class T2IFinalLayer : nn.Module
     public Tensor Forward(Tensor x, Tensor t, Linear deEmbedding)
     {
         var m = (scale_shift_table.unsqueeze(0) + t.unsqueeze(1)).chunk(2, dim: 1);
-        return deEmbedding.forward(PixArtBlock.Modulate(AdaLN.Norm(x), m[0], m[1]));
+        return deEmbedding.forward(AdaLN.NormModulate(x, m[0], m[1], inPlace: !torch.is_grad_enabled()));
     }
 }
 
@@ -217,6 +247,8 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
     /// </summary>
     public Tensor Forward(Tensor x, Tensor t, Tensor y, Tensor? mask = null, int? patchSize = null)
     {
+        // One scope per forward: the intermediates of 28 blocks are freed here, not at the caller's step end.
+        using var scope = torch.NewDisposeScope();
         int p = patchSize ?? Config.PatchSize;
         if (x.dim() != 4 || x.shape[1] != Config.InChannels || x.shape[2] != Config.InputSize || x.shape[3] != Config.InputSize)
             throw new ArgumentException($"PixArt input must be (N, {Config.InChannels}, {Config.InputSize}, {Config.InputSize}); got [{string.Join(", ", x.shape)}].", nameof(x));
@@ -249,9 +281,13 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
         // The pooled caption is averaged in the caller's precision: a bfloat16 sum over up to 120 tokens would lose digits.
         if (y_pool_embedder is not null) tEmbedding = tEmbedding + y_pool_embedder.forward(MaskedMean(callerCaption, keyBias).to(modelType));
         var t0 = AdaLN.ConditionLinear(F.silu(tEmbedding), (Linear)t_block[1]);
-        foreach (var block in blocks) tokens = block.Forward(tokens, caption, keyBias, t0, p);
+        // Without autograd the residual stream is updated in place, as in DiT (tokens is this forward's own tensor, made
+        // contiguous for the packed kernel's row writes).
+        bool inPlace = !torch.is_grad_enabled();
+        if (inPlace) tokens = tokens.contiguous();
+        foreach (var block in blocks) tokens = block.Forward(tokens, caption, keyBias, t0, p, inPlace);
         var output = DiT.Unpatchify(final_layer.Forward(tokens, tEmbedding, deEmbedding), p, Config.OutChannels);
-        return output.dtype == callerType ? output : output.to(callerType);
+        return (output.dtype == callerType ? output : output.to(callerType)).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

@@ -24,6 +24,18 @@ public class PixArtReferenceTests
         Assert.All(results.Where(r => r.NotRunnable is null), r => Assert.True(r.Passed, $"{r.Group}: relative error {r.RelativeError:E2} > {r.Tolerance:E0}"));
     }
 
+    [Fact]
+    public void A_model_frozen_for_inference_meets_the_official_vectors_on_the_fused_in_place_path()
+    {
+        using var model = PixArtCheckpoint.Load(R("pixart_tiny_a.pth"), R("pixart_tiny_a.json"));
+        model.MergeAdapters(); // as a pack loads it: packed weights where the packed kernel is in use
+
+        var results = ReferenceCheck.Run(model, R("pixart_tiny_a.vectors.safetensors"), CfgScale);
+
+        Assert.All(results.Where(r => r.NotRunnable is null), r => Assert.True(r.Passed, $"{r.Group}: relative error {r.RelativeError:E2} > {r.Tolerance:E0}"));
+        Assert.Contains(results, r => r.Group == "forward" && r.NotRunnable is null);
+    }
+
     [Theory]
     [InlineData("pixart_tiny_a.diffusers-config.json")]
     [InlineData("pixart_tiny_a.json")]
