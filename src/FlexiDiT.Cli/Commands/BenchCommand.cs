@@ -41,9 +41,12 @@ internal static class BenchCommand
         var count = new Option<int>("--count") { DefaultValueFactory = _ => 1, Description = "With --savings: images per request (an agent asks for 1; a batch job for more)" };
         var singleThreadBelow = new Option<double?>("--single-thread-below") { Description = "GFLOPs under which a forward runs on one thread (default 1; 0: never), to measure that rule (ForwardThreads)" };
         var linear = new Option<string?>("--linear") { Description = $"Which library multiplies float32 linear layers on the CPU: auto (on a non-Intel CPU: packed where it has AVX2 and FMA, else OpenBLAS where installed), torch, openblas or packed (the engine's AVX2 kernel on packed weights) (default: ${CpuLinear.Variable}, else auto); compare: time the forward with every backend here in rotation, forward by forward, and report each one's paired speed-up over torch (--rounds rounds)" };
+        var pixart = new Option<bool>("--pixart") { Description = "Time PixArt-α's architecture instead of DiT's (cross-attention to --caption-tokens caption tokens of --caption-channels features, every token kept; the same --depth, --hidden, --heads, --patch; PixArt-XL/2: --depth 28 --hidden 1152 --heads 16)" };
+        var captionChannels = new Option<int>("--caption-channels") { DefaultValueFactory = _ => 4096, Description = "With --pixart: the text encoder's feature width (T5-XXL: 4096)" };
+        var captionTokens = new Option<int>("--caption-tokens") { DefaultValueFactory = _ => 120, Description = "With --pixart: caption tokens (the released models: 120)" };
         var reference = new Option<string>("--reference") { DefaultValueFactory = _ => "full", Description = "With --savings: the plan the saving is measured against (full compute at the same steps and guidance for FlexiDiT's saving)" };
         var command = new Command("bench", "Median forward time, FLOPs and GFLOP/s of a DiT config at each FlexiDiT patch size (random weights); --batching: generator throughput; --training: float32 vs bfloat16 training steps")
-        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, profile, peer, peerPatch, precision, batching, concurrency, requests, rounds, model, mode, training, savings, reference, singleThreadBelow, count, linear };
+        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, profile, peer, peerPatch, precision, batching, concurrency, requests, rounds, model, mode, training, savings, reference, singleThreadBelow, count, linear, pixart, captionChannels, captionTokens };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var comparingLinears = parse.GetValue(linear) == "compare";
@@ -111,42 +114,68 @@ internal static class BenchCommand
             }
 
             var dtype = InferencePrecisionExtensions.Parse(parse.GetValue(precision)!, "--precision").Resolve(option: "--precision");
+            if (parse.GetValue(pixart))
+            {
+                if (comparingLinears || parse.GetValue(peer) is not null)
+                    throw new ArgumentException("--pixart times the forward alone; --linear compare and --peer take DiT configs.");
+                var pixArtConfig = new PixArtConfig
+                {
+                    Depth = config.Depth, HiddenSize = config.HiddenSize, NumHeads = parse.GetValue(heads) ?? config.Heads, PatchSize = config.PatchSize,
+                    InputSize = config.InputSize, InChannels = config.InChannels, CaptionChannels = parse.GetValue(captionChannels), ModelMaxLength = parse.GetValue(captionTokens),
+                };
+                pixArtConfig.Validate();
+                var pixArtResults = ForwardBenchmark.Run(pixArtConfig, parse.GetValue(batch), repeats: parse.GetValue(repeats), dtype: dtype, profile: parse.GetValue(profile));
+                var described = $"PixArt depth {pixArtConfig.Depth}, width {pixArtConfig.HiddenSize}, heads {pixArtConfig.NumHeads}, {pixArtConfig.ModelMaxLength} caption tokens × {pixArtConfig.CaptionChannels}";
+                Report(parse.GetValue(json), described, new { depth = pixArtConfig.Depth, hidden = pixArtConfig.HiddenSize, heads = pixArtConfig.NumHeads, patch = pixArtConfig.PatchSize,
+                    inputSize = pixArtConfig.InputSize, inChannels = pixArtConfig.InChannels, captionChannels = pixArtConfig.CaptionChannels, captionTokens = pixArtConfig.ModelMaxLength },
+                    pixArtConfig.InputSize, pixArtConfig.InChannels, parse.GetValue(batch), dtype, pixArtResults);
+                return 0;
+            }
+
             using var onnx = parse.GetValue(peer) is { } peerPath
                 ? new OnnxPeer(peerPath, parse.GetValue(peerPatch) ?? config.PatchSize, parse.GetValue(batch), config.InChannels, config.InputSize, TorchSharp.torch.get_num_threads())
                 : null;
             var results = ForwardBenchmark.Run(config, parse.GetValue(batch), repeats: parse.GetValue(repeats), dtype: dtype, peer: onnx,
                 profile: parse.GetValue(profile));
-            if (parse.GetValue(json))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(new
-                {
-                    config = new { depth = config.Depth, hidden = config.HiddenSize, heads = config.Heads, patch = config.PatchSize, inputSize = config.InputSize, inChannels = config.InChannels },
-                    threads = TorchSharp.torch.get_num_threads(),
-                    cpu = CpuName(),
-                    precision = dtype == TorchSharp.torch.ScalarType.BFloat16 ? "bfloat16" : "float32",
-                    linear = CpuLinear.Description,
-                    results,
-                }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
-            }
-            else
-            {
-                Console.WriteLine($"DiT depth {config.Depth}, width {config.HiddenSize}, heads {config.Heads}, {config.InputSize}²×{config.InChannels}, batch {parse.GetValue(batch)}, {results[0].Precision}, {TorchSharp.torch.get_num_threads()} threads, {CpuName()}, linear layers by {CpuLinear.Description}");
-                foreach (var r in results)
-                {
-                    var line = $"patch {r.PatchSize}: {r.Tokens,4} tokens  median {r.MedianMs,8:F1} ms  min {r.MinMs,8:F1} ms  {r.Flops / 1e9,7:F2} GFLOP  {r.GflopsPerSecond,6:F1} GFLOP/s";
-                    if (r.Peer is { } p) line += $"  | {p.Engine} {p.MedianMs,8:F1} ms, ours {p.Speedup:F2}× its speed (median of paired runs)";
-                    Console.WriteLine(line);
-                    if (r.Profile is { } forward)
-                    {
-                        Console.WriteLine($"  profile (mean of the faster {forward.Forwards} forwards, {forward.ForwardMs:F1} ms):");
-                        foreach (var part in forward.Parts.OrderByDescending(part => part.Ms))
-                            Console.WriteLine($"    {part.Op,-16} {part.Ms,8:F2} ms {part.Percent,6:F1} %  {part.CallsPerForward,4:0} calls");
-                    }
-                }
-            }
+            Report(parse.GetValue(json), $"DiT depth {config.Depth}, width {config.HiddenSize}, heads {config.Heads}",
+                new { depth = config.Depth, hidden = config.HiddenSize, heads = config.Heads, patch = config.PatchSize, inputSize = config.InputSize, inChannels = config.InChannels },
+                config.InputSize, config.InChannels, parse.GetValue(batch), dtype, results);
             return 0;
         });
         return command;
+    }
+
+    // The forward timings, in text or JSON, under a line (or object) that says what was measured and where.
+    private static void Report(bool json, string model, object config, int inputSize, int inChannels, int batch, TorchSharp.torch.ScalarType dtype,
+        IReadOnlyList<ForwardTiming> results)
+    {
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                config,
+                threads = TorchSharp.torch.get_num_threads(),
+                cpu = CpuName(),
+                precision = dtype == TorchSharp.torch.ScalarType.BFloat16 ? "bfloat16" : "float32",
+                linear = CpuLinear.Description,
+                results,
+            }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+            return;
+        }
+
+        Console.WriteLine($"{model}, {inputSize}²×{inChannels}, batch {batch}, {results[0].Precision}, {TorchSharp.torch.get_num_threads()} threads, {CpuName()}, linear layers by {CpuLinear.Description}");
+        foreach (var r in results)
+        {
+            var line = $"patch {r.PatchSize}: {r.Tokens,4} tokens  median {r.MedianMs,8:F1} ms  min {r.MinMs,8:F1} ms  {r.Flops / 1e9,7:F2} GFLOP  {r.GflopsPerSecond,6:F1} GFLOP/s";
+            if (r.Peer is { } p) line += $"  | {p.Engine} {p.MedianMs,8:F1} ms, ours {p.Speedup:F2}× its speed (median of paired runs)";
+            Console.WriteLine(line);
+            if (r.Profile is { } forward)
+            {
+                Console.WriteLine($"  profile (mean of the faster {forward.Forwards} forwards, {forward.ForwardMs:F1} ms):");
+                foreach (var part in forward.Parts.OrderByDescending(part => part.Ms))
+                    Console.WriteLine($"    {part.Op,-16} {part.Ms,8:F2} ms {part.Percent,6:F1} %  {part.CallsPerForward,4:0} calls");
+            }
+        }
     }
 
     /// <summary>The CPU's model name (what <c>lscpu</c> prints), so a report says what it was measured on.</summary>

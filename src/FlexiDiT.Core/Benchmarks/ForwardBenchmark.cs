@@ -26,10 +26,7 @@ public static class ForwardBenchmark
         ScalarType dtype = ScalarType.Float32, IForwardPeer? peer = null, bool profile = false)
     {
         device ??= CPU;
-        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16))
-            throw new ArgumentException($"The forward benchmark runs float32 or bfloat16, not {dtype}.", nameof(dtype));
-        if (profile && device.type != DeviceType.CPU)
-            throw new ArgumentException($"Profiling times ops as the CPU runs them; on {device.type} they run asynchronously. Profile on the CPU.", nameof(profile));
+        Validate(dtype, profile, device);
         using var model = RandomModel(config, dtype, device);
         if (peer is not null && !model.Config.AllPatchSizes.Contains(peer.PatchSize))
             throw new ArgumentException($"The peer runs patch size {peer.PatchSize}; this config has {string.Join(", ", model.Config.AllPatchSizes)}.", nameof(peer));
@@ -43,7 +40,7 @@ public static class ForwardBenchmark
         {
             var paired = peer is not null && peer.PatchSize == p;
             results.Add(TimePatchSize(p, config.InputSize, batch, warmup, repeats, FlopCounter.Flops(model.Config, p, batch), () => model.Forward(x, t, y, p), device,
-                dtype == ScalarType.BFloat16 ? "bfloat16" : "float32", paired ? peer : null, profiler));
+                PrecisionName(dtype), paired ? peer : null, profiler));
         }
         return results;
     }
@@ -73,10 +70,14 @@ public static class ForwardBenchmark
     /// <param name="warmup">Untimed forwards per patch size.</param>
     /// <param name="repeats">Timed forwards per patch size.</param>
     /// <param name="device">Where to run (default: CPU).</param>
-    public static IReadOnlyList<ForwardTiming> Run(PixArtConfig config, int batch, int warmup = 3, int repeats = 15, Device? device = null)
+    /// <param name="dtype">Weights' and activations' type: float32 (default) or bfloat16 (the model takes and returns float32).</param>
+    /// <param name="profile">Also book the timed forwards' time by <see cref="ForwardOp"/> (CPU only).</param>
+    public static IReadOnlyList<ForwardTiming> Run(PixArtConfig config, int batch, int warmup = 3, int repeats = 15, Device? device = null,
+        ScalarType dtype = ScalarType.Float32, bool profile = false)
     {
         ArgumentNullException.ThrowIfNull(config);
         device ??= CPU;
+        Validate(dtype, profile, device);
         using var model = new PixArt(config);
         PixArtInit.Apply(model);
         using (torch.no_grad()) foreach (var p in model.parameters()) p.normal_(0, 0.02);
@@ -84,13 +85,25 @@ public static class ForwardBenchmark
             Flexify.AddWeakPatchSize(model, 2 * config.PatchSize, config.FlexiLoraRank);
         model.to(device).eval();
         model.MergeAdapters(); // as a pack loads it
+        model.to(dtype);
         using var inference = torch.inference_mode();
         var x = torch.randn([batch, config.InChannels, config.InputSize, config.InputSize], device: device);
         var t = torch.randint(0, 1000, [batch], device: device);
         var caption = torch.randn([batch, config.ModelMaxLength, config.CaptionChannels], device: device);
+        using var profiler = profile ? OpProfiler.Start() : null;
         return model.Config.AllPatchSizes.Select(p => TimePatchSize(p, config.InputSize, batch, warmup, repeats, FlopCounter.Flops(model.Config, p, batch),
-            () => model.Forward(x, t, caption, null, p), device, "float32", null, null)).ToList();
+            () => model.Forward(x, t, caption, null, p), device, PrecisionName(dtype), null, profiler)).ToList();
     }
+
+    private static void Validate(ScalarType dtype, bool profile, Device device)
+    {
+        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16))
+            throw new ArgumentException($"The forward benchmark runs float32 or bfloat16, not {dtype}.", nameof(dtype));
+        if (profile && device.type != DeviceType.CPU)
+            throw new ArgumentException($"Profiling times ops as the CPU runs them; on {device.type} they run asynchronously. Profile on the CPU.", nameof(profile));
+    }
+
+    private static string PrecisionName(ScalarType dtype) => dtype == ScalarType.BFloat16 ? "bfloat16" : "float32";
 
     private static ForwardTiming TimePatchSize(int p, int inputSize, int batch, int warmup, int repeats, long flops, Action forward, Device device, string precision,
         IForwardPeer? peer, OpProfiler? profiler)

@@ -57,9 +57,8 @@ public sealed class CrossAttention : nn.Module
     /// <summary>x (N, T, D) attends to y (N, L, D); <paramref name="keyBias"/> (N, 1, 1, L) is 0 on kept tokens, −∞ on dropped ones.</summary>
     public Tensor Forward(Tensor x, Tensor y, Tensor keyBias, int patchSize)
     {
-        var attended = Attend(x, y, keyBias, patchSize);
-        using var timing = OpProfiler.Measure(ForwardOp.AttentionProj);
-        return proj.Forward(attended, patchSize);
+        using var timing = OpProfiler.Measure(ForwardOp.CrossAttention);
+        return proj.Forward(Attend(x, y, keyBias, patchSize), patchSize);
     }
 
     /// <summary>
@@ -68,8 +67,8 @@ public sealed class CrossAttention : nn.Module
     /// </summary>
     public Tensor ForwardIntoResidual(Tensor x, Tensor y, Tensor keyBias, int patchSize, bool inPlace)
     {
+        using var timing = OpProfiler.Measure(ForwardOp.CrossAttention);
         var attended = Attend(x, y, keyBias, patchSize);
-        using var timing = OpProfiler.Measure(ForwardOp.AttentionProj);
         using var one = torch.ones(1, 1, x.shape[2], dtype: x.dtype, device: x.device);
         return proj.ForwardIntoResidual(attended, patchSize, x, one, inPlace);
     }
@@ -78,14 +77,9 @@ public sealed class CrossAttention : nn.Module
     private Tensor Attend(Tensor x, Tensor y, Tensor keyBias, int patchSize)
     {
         long n = x.shape[0], tokens = x.shape[1], c = x.shape[2], length = y.shape[1], headDim = c / heads;
-        Tensor q, kv;
-        using (OpProfiler.Measure(ForwardOp.QkvLinear))
-        {
-            q = q_linear.Forward(x, patchSize).view(n, tokens, heads, headDim).transpose(1, 2);
-            // kv_linear's outputs are [k | v], each split into heads (view(..., 2, heads, head_dim) in the official code).
-            kv = kv_linear.Forward(y, patchSize).view(n, length, 2, heads, headDim).permute(2, 0, 3, 1, 4);
-        }
-        using var timing = OpProfiler.Measure(ForwardOp.AttentionCore);
+        var q = q_linear.Forward(x, patchSize).view(n, tokens, heads, headDim).transpose(1, 2);
+        // kv_linear's outputs are [k | v], each split into heads (view(..., 2, heads, head_dim) in the official code).
+        var kv = kv_linear.Forward(y, patchSize).view(n, length, 2, heads, headDim).permute(2, 0, 3, 1, 4);
         var attended = F.scaled_dot_product_attention(q, kv[0], kv[1], keyBias);
         return attended.transpose(1, 2).reshape(n, tokens, c);
     }
@@ -122,7 +116,8 @@ public sealed class PixArtBlock : nn.Module
     internal Tensor Forward(Tensor x, Tensor y, Tensor keyBias, Tensor t0, int patchSize, bool inPlace)
     {
         // (scale_shift_table[None] + t0.reshape(N, 6, D)).chunk(6, dim=1): each (N, 1, D).
-        var m = (scale_shift_table.unsqueeze(0) + t0.view(t0.shape[0], 6, -1)).chunk(6, dim: 1);
+        Tensor[] m;
+        using (OpProfiler.Measure(ForwardOp.AdaLnModulation)) m = (scale_shift_table.unsqueeze(0) + t0.view(t0.shape[0], 6, -1)).chunk(6, dim: 1);
         x = attn.ForwardIntoResidual(AdaLN.NormModulate(x, m[0], m[1], inPlace), patchSize, x, m[2], inPlace);
         x = cross_attn.ForwardIntoResidual(x, y, keyBias, patchSize, inPlace);
         return mlp.ForwardIntoResidual(AdaLN.NormModulate(x, m[3], m[4], inPlace), patchSize, x, m[5], inPlace);
@@ -150,7 +145,9 @@ public sealed class T2IFinalLayer : nn.Module
     public Tensor Forward(Tensor x, Tensor t, Linear deEmbedding)
     {
         var m = (scale_shift_table.unsqueeze(0) + t.unsqueeze(1)).chunk(2, dim: 1);
-        return deEmbedding.forward(AdaLN.NormModulate(x, m[0], m[1], inPlace: !torch.is_grad_enabled()));
+        var modulated = AdaLN.NormModulate(x, m[0], m[1], inPlace: !torch.is_grad_enabled());
+        using var timing = OpProfiler.Measure(ForwardOp.FinalLinear);
+        return deEmbedding.forward(modulated);
     }
 }
 
@@ -264,29 +261,38 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
         if (y.dtype != modelType) y = y.to(modelType);
         Tensor tokens;
         Linear deEmbedding;
-        if (p == Config.PatchSize)
+        using (OpProfiler.Measure(ForwardOp.PatchEmbed))
         {
-            tokens = x_embedder.Forward(x) + Positions(p, x.device, x.dtype);
-            deEmbedding = final_layer.Linear;
+            if (p == Config.PatchSize)
+            {
+                tokens = x_embedder.Forward(x) + Positions(p, x.device, x.dtype);
+                deEmbedding = final_layer.Linear;
+            }
+            else
+            {
+                var parts = WeakParts(p);
+                tokens = parts.Embedder.Forward(x) + Positions(p, x.device, x.dtype) + parts.SizeEmbedding;
+                deEmbedding = parts.DeEmbedding;
+            }
         }
-        else
+        Tensor tEmbedding, caption, keyBias, t0;
+        using (OpProfiler.Measure(ForwardOp.Conditioning))
         {
-            var parts = WeakParts(p);
-            tokens = parts.Embedder.Forward(x) + Positions(p, x.device, x.dtype) + parts.SizeEmbedding;
-            deEmbedding = parts.DeEmbedding;
+            tEmbedding = t_embedder.Forward(t);
+            caption = y_embedder.Forward(y);
+            keyBias = CaptionKeyBias(mask, y.shape[0], y.shape[1], x.device, caption.dtype);
+            // The pooled caption is averaged in the caller's precision: a bfloat16 sum over up to 120 tokens would lose digits.
+            if (y_pool_embedder is not null) tEmbedding = tEmbedding + y_pool_embedder.forward(MaskedMean(callerCaption, keyBias).to(modelType));
         }
-        var tEmbedding = t_embedder.Forward(t);
-        var caption = y_embedder.Forward(y);
-        var keyBias = CaptionKeyBias(mask, y.shape[0], y.shape[1], x.device, caption.dtype);
-        // The pooled caption is averaged in the caller's precision: a bfloat16 sum over up to 120 tokens would lose digits.
-        if (y_pool_embedder is not null) tEmbedding = tEmbedding + y_pool_embedder.forward(MaskedMean(callerCaption, keyBias).to(modelType));
-        var t0 = AdaLN.ConditionLinear(F.silu(tEmbedding), (Linear)t_block[1]);
+        using (OpProfiler.Measure(ForwardOp.AdaLnModulation)) t0 = AdaLN.ConditionLinear(F.silu(tEmbedding), (Linear)t_block[1]);
         // Without autograd the residual stream is updated in place, as in DiT (tokens is this forward's own tensor, made
         // contiguous for the packed kernel's row writes).
         bool inPlace = !torch.is_grad_enabled();
         if (inPlace) tokens = tokens.contiguous();
         foreach (var block in blocks) tokens = block.Forward(tokens, caption, keyBias, t0, p, inPlace);
-        var output = DiT.Unpatchify(final_layer.Forward(tokens, tEmbedding, deEmbedding), p, Config.OutChannels);
+        var final = final_layer.Forward(tokens, tEmbedding, deEmbedding);
+        Tensor output;
+        using (OpProfiler.Measure(ForwardOp.Unpatchify)) output = DiT.Unpatchify(final, p, Config.OutChannels);
         return (output.dtype == callerType ? output : output.to(callerType)).MoveToOuterDisposeScope();
     }
 

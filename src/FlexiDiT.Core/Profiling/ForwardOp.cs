@@ -39,6 +39,9 @@ public enum ForwardOp
     /// <summary>Gated residual updates x + gate·y.</summary>
     GateResidual,
 
+    /// <summary>PixArt's cross-attention to the caption: its query and key-value linears, the softmax over the kept caption tokens, and its output projection.</summary>
+    CrossAttention,
+
     /// <summary>The final layer's de-embedding linear.</summary>
     FinalLinear,
 

@@ -45,6 +45,26 @@ public class ForwardProfileTests
     }
 
     [Fact]
+    public void A_profiled_PixArt_forward_books_its_cross_attention_once_per_block_and_its_parts_sum_to_the_forward()
+    {
+        var config = new PixArtConfig { InputSize = 8, PatchSize = 2, InChannels = 4, HiddenSize = 32, Depth = 2, NumHeads = 2, CaptionChannels = 16, ModelMaxLength = 5 };
+
+        var results = ForwardBenchmark.Run(config, batch: 1, warmup: 1, repeats: 4, profile: true);
+
+        Assert.Equal([2, 4], results.Select(r => r.PatchSize));
+        foreach (var profile in results.Select(r => r.Profile!))
+        {
+            Assert.Equal(profile.ForwardMs, profile.Parts.Sum(p => p.Ms), 1e-9 * profile.ForwardMs);
+            double Calls(ForwardOp op) => profile.Parts.Single(p => p.Op == op.ToString()).CallsPerForward;
+            foreach (var perBlock in new[] { ForwardOp.QkvLinear, ForwardOp.AttentionCore, ForwardOp.AttentionProj, ForwardOp.CrossAttention, ForwardOp.MlpFc1, ForwardOp.MlpFc2 })
+                Assert.Equal(config.Depth, Calls(perBlock));
+            // The shared t_block product, then each block's table added to it.
+            Assert.Equal(config.Depth + 1, Calls(ForwardOp.AdaLnModulation));
+            Assert.All(new[] { ForwardOp.PatchEmbed, ForwardOp.Conditioning, ForwardOp.FinalLinear, ForwardOp.Unpatchify }, op => Assert.Equal(1, Calls(op)));
+        }
+    }
+
+    [Fact]
     public void Without_profile_no_profile_is_reported()
     {
         var results = ForwardBenchmark.Run(Tiny, batch: 1, warmup: 0, repeats: 1);

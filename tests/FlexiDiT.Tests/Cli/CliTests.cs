@@ -130,6 +130,23 @@ public sealed class CliTests : IDisposable
         Assert.True(results[0].GetProperty("flops").GetInt64() > 3 * results[1].GetProperty("flops").GetInt64());
     }
 
+    [Fact]
+    public void Bench_pixart_times_the_text_to_image_architecture_and_says_so()
+    {
+        var r = FlexiditProcess.Run(dir, "bench", "--pixart", "--json", "--depth", "1", "--hidden", "64", "--heads", "2", "--caption-channels", "32", "--caption-tokens", "7", "--repeats", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var config = doc.RootElement.GetProperty("config");
+        Assert.Equal(32, config.GetProperty("captionChannels").GetInt32());
+        Assert.Equal(7, config.GetProperty("captionTokens").GetInt32());
+        var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal([2, 4], results.Select(e => e.GetProperty("patchSize").GetInt32()));
+        // The caption's cross-attention is FLOPs a DiT of the same size does not have.
+        var dit = FlexiditProcess.Run(dir, "bench", "--json", "--depth", "1", "--hidden", "64", "--heads", "2", "--repeats", "1");
+        using var ditDoc = JsonDocument.Parse(dit.Stdout);
+        Assert.True(results[0].GetProperty("flops").GetInt64() > ditDoc.RootElement.GetProperty("results")[0].GetProperty("flops").GetInt64());
+    }
+
     [SkippableFact]
     public void Bench_linear_compare_times_every_backend_here_at_each_patch_size_against_torch()
     {
