@@ -1,3 +1,4 @@
+using FlexiDiT.Engine;
 using FlexiDiT.Profiling;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -14,13 +15,13 @@ namespace FlexiDiT.Models;
 /// <summary>Caption features → width D through a 2-layer MLP; holds the learned null caption (<c>CaptionEmbedder</c>).</summary>
 public sealed class CaptionEmbedder : nn.Module
 {
-    private readonly Sequential y_proj;
+    private readonly CaptionProjection y_proj;
     private readonly Tensor? y_embedding;
 
     /// <summary>Creates the embedder; <paramref name="nullTokens"/> 0 means the weights have no null caption (diffusers layout).</summary>
     public CaptionEmbedder(int captionChannels, int hidden, int nullTokens) : base("y_embedder")
     {
-        y_proj = nn.Sequential(("fc1", nn.Linear(captionChannels, hidden)), ("act", nn.GELU(GELU.Approximate.tanh)), ("fc2", nn.Linear(hidden, hidden)));
+        y_proj = new CaptionProjection(captionChannels, hidden);
         if (nullTokens > 0) y_embedding = torch.zeros(nullTokens, captionChannels);
         RegisterComponents();
     }
@@ -28,8 +29,35 @@ public sealed class CaptionEmbedder : nn.Module
     /// <summary>The learned null caption (L, C) in the text encoder's space, or null if the weights have none.</summary>
     public Tensor? NullCaption => y_embedding;
 
+    internal IEnumerable<AdaptedLinear> Linears => y_proj.Linears;
+
     /// <summary>Projects caption features (N, L, C) → (N, L, D).</summary>
-    public Tensor Forward(Tensor caption) => y_proj.forward(caption);
+    public Tensor Forward(Tensor caption) => y_proj.Forward(caption);
+}
+
+/// <summary>
+/// fc1 → GELU (tanh approximation) → fc2 from the text encoder's width to the model's (timm's <c>Mlp</c> as the official
+/// <c>CaptionEmbedder</c> builds it), on the layers the blocks use, so a frozen model multiplies it on the packed kernel too.
+/// </summary>
+public sealed class CaptionProjection : nn.Module
+{
+    private readonly AdaptedLinear fc1, fc2;
+
+    /// <summary>Creates the projection.</summary>
+    public CaptionProjection(int captionChannels, int hidden) : base("y_proj")
+    {
+        fc1 = new AdaptedLinear(captionChannels, hidden);
+        fc2 = new AdaptedLinear(hidden, hidden);
+        RegisterComponents();
+    }
+
+    // The caption does not depend on the patch size: no adapters, the base weights.
+    private const int OriginalPatch = 0;
+
+    internal IEnumerable<AdaptedLinear> Linears => [fc1, fc2];
+
+    /// <summary>(N, L, C) → (N, L, D).</summary>
+    public Tensor Forward(Tensor caption) => fc2.Forward(fc1.Forward(caption, OriginalPatch, GemmActivation.Gelu), OriginalPatch);
 }
 
 /// <summary>
@@ -232,11 +260,14 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
     /// <summary>Folds every block's LoRA adapters into weights of their own: for inference on frozen weights (see <see cref="AdaptedLinear.MergeAdapters"/>).</summary>
     public void MergeAdapters()
     {
-        foreach (var linear in blocks.SelectMany(b => b.Linears)) linear.MergeAdapters();
+        foreach (var linear in FrozenLinears) linear.MergeAdapters();
     }
 
     /// <summary>Bytes held by <see cref="MergeAdapters"/>'s copies beside the parameters (merged and packed weights).</summary>
-    public long InferenceCopyBytes => blocks.SelectMany(b => b.Linears).Sum(l => l.InferenceCopyBytes);
+    public long InferenceCopyBytes => FrozenLinears.Sum(l => l.InferenceCopyBytes);
+
+    // The layers MergeAdapters freezes: every block's, and the caption projection's (packed, no adapters).
+    private IEnumerable<AdaptedLinear> FrozenLinears => blocks.SelectMany(b => b.Linears).Concat(y_embedder.Linears);
 
     /// <summary>
     /// The official <c>forward(x, timestep, y, mask)</c>: x (N, C, H, W), t (N), caption features y (N, L, C_caption)
