@@ -41,10 +41,12 @@ public static unsafe class FusedNormModulate
                 throw new ArgumentException($"{name} must be float32 on the CPU with {d} values for each of the {n} images.", name);
         }
 
-        using var shifts = shift.contiguous();
-        using var scales = scale.contiguous();
+        var (add, addStride) = TorchData.Rows(shift, out var shiftCopy);
+        var (mul, mulStride) = TorchData.Rows(scale, out var scaleCopy);
+        using var shifts = shiftCopy;
+        using var scales = scaleCopy;
         var y = empty_like(x);
-        var (from, to, add, mul) = (TorchData.Pointer(x), TorchData.Pointer(y), TorchData.Pointer(shifts), TorchData.Pointer(scales));
+        var (from, to) = (TorchData.Pointer(x), TorchData.Pointer(y));
         int rows = (int)(n * t), width = (int)d, tokens = (int)t;
         int items = Math.Min(rows, 4 * Math.Max(1, threads)), perItem = (rows + items - 1) / items;
         GemmWorkers.Shared.Run((rows + perItem - 1) / perItem, threads, item =>
@@ -52,7 +54,7 @@ public static unsafe class FusedNormModulate
             for (int row = item * perItem, end = Math.Min(rows, row + perItem); row < end; row++)
             {
                 long image = row / tokens;
-                Row((float*)from + ((long)row * width), (float*)to + ((long)row * width), (float*)add + (image * width), (float*)mul + (image * width), width, (float)epsilon);
+                Row((float*)from + ((long)row * width), (float*)to + ((long)row * width), (float*)add + (image * addStride), (float*)mul + (image * mulStride), width, (float)epsilon);
             }
         });
         return y;

@@ -88,9 +88,10 @@ public static unsafe class PackedGemm
             throw new ArgumentException($"The gate must be float32 on the CPU with {weight.Outputs} values per image, and the {m} rows a whole number of tokens per image.", nameof(gate));
 
         using var a = x.contiguous();
-        using var g = gate.contiguous();
+        var (gates, gateStride) = TorchData.Rows(gate, out var gateCopy);
+        using var g = gateCopy;
         using var y = empty([m, weight.Outputs], ScalarType.Float32);
-        var epilogue = new GatedResidual((float*)TorchData.Pointer(residual), (float*)TorchData.Pointer(g), checked((int)(m / images)));
+        var epilogue = new GatedResidual((float*)TorchData.Pointer(residual), (float*)gates, gateStride, checked((int)(m / images)));
         if (m > 0) Run(checked((int)m), (float*)TorchData.Pointer(a), weight, (float*)TorchData.Pointer(y), GemmActivation.None, epilogue, Math.Max(1, threads));
         return residual;
     }
@@ -197,8 +198,9 @@ public static unsafe class PackedGemm
         }
     }
 
-    // residual[r, j] += gate[image of r, j] · c[r, j], for one item's block of C while it is still in cache.
-    private sealed class GatedResidual(float* residual, float* gate, int tokensPerImage)
+    // residual[r, j] += gate[image of r, j] · c[r, j], for one item's block of C while it is still in cache (gateStride:
+    // floats from one image's gate to the next').
+    private sealed class GatedResidual(float* residual, float* gate, long gateStride, int tokensPerImage)
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         // Rows [i0, i1) of a chunk that starts at row first; c points at the chunk.
@@ -207,7 +209,7 @@ public static unsafe class PackedGemm
             for (int i = i0; i < i1; i++)
             {
                 int r = first + i;
-                float* from = c + ((long)i * n), to = residual + ((long)r * n), g = gate + ((long)(r / tokensPerImage) * n);
+                float* from = c + ((long)i * n), to = residual + ((long)r * n), g = gate + (r / tokensPerImage * gateStride);
                 int j = j0;
                 for (; j + 8 <= j1; j += 8) Avx.Store(to + j, Fma.MultiplyAdd(Avx.LoadVector256(g + j), Avx.LoadVector256(from + j), Avx.LoadVector256(to + j)));
                 for (; j < j1; j++) to[j] = MathF.FusedMultiplyAdd(g[j], from[j], to[j]);
