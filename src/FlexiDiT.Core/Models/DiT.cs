@@ -335,16 +335,27 @@ public sealed class Attention : nn.Module
     }
 }
 
-/// <summary>fc1 → GELU (tanh approximation) → fc2.</summary>
+/// <summary>fc1 → GELU (tanh approximation) → fc2 (timm's <c>Mlp</c>).</summary>
 public sealed class Mlp : nn.Module
 {
     private readonly AdaptedLinear fc1, fc2;
+    private readonly ForwardOp fc1Part, fc2Part;
 
-    /// <summary>Creates the MLP.</summary>
-    public Mlp(int hidden, int inner) : base("mlp")
+    /// <summary>Creates a block's MLP, width → inner → width.</summary>
+    public Mlp(int hidden, int inner) : this(hidden, inner, hidden, ForwardOp.MlpFc1, ForwardOp.MlpFc2)
     {
-        fc1 = new AdaptedLinear(hidden, inner);
-        fc2 = new AdaptedLinear(inner, hidden);
+    }
+
+    /// <summary>Creates an MLP in → inner → out whose two layers a profile books to <paramref name="part"/> (e.g. PixArt's caption projection).</summary>
+    public Mlp(int inFeatures, int inner, int outFeatures, ForwardOp part) : this(inFeatures, inner, outFeatures, part, part)
+    {
+    }
+
+    private Mlp(int inFeatures, int inner, int outFeatures, ForwardOp fc1Part, ForwardOp fc2Part) : base("mlp")
+    {
+        fc1 = new AdaptedLinear(inFeatures, inner);
+        fc2 = new AdaptedLinear(inner, outFeatures);
+        (this.fc1Part, this.fc2Part) = (fc1Part, fc2Part);
         RegisterComponents();
     }
 
@@ -354,7 +365,7 @@ public sealed class Mlp : nn.Module
     public Tensor Forward(Tensor x, int patchSize)
     {
         var hidden = Hidden(x, patchSize);
-        using var timing = OpProfiler.Measure(ForwardOp.MlpFc2);
+        using var timing = OpProfiler.Measure(fc2Part);
         return fc2.Forward(hidden, patchSize);
     }
 
@@ -362,13 +373,13 @@ public sealed class Mlp : nn.Module
     public Tensor ForwardIntoResidual(Tensor x, int patchSize, Tensor residual, Tensor gate, bool inPlace)
     {
         var hidden = Hidden(x, patchSize);
-        using var timing = OpProfiler.Measure(ForwardOp.MlpFc2);
+        using var timing = OpProfiler.Measure(fc2Part);
         return fc2.ForwardIntoResidual(hidden, patchSize, residual, gate, inPlace);
     }
 
     private Tensor Hidden(Tensor x, int patchSize)
     {
-        using var timing = OpProfiler.Measure(ForwardOp.MlpFc1);
+        using var timing = OpProfiler.Measure(fc1Part);
         return fc1.Forward(x, patchSize, GemmActivation.Gelu);
     }
 }

@@ -1,4 +1,3 @@
-using FlexiDiT.Engine;
 using FlexiDiT.Profiling;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -15,13 +14,17 @@ namespace FlexiDiT.Models;
 /// <summary>Caption features → width D through a 2-layer MLP; holds the learned null caption (<c>CaptionEmbedder</c>).</summary>
 public sealed class CaptionEmbedder : nn.Module
 {
-    private readonly CaptionProjection y_proj;
+    // The caption does not depend on the patch size: no adapters, the base weights.
+    private const int OriginalPatch = 0;
+
+    // timm's Mlp in the official CaptionEmbedder, on the blocks' layers, so a frozen model multiplies it on the packed kernel too.
+    private readonly Mlp y_proj;
     private readonly Tensor? y_embedding;
 
     /// <summary>Creates the embedder; <paramref name="nullTokens"/> 0 means the weights have no null caption (diffusers layout).</summary>
     public CaptionEmbedder(int captionChannels, int hidden, int nullTokens) : base("y_embedder")
     {
-        y_proj = new CaptionProjection(captionChannels, hidden);
+        y_proj = new Mlp(captionChannels, hidden, hidden, ForwardOp.Conditioning);
         if (nullTokens > 0) y_embedding = torch.zeros(nullTokens, captionChannels);
         RegisterComponents();
     }
@@ -32,32 +35,7 @@ public sealed class CaptionEmbedder : nn.Module
     internal IEnumerable<AdaptedLinear> Linears => y_proj.Linears;
 
     /// <summary>Projects caption features (N, L, C) → (N, L, D).</summary>
-    public Tensor Forward(Tensor caption) => y_proj.Forward(caption);
-}
-
-/// <summary>
-/// fc1 → GELU (tanh approximation) → fc2 from the text encoder's width to the model's (timm's <c>Mlp</c> as the official
-/// <c>CaptionEmbedder</c> builds it), on the layers the blocks use, so a frozen model multiplies it on the packed kernel too.
-/// </summary>
-public sealed class CaptionProjection : nn.Module
-{
-    private readonly AdaptedLinear fc1, fc2;
-
-    /// <summary>Creates the projection.</summary>
-    public CaptionProjection(int captionChannels, int hidden) : base("y_proj")
-    {
-        fc1 = new AdaptedLinear(captionChannels, hidden);
-        fc2 = new AdaptedLinear(hidden, hidden);
-        RegisterComponents();
-    }
-
-    // The caption does not depend on the patch size: no adapters, the base weights.
-    private const int OriginalPatch = 0;
-
-    internal IEnumerable<AdaptedLinear> Linears => [fc1, fc2];
-
-    /// <summary>(N, L, C) → (N, L, D).</summary>
-    public Tensor Forward(Tensor caption) => fc2.Forward(fc1.Forward(caption, OriginalPatch, GemmActivation.Gelu), OriginalPatch);
+    public Tensor Forward(Tensor caption) => y_proj.Forward(caption, OriginalPatch);
 }
 
 /// <summary>

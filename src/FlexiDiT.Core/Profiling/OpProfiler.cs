@@ -6,7 +6,8 @@ namespace FlexiDiT.Profiling;
 /// Books the wall time of a forward's parts by <see cref="ForwardOp"/>, for the thread that started it. The model's code
 /// marks its parts with <see cref="Measure"/>, which does nothing while no profiler runs on the thread. A part's time is
 /// exclusive: a part measured inside another is booked to itself only, so parts never overlap and their sum is at most
-/// the forward's time. On CPU libtorch's ops return when their results are ready, so wall time is the ops' time.
+/// the forward's time; a part measured inside a part of the same kind is that part (one call). On CPU libtorch's ops
+/// return when their results are ready, so wall time is the ops' time.
 /// </summary>
 public sealed class OpProfiler : IDisposable
 {
@@ -19,6 +20,7 @@ public sealed class OpProfiler : IDisposable
     private readonly long[] ticks = new long[OpCount];
     private readonly int[] calls = new int[OpCount];
     private readonly long[] nestedTicks = new long[MaxNesting];
+    private readonly ForwardOp[] openParts = new ForwardOp[MaxNesting];
     private int depth;
 
     private OpProfiler()
@@ -37,8 +39,9 @@ public sealed class OpProfiler : IDisposable
     public static Scope Measure(ForwardOp op)
     {
         var profiler = active;
-        if (profiler is null) return default;
+        if (profiler is null || (profiler.depth > 0 && profiler.openParts[profiler.depth - 1] == op)) return default;
         if (profiler.depth == MaxNesting) throw new InvalidOperationException($"Profiled parts nest deeper than {MaxNesting}.");
+        profiler.openParts[profiler.depth] = op;
         profiler.nestedTicks[profiler.depth++] = 0;
         return new Scope(profiler, op, Stopwatch.GetTimestamp());
     }

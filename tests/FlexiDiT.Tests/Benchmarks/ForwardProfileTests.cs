@@ -94,6 +94,22 @@ public class ForwardProfileTests
     }
 
     [Fact]
+    public void A_part_inside_a_part_of_the_same_kind_is_one_call_of_it_with_all_its_time()
+    {
+        using var profiler = OpProfiler.Start();
+        var wall = Stopwatch.StartNew();
+        using (OpProfiler.Measure(ForwardOp.Conditioning))
+        {
+            Thread.SpinWait(20_000);
+            using (OpProfiler.Measure(ForwardOp.Conditioning)) Thread.SpinWait(20_000);
+        }
+        wall.Stop();
+
+        Assert.Equal(1, profiler.Calls(ForwardOp.Conditioning));
+        Assert.InRange(profiler.Elapsed(ForwardOp.Conditioning), wall.Elapsed * 0.5, wall.Elapsed);
+    }
+
+    [Fact]
     public void A_second_profiler_on_the_same_thread_is_refused_until_the_first_is_disposed()
     {
         using (OpProfiler.Start())
