@@ -44,9 +44,10 @@ internal static class BenchCommand
         var pixart = new Option<bool>("--pixart") { Description = "Time PixArt-α's architecture instead of DiT's (cross-attention to --caption-tokens caption tokens of --caption-channels features, every token kept; the same --depth, --hidden, --heads, --patch; PixArt-XL/2: --depth 28 --hidden 1152 --heads 16)" };
         var captionChannels = new Option<int>("--caption-channels") { DefaultValueFactory = _ => 4096, Description = "With --pixart: the text encoder's feature width (T5-XXL: 4096)" };
         var captionTokens = new Option<int>("--caption-tokens") { DefaultValueFactory = _ => 120, Description = "With --pixart: caption tokens (the released models: 120)" };
+        var captionKept = new Option<int?>("--caption-kept") { Description = "With --pixart: caption tokens kept by the mask, the first ones (default: all; a sentence through T5 keeps a few dozen of 120)" };
         var reference = new Option<string>("--reference") { DefaultValueFactory = _ => "full", Description = "With --savings: the plan the saving is measured against (full compute at the same steps and guidance for FlexiDiT's saving)" };
         var command = new Command("bench", "Median forward time, FLOPs and GFLOP/s of a DiT config at each FlexiDiT patch size (random weights); --batching: generator throughput; --training: float32 vs bfloat16 training steps")
-        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, profile, peer, peerPatch, precision, batching, concurrency, requests, rounds, model, mode, training, savings, reference, singleThreadBelow, count, linear, pixart, captionChannels, captionTokens };
+        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, profile, peer, peerPatch, precision, batching, concurrency, requests, rounds, model, mode, training, savings, reference, singleThreadBelow, count, linear, pixart, captionChannels, captionTokens, captionKept };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var comparingLinears = parse.GetValue(linear) == "compare";
@@ -124,10 +125,12 @@ internal static class BenchCommand
                     InputSize = config.InputSize, InChannels = config.InChannels, CaptionChannels = parse.GetValue(captionChannels), ModelMaxLength = parse.GetValue(captionTokens),
                 };
                 pixArtConfig.Validate();
-                var pixArtResults = ForwardBenchmark.Run(pixArtConfig, parse.GetValue(batch), repeats: parse.GetValue(repeats), dtype: dtype, profile: parse.GetValue(profile));
-                var described = $"PixArt depth {pixArtConfig.Depth}, width {pixArtConfig.HiddenSize}, heads {pixArtConfig.NumHeads}, {pixArtConfig.ModelMaxLength} caption tokens × {pixArtConfig.CaptionChannels}";
+                var kept = parse.GetValue(captionKept);
+                var pixArtResults = ForwardBenchmark.Run(pixArtConfig, parse.GetValue(batch), repeats: parse.GetValue(repeats), dtype: dtype, profile: parse.GetValue(profile), keptTokens: kept);
+                var described = $"PixArt depth {pixArtConfig.Depth}, width {pixArtConfig.HiddenSize}, heads {pixArtConfig.NumHeads}, {kept ?? pixArtConfig.ModelMaxLength} of {pixArtConfig.ModelMaxLength} caption tokens kept, × {pixArtConfig.CaptionChannels}";
                 Report(parse.GetValue(json), described, new { depth = pixArtConfig.Depth, hidden = pixArtConfig.HiddenSize, heads = pixArtConfig.NumHeads, patch = pixArtConfig.PatchSize,
-                    inputSize = pixArtConfig.InputSize, inChannels = pixArtConfig.InChannels, captionChannels = pixArtConfig.CaptionChannels, captionTokens = pixArtConfig.ModelMaxLength },
+                    inputSize = pixArtConfig.InputSize, inChannels = pixArtConfig.InChannels, captionChannels = pixArtConfig.CaptionChannels, captionTokens = pixArtConfig.ModelMaxLength,
+                    captionKept = kept ?? pixArtConfig.ModelMaxLength },
                     pixArtConfig.InputSize, pixArtConfig.InChannels, parse.GetValue(batch), dtype, pixArtResults);
                 return 0;
             }

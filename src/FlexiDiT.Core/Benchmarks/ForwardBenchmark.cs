@@ -63,7 +63,8 @@ public static class ForwardBenchmark
 
     /// <summary>
     /// Times a PixArt-α FlexiDiT's forward with random weights and random caption features of <c>model_max_length</c>
-    /// tokens, every token kept (a weak patch 2× the original is added when none is configured).
+    /// tokens, the first <paramref name="keptTokens"/> kept (all by default; a sentence through T5 keeps a few dozen, the rest
+    /// is padding), a weak patch 2× the original added when none is configured.
     /// </summary>
     /// <param name="config">The architecture (random weights).</param>
     /// <param name="batch">Images per forward.</param>
@@ -72,12 +73,15 @@ public static class ForwardBenchmark
     /// <param name="device">Where to run (default: CPU).</param>
     /// <param name="dtype">Weights' and activations' type: float32 (default) or bfloat16 (the model takes and returns float32).</param>
     /// <param name="profile">Also book the timed forwards' time by <see cref="ForwardOp"/> (CPU only).</param>
+    /// <param name="keptTokens">Caption tokens kept (1 … <c>model_max_length</c>), null for all.</param>
     public static IReadOnlyList<ForwardTiming> Run(PixArtConfig config, int batch, int warmup = 3, int repeats = 15, Device? device = null,
-        ScalarType dtype = ScalarType.Float32, bool profile = false)
+        ScalarType dtype = ScalarType.Float32, bool profile = false, int? keptTokens = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         device ??= CPU;
         Validate(dtype, profile, device);
+        if (keptTokens is < 1 || keptTokens > config.ModelMaxLength)
+            throw new ArgumentException($"Keep 1 … {config.ModelMaxLength} caption tokens (model_max_length); got {keptTokens}.", nameof(keptTokens));
         using var model = new PixArt(config);
         PixArtInit.Apply(model);
         using (torch.no_grad()) foreach (var p in model.parameters()) p.normal_(0, 0.02);
@@ -90,9 +94,10 @@ public static class ForwardBenchmark
         var x = torch.randn([batch, config.InChannels, config.InputSize, config.InputSize], device: device);
         var t = torch.randint(0, 1000, [batch], device: device);
         var caption = torch.randn([batch, config.ModelMaxLength, config.CaptionChannels], device: device);
+        var mask = keptTokens is { } kept ? (torch.arange(config.ModelMaxLength, device: device) < kept).to(ScalarType.Int64).unsqueeze(0).expand(batch, -1).contiguous() : null;
         using var profiler = profile ? OpProfiler.Start() : null;
         return model.Config.AllPatchSizes.Select(p => TimePatchSize(p, config.InputSize, batch, warmup, repeats, FlopCounter.Flops(model.Config, p, batch),
-            () => model.Forward(x, t, caption, null, p), device, PrecisionName(dtype), null, profiler)).ToList();
+            () => model.Forward(x, t, caption, mask, p), device, PrecisionName(dtype), null, profiler)).ToList();
     }
 
     private static void Validate(ScalarType dtype, bool profile, Device device)

@@ -53,10 +53,60 @@ public static unsafe class PackedAttention
         if (!CanAttend(qkv, heads))
             throw new ArgumentException($"Packed attention takes a float32 CPU tensor (N, T, 3·heads·d) with d ≤ {PackedGemm.KBlock}, on a CPU with AVX2 and FMA; got {qkv.dtype} {qkv.device_type} [{string.Join(", ", qkv.shape)}] with {heads} heads.", nameof(qkv));
         using var source = qkv.contiguous();
-        int images = (int)qkv.shape[0], tokens = (int)qkv.shape[1], width = (int)(qkv.shape[2] / 3), headWidth = width / heads;
+        int images = (int)qkv.shape[0], tokens = (int)qkv.shape[1], width = (int)(qkv.shape[2] / 3);
+        var (at, ld) = ((nint)TorchData.Pointer(source), 3L * width);
+        // Per token: q, k and v of C features each.
+        return Run(images, tokens, width, heads, threads, new Layout(at, ld, at + (width * sizeof(float)), at + (2 * width * sizeof(float)), ld, tokens), _ => tokens);
+    }
+
+    /// <summary>Gets whether <see cref="AttendCaption"/> takes <paramref name="q"/> (N, T, C) and <paramref name="kv"/> (N, L, 2·C): float32 CPU tensors, heads · d = C with d ≤ 256.</summary>
+    /// <param name="q">The queries.</param>
+    /// <param name="kv">Keys and values: per token, C keys then C values, each split into heads.</param>
+    /// <param name="heads">The heads.</param>
+    /// <returns>Whether it can.</returns>
+    public static bool CanAttendCaption(Tensor q, Tensor kv, int heads)
+    {
+        ArgumentNullException.ThrowIfNull(q);
+        ArgumentNullException.ThrowIfNull(kv);
+        return PackedGemm.IsSupported && heads > 0 && q.dtype == ScalarType.Float32 && kv.dtype == ScalarType.Float32 && q.device_type == DeviceType.CPU
+            && kv.device_type == DeviceType.CPU && q.dim() == 3 && kv.dim() == 3 && kv.shape[0] == q.shape[0] && kv.shape[2] == 2 * q.shape[2]
+            && q.shape[2] % heads == 0 && q.shape[2] / heads <= PackedGemm.KBlock && q.numel() > 0 && kv.numel() > 0 && kv.numel() <= int.MaxValue && q.numel() <= int.MaxValue;
+    }
+
+    /// <summary>
+    /// Cross-attention to a caption, softmax(q kᵀ / √d) v per image and head over the caption's first
+    /// <paramref name="keptTokens"/>[image] tokens (PixArt's masks keep a prefix: the rest are padding), heads merged.
+    /// </summary>
+    /// <param name="q">The queries (N, T, C).</param>
+    /// <param name="kv">Keys and values (N, L, 2·C): per token, C keys then C values, each split into heads.</param>
+    /// <param name="keptTokens">Per image, how many caption tokens from the first are attended to (1 … L).</param>
+    /// <param name="heads">The heads.</param>
+    /// <param name="threads">How many threads share the work (the caller's thread is one of them).</param>
+    /// <returns>(N, T, C), float32.</returns>
+    /// <exception cref="ArgumentException"><see cref="CanAttendCaption"/> is false, or a kept count is outside 1 … L.</exception>
+    public static Tensor AttendCaption(Tensor q, Tensor kv, IReadOnlyList<int> keptTokens, int heads, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(keptTokens);
+        if (!CanAttendCaption(q, kv, heads))
+            throw new ArgumentException($"Packed caption attention takes float32 CPU queries (N, T, heads·d) and keys-values (N, L, 2·heads·d) with d ≤ {PackedGemm.KBlock}, on a CPU with AVX2 and FMA; got [{string.Join(", ", q.shape)}] and [{string.Join(", ", kv.shape)}] with {heads} heads.", nameof(q));
+        int images = (int)q.shape[0], tokens = (int)q.shape[1], width = (int)q.shape[2], length = (int)kv.shape[1];
+        if (keptTokens.Count != images || keptTokens.Any(kept => kept < 1 || kept > length))
+            throw new ArgumentException($"Give each of the {images} images a kept caption length of 1 … {length}; got [{string.Join(", ", keptTokens)}].", nameof(keptTokens));
+        using var queries = q.contiguous();
+        using var keysValues = kv.contiguous();
+        var (qAt, kvAt) = ((nint)TorchData.Pointer(queries), (nint)TorchData.Pointer(keysValues));
+        var kept = keptTokens.ToArray();
+        return Run(images, tokens, width, heads, threads, new Layout(qAt, width, kvAt, kvAt + (width * sizeof(float)), 2L * width, length), image => kept[image]);
+    }
+
+    // Where one image's queries, keys and values start (first head) and their row strides in floats; Keys: rows per image.
+    private readonly record struct Layout(nint Queries, long QueryStride, nint Keys, nint Values, long KeyStride, int KeyRows);
+
+    private static Tensor Run(int images, int tokens, int width, int heads, int threads, Layout at, Func<int, int> keysOf)
+    {
+        int headWidth = width / heads;
         var output = empty(images, tokens, width);
-        var (qkvAt, outputAt) = ((nint)TorchData.Pointer(source), (nint)TorchData.Pointer(output));
-        var shape = new Shape(tokens, width, headWidth);
+        var outputAt = (nint)TorchData.Pointer(output);
         // Items are (image, head) pairs; where there are fewer than 4 per thread, each pair's queries are split too, at
         // the cost of packing its keys and values once per part.
         threads = Math.Max(1, threads);
@@ -65,31 +115,35 @@ public static unsafe class PackedAttention
         parts = (blocks + blocksPerPart - 1) / blocksPerPart;
         GemmWorkers.Shared.Run(pairs * parts, threads, item =>
         {
-            int pair = item / parts, first = item % parts * blocksPerPart * QueryBlock;
-            Head(shape, (float*)qkvAt + ((long)(pair / heads) * tokens * 3 * width) + (pair % heads * headWidth),
-                (float*)outputAt + ((long)(pair / heads) * tokens * width) + (pair % heads * headWidth), first, Math.Min(tokens, first + (blocksPerPart * QueryBlock)));
+            int pair = item / parts, image = pair / heads, first = item % parts * blocksPerPart * QueryBlock;
+            long head = pair % heads * headWidth;
+            var shape = new Shape(keysOf(image), width, headWidth);
+            Head(shape, (float*)at.Queries + ((long)image * tokens * at.QueryStride) + head, at.QueryStride,
+                (float*)at.Keys + ((long)image * at.KeyRows * at.KeyStride) + head, (float*)at.Values + ((long)image * at.KeyRows * at.KeyStride) + head, at.KeyStride,
+                (float*)outputAt + ((long)image * tokens * width) + head, first, Math.Min(tokens, first + (blocksPerPart * QueryBlock)));
         });
         return output;
     }
 
-    private readonly record struct Shape(int Tokens, int Width, int HeadWidth)
+    private readonly record struct Shape(int Keys, int Width, int HeadWidth)
     {
-        public int KeyPanels => (Tokens + PackedGemm.PanelWidth - 1) / PackedGemm.PanelWidth;
+        public int KeyPanels => (Keys + PackedGemm.PanelWidth - 1) / PackedGemm.PanelWidth;
 
         public int ValuePanels => (HeadWidth + PackedGemm.PanelWidth - 1) / PackedGemm.PanelWidth;
     }
 
-    // Queries [from, to) of one image's head: q at q[t·3C + i], k at q + C, v at q + 2C; its output at o[t·C + i].
+    // Queries [from, to) of one image's head: query t at q[t·ldq + i], key and value j at k[j·ldkv + i] and v[j·ldkv + i];
+    // its output at o[t·C + i].
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Head(Shape s, float* q, float* o, int from, int to)
+    private static void Head(Shape s, float* q, long ldq, float* k, float* v, long ldkv, float* o, int from, int to)
     {
-        int t = s.Tokens, d = s.HeadWidth, ld = 3 * s.Width;
+        int t = s.Keys, d = s.HeadWidth, ld = checked((int)ldq);
         long keyFloats = (long)s.KeyPanels * PackedGemm.PanelWidth * d, valueFloats = (long)s.ValuePanels * PackedGemm.PanelWidth * t;
         long blockFloats = (long)QueryBlock * Math.Max(t, d);
         float* keys = Scratch(keyFloats + valueFloats + (3 * blockFloats)), values = keys + keyFloats;
         float* queries = values + valueFloats, scores = queries + blockFloats, probabilities = scores + blockFloats;
-        PackKeys(q + s.Width, ld, t, d, keys);
-        PackValues(q + (2 * s.Width), ld, t, d, s.ValuePanels, values);
+        PackKeys(k, checked((int)ldkv), t, d, keys);
+        PackValues(v, checked((int)ldkv), t, d, s.ValuePanels, values);
         float scale = 1f / MathF.Sqrt(d);
         Span<float> inverseSums = stackalloc float[QueryBlock];
         for (int q0 = from; q0 < to; q0 += QueryBlock)

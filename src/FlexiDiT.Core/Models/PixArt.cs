@@ -1,3 +1,4 @@
+using FlexiDiT.Engine;
 using FlexiDiT.Profiling;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -64,28 +65,34 @@ public sealed class CrossAttention : nn.Module
     public Tensor Forward(Tensor x, Tensor y, Tensor keyBias, int patchSize)
     {
         using var timing = OpProfiler.Measure(ForwardOp.CrossAttention);
-        return proj.Forward(Attend(x, y, keyBias, patchSize), patchSize);
+        return proj.Forward(Attend(x, y, keyBias, null, patchSize), patchSize);
     }
 
     /// <summary>
     /// x + cross-attention(x, y), PixArt's un-gated residual update; with <paramref name="inPlace"/> (only without autograd)
     /// written into x, and then fused into the projection where the packed kernel applies.
     /// </summary>
-    public Tensor ForwardIntoResidual(Tensor x, Tensor y, Tensor keyBias, int patchSize, bool inPlace)
+    /// <remarks><paramref name="keptPrefix"/>: each caption's kept length where every mask keeps a prefix (<see cref="KeyBias.KeptPrefix"/>), else null.</remarks>
+    internal Tensor ForwardIntoResidual(Tensor x, Tensor y, Tensor keyBias, IReadOnlyList<int>? keptPrefix, int patchSize, bool inPlace)
     {
         using var timing = OpProfiler.Measure(ForwardOp.CrossAttention);
-        var attended = Attend(x, y, keyBias, patchSize);
+        var attended = Attend(x, y, keyBias, keptPrefix, patchSize);
         using var one = torch.ones(1, 1, x.shape[2], dtype: x.dtype, device: x.device);
         return proj.ForwardIntoResidual(attended, patchSize, x, one, inPlace);
     }
 
     // softmax(q kᵀ / √d + bias) v per head, heads merged back: (N, T, D).
-    private Tensor Attend(Tensor x, Tensor y, Tensor keyBias, int patchSize)
+    private Tensor Attend(Tensor x, Tensor y, Tensor keyBias, IReadOnlyList<int>? keptPrefix, int patchSize)
     {
         long n = x.shape[0], tokens = x.shape[1], c = x.shape[2], length = y.shape[1], headDim = c / heads;
-        var q = q_linear.Forward(x, patchSize).view(n, tokens, heads, headDim).transpose(1, 2);
+        var queries = q_linear.Forward(x, patchSize);
+        var keysValues = kv_linear.Forward(y, patchSize);
+        // Beside the packed kernel, over each caption's kept tokens only, with the heads split and merged by addressing.
+        if (keptPrefix is not null && CpuLinear.CanUsePacked(queries) && PackedAttention.CanAttendCaption(queries, keysValues, heads))
+            return PackedAttention.AttendCaption(queries, keysValues, keptPrefix, heads, CpuLinear.ProductThreads);
+        var q = queries.view(n, tokens, heads, headDim).transpose(1, 2);
         // kv_linear's outputs are [k | v], each split into heads (view(..., 2, heads, head_dim) in the official code).
-        var kv = kv_linear.Forward(y, patchSize).view(n, length, 2, heads, headDim).permute(2, 0, 3, 1, 4);
+        var kv = keysValues.view(n, length, 2, heads, headDim).permute(2, 0, 3, 1, 4);
         var attended = F.scaled_dot_product_attention(q, kv[0], kv[1], keyBias);
         return attended.transpose(1, 2).reshape(n, tokens, c);
     }
@@ -119,13 +126,13 @@ public sealed class PixArtBlock : nn.Module
     /// autograd, where nothing saved x for a backward), on DiT's fused path: norm and modulation in one pass, each update
     /// added into the residual stream by its projection.
     /// </summary>
-    internal Tensor Forward(Tensor x, Tensor y, Tensor keyBias, Tensor t0, int patchSize, bool inPlace)
+    internal Tensor Forward(Tensor x, Tensor y, Tensor keyBias, Tensor t0, int patchSize, bool inPlace, IReadOnlyList<int>? keptPrefix = null)
     {
         // (scale_shift_table[None] + t0.reshape(N, 6, D)).chunk(6, dim=1): each (N, 1, D).
         Tensor[] m;
         using (OpProfiler.Measure(ForwardOp.AdaLnModulation)) m = (scale_shift_table.unsqueeze(0) + t0.view(t0.shape[0], 6, -1)).chunk(6, dim: 1);
         x = attn.ForwardIntoResidual(AdaLN.NormModulate(x, m[0], m[1], inPlace), patchSize, x, m[2], inPlace);
-        x = cross_attn.ForwardIntoResidual(x, y, keyBias, patchSize, inPlace);
+        x = cross_attn.ForwardIntoResidual(x, y, keyBias, keptPrefix, patchSize, inPlace);
         return mlp.ForwardIntoResidual(AdaLN.NormModulate(x, m[3], m[4], inPlace), patchSize, x, m[5], inPlace);
     }
 }
@@ -298,7 +305,8 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
         // contiguous for the packed kernel's row writes).
         bool inPlace = !torch.is_grad_enabled();
         if (inPlace) tokens = tokens.contiguous();
-        foreach (var block in blocks) tokens = block.Forward(tokens, caption, keyBias, t0, p, inPlace);
+        var keptPrefix = inPlace && CpuLinear.CanUsePacked(tokens) ? KeyBias.KeptPrefix(keyBias) : null;
+        foreach (var block in blocks) tokens = block.Forward(tokens, caption, keyBias, t0, p, inPlace, keptPrefix);
         var final = final_layer.Forward(tokens, tEmbedding, deEmbedding);
         Tensor output;
         using (OpProfiler.Measure(ForwardOp.Unpatchify)) output = DiT.Unpatchify(final, p, Config.OutChannels);

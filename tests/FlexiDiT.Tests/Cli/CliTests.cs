@@ -133,12 +133,13 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void Bench_pixart_times_the_text_to_image_architecture_and_says_so()
     {
-        var r = FlexiditProcess.Run(dir, "bench", "--pixart", "--json", "--depth", "1", "--hidden", "64", "--heads", "2", "--caption-channels", "32", "--caption-tokens", "7", "--repeats", "2");
+        var r = FlexiditProcess.Run(dir, "bench", "--pixart", "--json", "--depth", "1", "--hidden", "64", "--heads", "2", "--caption-channels", "32", "--caption-tokens", "7", "--caption-kept", "3", "--repeats", "2");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var doc = JsonDocument.Parse(r.Stdout);
         var config = doc.RootElement.GetProperty("config");
         Assert.Equal(32, config.GetProperty("captionChannels").GetInt32());
         Assert.Equal(7, config.GetProperty("captionTokens").GetInt32());
+        Assert.Equal(3, config.GetProperty("captionKept").GetInt32());
         var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal([2, 4], results.Select(e => e.GetProperty("patchSize").GetInt32()));
         // The caption's cross-attention is FLOPs a DiT of the same size does not have.

@@ -28,6 +28,47 @@ public sealed class PackedAttentionTests
         Assert.True(allclose(expected, actual, rtol: 1e-4, atol: 1e-5), $"max |Δ| {(expected - actual).abs().max().item<float>()}");
     }
 
+    [SkippableTheory]
+    [InlineData(3, 50, 3, 72, 20, new[] { 20, 7, 1 })] // PixArt's head width; a full caption, a short one, one token
+    [InlineData(2, 64, 2, 64, 300, new[] { 300, 290 })] // more caption tokens than a feature block
+    [InlineData(1, 7, 1, 20, 16, new[] { 13 })] // fewer queries than a tile's rows, a head width not a multiple of 8
+    public void Caption_attention_is_scaled_dot_product_attention_over_each_caption_s_kept_prefix(int images, int tokens, int heads, int headWidth, int length, int[] kept)
+    {
+        Skip.IfNot(PackedGemm.IsSupported, "this CPU lacks AVX2 or FMA, which the packed kernel needs");
+        using var scope = NewDisposeScope();
+        int width = heads * headWidth;
+        var q = randn(images, tokens, width, generator: new Generator(23)) * 2;
+        var kv = randn(images, length, 2 * width, generator: new Generator(24)) * 2;
+        var keep = arange(length).unsqueeze(0) < tensor(kept).unsqueeze(1);
+        var bias = FlexiDiT.Models.KeyBias.FromKeep(keep, ScalarType.Float32);
+        var split = kv.view(images, length, 2, heads, headWidth).permute(2, 0, 3, 1, 4);
+        var expected = F.scaled_dot_product_attention(q.view(images, tokens, heads, headWidth).transpose(1, 2), split[0], split[1], bias)
+            .transpose(1, 2).reshape(images, tokens, width);
+
+        var actual = PackedAttention.AttendCaption(q, kv, kept, heads, threads: 2);
+
+        Assert.Equal(kept, FlexiDiT.Models.KeyBias.KeptPrefix(bias));
+        Assert.True(allclose(expected, actual, rtol: 1e-4, atol: 1e-5), $"max |Δ| {(expected - actual).abs().max().item<float>()}");
+    }
+
+    [Fact]
+    public void A_mask_that_keeps_anything_but_a_prefix_has_no_kept_prefix()
+    {
+        using var scope = NewDisposeScope();
+        var holey = tensor(new[,] { { true, true, true }, { true, false, true } });
+
+        Assert.Null(FlexiDiT.Models.KeyBias.KeptPrefix(FlexiDiT.Models.KeyBias.FromKeep(holey, ScalarType.Float32)));
+    }
+
+    [SkippableFact]
+    public void Caption_attention_refuses_a_kept_length_outside_the_caption()
+    {
+        Skip.IfNot(PackedGemm.IsSupported, "this CPU lacks AVX2 or FMA, which the packed kernel needs");
+        using var scope = NewDisposeScope();
+        var error = Assert.Throws<ArgumentException>(() => PackedAttention.AttendCaption(randn(2, 4, 8), randn(2, 5, 16), [5, 6], heads: 2, threads: 1));
+        Assert.Contains("kept caption length of 1 … 5; got [5, 6]", error.Message, StringComparison.Ordinal);
+    }
+
     [SkippableFact]
     public void A_strided_input_and_one_thread_give_the_same_result()
     {
