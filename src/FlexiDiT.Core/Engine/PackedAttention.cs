@@ -8,9 +8,10 @@ using static TorchSharp.torch;
 namespace FlexiDiT.Engine;
 
 /// <summary>
-/// Multi-head self-attention softmax(q kᵀ / √d) v on <see cref="PackedGemm"/>'s register kernel, read straight from the
-/// fused qkv product (N, T, 3·C: q, k, v, each split into heads) and written with the heads merged (N, T, C), so neither
-/// the heads' split nor their merge is a copy. Each (image, head) is one work item: its keys and values are packed as the
+/// Multi-head attention softmax(q kᵀ / √d) v on <see cref="PackedGemm"/>'s register kernel: self-attention read straight
+/// from the fused qkv product (N, T, 3·C: q, k, v, each split into heads; <see cref="Attend"/>), and PixArt's attention to
+/// a caption from the query and key-value products (<see cref="AttendCaption"/>), written with the heads merged
+/// (N, T, C), so neither the heads' split nor their merge is a copy. Each (image, head) is one work item: its keys and values are packed as the
 /// kernel's weight panels, then for each block of queries the scores q kᵀ, their softmax (exponentials inline) and the
 /// product with the values, normalised per row at the end.
 /// </summary>
