@@ -57,7 +57,7 @@ public static unsafe class PackedAttention
         int images = (int)qkv.shape[0], tokens = (int)qkv.shape[1], width = (int)(qkv.shape[2] / 3);
         var (at, ld) = ((nint)TorchData.Pointer(source), 3L * width);
         // Per token: q, k and v of C features each.
-        return Run(images, tokens, width, heads, threads, new Layout(at, ld, at + (width * sizeof(float)), at + (2 * width * sizeof(float)), ld, tokens), _ => tokens);
+        return Run(images, tokens, width, heads, threads, new Layout(at, ld, at + (width * sizeof(float)), at + (2 * width * sizeof(float)), ld, tokens), keptKeys: null);
     }
 
     /// <summary>Gets whether <see cref="AttendCaption"/> takes <paramref name="q"/> (N, T, C) and <paramref name="kv"/> (N, L, 2·C): float32 CPU tensors, heads · d = C with d ≤ 256.</summary>
@@ -97,13 +97,14 @@ public static unsafe class PackedAttention
         using var keysValues = kv.contiguous();
         var (qAt, kvAt) = ((nint)TorchData.Pointer(queries), (nint)TorchData.Pointer(keysValues));
         var kept = keptTokens.ToArray();
-        return Run(images, tokens, width, heads, threads, new Layout(qAt, width, kvAt, kvAt + (width * sizeof(float)), 2L * width, length), image => kept[image]);
+        return Run(images, tokens, width, heads, threads, new Layout(qAt, width, kvAt, kvAt + (width * sizeof(float)), 2L * width, length), kept);
     }
 
     // Where one image's queries, keys and values start (first head) and their row strides in floats; Keys: rows per image.
     private readonly record struct Layout(nint Queries, long QueryStride, nint Keys, nint Values, long KeyStride, int KeyRows);
 
-    private static Tensor Run(int images, int tokens, int width, int heads, int threads, Layout at, Func<int, int> keysOf)
+    // keptKeys: per image, the keys attended to from the first (null: all KeyRows).
+    private static Tensor Run(int images, int tokens, int width, int heads, int threads, Layout at, int[]? keptKeys)
     {
         int headWidth = width / heads;
         var output = empty(images, tokens, width);
@@ -118,7 +119,7 @@ public static unsafe class PackedAttention
         {
             int pair = item / parts, image = pair / heads, first = item % parts * blocksPerPart * QueryBlock;
             long head = pair % heads * headWidth;
-            var shape = new Shape(keysOf(image), width, headWidth);
+            var shape = new Shape(keptKeys?[image] ?? at.KeyRows, width, headWidth);
             Head(shape, (float*)at.Queries + ((long)image * tokens * at.QueryStride) + head, at.QueryStride,
                 (float*)at.Keys + ((long)image * at.KeyRows * at.KeyStride) + head, (float*)at.Values + ((long)image * at.KeyRows * at.KeyStride) + head, at.KeyStride,
                 (float*)outputAt + ((long)image * tokens * width) + head, first, Math.Min(tokens, first + (blocksPerPart * QueryBlock)));
