@@ -90,7 +90,7 @@ public static class CpuLinear
     public static string Describe(LinearBackend backend) => Resolve(backend) switch
     {
         LinearBackend.OpenBlas => $"openblas ({OpenBlas.Configuration})",
-        LinearBackend.Packed => "packed (the engine's AVX2 kernel on packed weights)",
+        LinearBackend.Packed => $"packed (the engine's {(PackedGemm.VectorBits == 512 ? "AVX-512" : "AVX2")} kernel on packed weights)",
         _ when backend != LinearBackend.Auto => "torch",
         _ => IntelCpu.Value ? "torch (Intel CPU: libtorch's oneMKL)" : "torch (no AVX2 and FMA, OpenBLAS not installed)",
     };

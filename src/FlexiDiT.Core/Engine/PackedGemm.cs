@@ -10,17 +10,17 @@ namespace FlexiDiT.Engine;
 /// <summary>
 /// y = act(x·Wᵀ + b) on the CPU in float32 with AVX2 and FMA, against a <see cref="PackedWeight"/>: the layered blocking
 /// of BLIS and GotoBLAS (input blocks of <see cref="KBlock"/> features, the input packed once per product into 6-row
-/// micro-panels, a 6 × 16 register tile), with what a BLAS library cannot do: the weights are packed once when the model
+/// micro-panels, a register tile of 6 rows × 16 outputs, or 6 × 32 with AVX-512: <see cref="VectorBits"/>), with what a BLAS library cannot do: the weights are packed once when the model
 /// is frozen, not on every call; the activation (GELU) is applied to each tile while it is still in the first-level cache,
 /// which saves a pass over the MLP's widest tensor; and DiT's gated residual update is added into the residual stream per
 /// work item (<see cref="MultiplyIntoResidual"/>). Threads: <see cref="GemmWorkers"/>.
 /// </summary>
-public static unsafe class PackedGemm
+public static unsafe partial class PackedGemm
 {
     /// <summary>Rows of the register tile: 6 × 2 accumulators, 2 weight vectors and a broadcast fill the 16 AVX registers.</summary>
     public const int Rows = 6;
 
-    /// <summary>Outputs of the register tile and of a weight panel: two 8-float vectors.</summary>
+    /// <summary>Outputs of a weight panel and of the 256-bit register tile (two 8-float vectors); the 512-bit tile covers two panels.</summary>
     public const int PanelWidth = 16;
 
     /// <summary>Input features per block: a 256 × 16 weight panel (16 KiB) stays in the first-level cache while a row block streams past it.</summary>
@@ -140,13 +140,15 @@ public static unsafe class PackedGemm
         int rowsPerItem = ((m + rowItems - 1) / rowItems + Rows - 1) / Rows * Rows;
         rowItems = (m + rowsPerItem - 1) / rowsPerItem;
         int panelGroups = threads == 1 ? 1 : Math.Clamp((ItemsPerThread * threads + rowItems - 1) / rowItems, 1, w.Panels);
+        bool wide = VectorBits == 512;
         int panelsPerGroup = (w.Panels + panelGroups - 1) / panelGroups;
+        if (wide) panelsPerGroup += panelsPerGroup % 2; // whole pairs for the wide tile
         panelGroups = (w.Panels + panelsPerGroup - 1) / panelsPerGroup;
         GemmWorkers.Shared.Run(rowItems * panelGroups, threads, item =>
         {
             int i0 = item / panelGroups * rowsPerItem, p0 = item % panelGroups * panelsPerGroup;
             int i1 = Math.Min(m, i0 + rowsPerItem), p1 = Math.Min(w.Panels, p0 + panelsPerGroup);
-            Item(i0, i1, p0, p1, (float*)packedAt, groups * Rows, w, (float*)cAt, activation);
+            Item(i0, i1, p0, p1, (float*)packedAt, groups * Rows, w, (float*)cAt, activation, wide);
             residual?.Add((float*)cAt, w.Outputs, r0, i0, i1, p0 * PanelWidth, Math.Min(w.Outputs, p1 * PanelWidth));
         });
     }
@@ -162,9 +164,9 @@ public static unsafe class PackedGemm
         }
     }
 
-    // Rows [i0, i1) × panels [p0, p1) of C, from the packed input.
+    // Rows [i0, i1) × panels [p0, p1) of C, from the packed input; wide: on the 512-bit tile.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Item(int i0, int i1, int p0, int p1, float* packed, int paddedRows, PackedWeight w, float* c, GemmActivation activation)
+    private static void Item(int i0, int i1, int p0, int p1, float* packed, int paddedRows, PackedWeight w, float* c, GemmActivation activation, bool wide)
     {
         int k = w.Inputs, n = w.Outputs;
         for (int k0 = 0; k0 < k; k0 += KBlock)
@@ -176,8 +178,18 @@ public static unsafe class PackedGemm
             {
                 float* b = w.Panel(k0, panel, kc);
                 float* bias = k0 == 0 ? w.Bias(panel) : null;
-                int columns = Math.Min(PanelWidth, n - (panel * PanelWidth));
-                MultiplyPanel(i1 - i0, kc, block + ((long)i0 * kc), b, c + ((long)i0 * n) + (panel * PanelWidth), n, columns, bias, apply);
+                float* tiles = c + ((long)i0 * n) + (panel * PanelWidth);
+                int columns = n - (panel * PanelWidth);
+                // With 512-bit vectors a tile row is two whole panels, which lie one after the other in the packed weight.
+                if (wide && panel + 1 < p1 && columns >= 2 * PanelWidth)
+                {
+                    MultiplyPanel<Vector512<float>, Lanes512>(i1 - i0, kc, block + ((long)i0 * kc), b, tiles, n, 2 * PanelWidth, bias, apply);
+                    panel++;
+                }
+                else
+                {
+                    MultiplyPanel<Vector256<float>, Lanes256>(i1 - i0, kc, block + ((long)i0 * kc), b, tiles, n, Math.Min(PanelWidth, columns), bias, apply);
+                }
             }
         }
     }
@@ -187,13 +199,19 @@ public static unsafe class PackedGemm
     /// where <paramref name="bias"/> is null, then the activation: A a packed row block (6-row micro-panels of
     /// <paramref name="kc"/> features, <see cref="PackRows"/>), B one weight panel of <paramref name="kc"/> × 16.
     /// </summary>
+    internal static void MultiplyPanel(int rows, int kc, float* a, float* b, float* c, int ldc, int columns, float* bias, GemmActivation activation) =>
+        MultiplyPanel<Vector256<float>, Lanes256>(rows, kc, a, b, c, ldc, columns, bias, activation);
+
+    // The same with a tile row of two TLanes vectors: one panel (256-bit) or two consecutive ones (512-bit, whole panels only).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void MultiplyPanel(int rows, int kc, float* a, float* b, float* c, int ldc, int columns, float* bias, GemmActivation activation)
+    private static void MultiplyPanel<TVector, TLanes>(int rows, int kc, float* a, float* b, float* c, int ldc, int columns, float* bias, GemmActivation activation)
+        where TVector : struct
+        where TLanes : struct, ILanes<TVector>
     {
         for (int i = 0; i < rows; i += Rows)
         {
             int tileRows = Math.Min(Rows, rows - i);
-            if (columns == PanelWidth) Tile(tileRows, kc, a + ((long)i * kc), b, c + ((long)i * ldc), ldc, bias, activation);
+            if (columns == 2 * TLanes.Width) Tile<TVector, TLanes>(tileRows, kc, a + ((long)i * kc), b, c + ((long)i * ldc), ldc, bias, activation);
             else EdgeTile(kc, a + ((long)i * kc), b, c + ((long)i * ldc), ldc, bias, activation, tileRows, columns);
         }
     }
@@ -289,23 +307,25 @@ public static unsafe class PackedGemm
         float* tile = stackalloc float[Rows * PanelWidth];
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < columns; j++) tile[r * PanelWidth + j] = c[(long)r * ldc + j];
-        Kernel<SixRows>(kc, a, b, tile, PanelWidth, bias, activation);
+        Kernel<SixRows, Vector256<float>, Lanes256>(kc, a, b, tile, PanelWidth, bias, activation);
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < columns; j++) c[(long)r * ldc + j] = tile[r * PanelWidth + j];
     }
 
-    // A whole 16-output tile of 1 to 6 rows: the last rows of a product whose row count is not a multiple of 6 cost
-    // their own rows' multiply-adds, not a whole tile's (128 rows = 21 tiles of 6 and one of 2).
-    private static void Tile(int rows, int kc, float* a, float* b, float* c, int ldc, float* bias, GemmActivation activation)
+    // A whole tile (16 or 32 outputs) of 1 to 6 rows: the last rows of a product whose row count is not a multiple of 6
+    // cost their own rows' multiply-adds, not a whole tile's (128 rows = 21 tiles of 6 and one of 2).
+    private static void Tile<TVector, TLanes>(int rows, int kc, float* a, float* b, float* c, int ldc, float* bias, GemmActivation activation)
+        where TVector : struct
+        where TLanes : struct, ILanes<TVector>
     {
         switch (rows)
         {
-            case 6: Kernel<SixRows>(kc, a, b, c, ldc, bias, activation); break;
-            case 5: Kernel<FiveRows>(kc, a, b, c, ldc, bias, activation); break;
-            case 4: Kernel<FourRows>(kc, a, b, c, ldc, bias, activation); break;
-            case 3: Kernel<ThreeRows>(kc, a, b, c, ldc, bias, activation); break;
-            case 2: Kernel<TwoRows>(kc, a, b, c, ldc, bias, activation); break;
-            default: Kernel<OneRow>(kc, a, b, c, ldc, bias, activation); break;
+            case 6: Kernel<SixRows, TVector, TLanes>(kc, a, b, c, ldc, bias, activation); break;
+            case 5: Kernel<FiveRows, TVector, TLanes>(kc, a, b, c, ldc, bias, activation); break;
+            case 4: Kernel<FourRows, TVector, TLanes>(kc, a, b, c, ldc, bias, activation); break;
+            case 3: Kernel<ThreeRows, TVector, TLanes>(kc, a, b, c, ldc, bias, activation); break;
+            case 2: Kernel<TwoRows, TVector, TLanes>(kc, a, b, c, ldc, bias, activation); break;
+            default: Kernel<OneRow, TVector, TLanes>(kc, a, b, c, ldc, bias, activation); break;
         }
     }
 
@@ -328,91 +348,95 @@ public static unsafe class PackedGemm
 
     private struct SixRows : ITileRows { public static int Count => 6; }
 
-    // C(rows × 16) = bias + A·B (first block) or C += A·B, then the activation on the last block. A is a 6-row micro-panel
-    // (rows past TRows.Count are not read). Hot methods skip tiered compilation: a forward's first products would otherwise
-    // run as unoptimised code (tier 0), and a process that keeps compiling new methods postpones the optimised tier.
+    // C(rows × 2 vectors) = bias + A·B (first block) or C += A·B, then the activation on the last block. A is a 6-row
+    // micro-panel (rows past TRows.Count are not read); a row's second vector of weights is TLanes.Second floats after its
+    // first. Hot methods skip tiered compilation: a forward's first products would otherwise run as unoptimised code
+    // (tier 0), and a process that keeps compiling new methods postpones the optimised tier.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel<TRows>(int kc, float* a, float* b, float* c, int ldc, float* bias, GemmActivation activation)
+    private static void Kernel<TRows, TVector, TLanes>(int kc, float* a, float* b, float* c, int ldc, float* bias, GemmActivation activation)
         where TRows : struct, ITileRows
+        where TVector : struct
+        where TLanes : struct, ILanes<TVector>
     {
-        Vector256<float> c00, c01, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default,
+        int width = TLanes.Width;
+        long second = TLanes.Second(kc);
+        TVector c00, c01, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default,
             c40 = default, c41 = default, c50 = default, c51 = default;
         if (bias != null)
         {
-            var low = Avx.LoadAlignedVector256(bias);
-            var high = Avx.LoadAlignedVector256(bias + 8);
+            var low = TLanes.LoadAligned(bias);
+            var high = TLanes.LoadAligned(bias + width);
             c00 = c10 = c20 = c30 = c40 = c50 = low;
             c01 = c11 = c21 = c31 = c41 = c51 = high;
         }
         else
         {
-            c00 = Avx.LoadVector256(c); c01 = Avx.LoadVector256(c + 8);
-            if (TRows.Count > 1) { c10 = Avx.LoadVector256(c + ldc); c11 = Avx.LoadVector256(c + ldc + 8); }
-            if (TRows.Count > 2) { c20 = Avx.LoadVector256(c + (2 * ldc)); c21 = Avx.LoadVector256(c + (2 * ldc) + 8); }
-            if (TRows.Count > 3) { c30 = Avx.LoadVector256(c + (3 * ldc)); c31 = Avx.LoadVector256(c + (3 * ldc) + 8); }
-            if (TRows.Count > 4) { c40 = Avx.LoadVector256(c + (4 * ldc)); c41 = Avx.LoadVector256(c + (4 * ldc) + 8); }
-            if (TRows.Count > 5) { c50 = Avx.LoadVector256(c + (5 * ldc)); c51 = Avx.LoadVector256(c + (5 * ldc) + 8); }
+            c00 = TLanes.Load(c); c01 = TLanes.Load(c + width);
+            if (TRows.Count > 1) { c10 = TLanes.Load(c + ldc); c11 = TLanes.Load(c + ldc + width); }
+            if (TRows.Count > 2) { c20 = TLanes.Load(c + (2 * ldc)); c21 = TLanes.Load(c + (2 * ldc) + width); }
+            if (TRows.Count > 3) { c30 = TLanes.Load(c + (3 * ldc)); c31 = TLanes.Load(c + (3 * ldc) + width); }
+            if (TRows.Count > 4) { c40 = TLanes.Load(c + (4 * ldc)); c41 = TLanes.Load(c + (4 * ldc) + width); }
+            if (TRows.Count > 5) { c50 = TLanes.Load(c + (5 * ldc)); c51 = TLanes.Load(c + (5 * ldc) + width); }
         }
 
         for (int k = 0; k < kc; k++)
         {
-            var b0 = Avx.LoadAlignedVector256(b);
-            var b1 = Avx.LoadAlignedVector256(b + 8);
-            var x = Avx.BroadcastScalarToVector256(a);
-            c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
+            var b0 = TLanes.LoadAligned(b);
+            var b1 = TLanes.LoadAligned(b + second);
+            var x = TLanes.Broadcast(a);
+            c00 = TLanes.MultiplyAdd(x, b0, c00); c01 = TLanes.MultiplyAdd(x, b1, c01);
             if (TRows.Count > 1)
             {
-                x = Avx.BroadcastScalarToVector256(a + 1);
-                c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
+                x = TLanes.Broadcast(a + 1);
+                c10 = TLanes.MultiplyAdd(x, b0, c10); c11 = TLanes.MultiplyAdd(x, b1, c11);
             }
 
             if (TRows.Count > 2)
             {
-                x = Avx.BroadcastScalarToVector256(a + 2);
-                c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
+                x = TLanes.Broadcast(a + 2);
+                c20 = TLanes.MultiplyAdd(x, b0, c20); c21 = TLanes.MultiplyAdd(x, b1, c21);
             }
 
             if (TRows.Count > 3)
             {
-                x = Avx.BroadcastScalarToVector256(a + 3);
-                c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
+                x = TLanes.Broadcast(a + 3);
+                c30 = TLanes.MultiplyAdd(x, b0, c30); c31 = TLanes.MultiplyAdd(x, b1, c31);
             }
 
             if (TRows.Count > 4)
             {
-                x = Avx.BroadcastScalarToVector256(a + 4);
-                c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
+                x = TLanes.Broadcast(a + 4);
+                c40 = TLanes.MultiplyAdd(x, b0, c40); c41 = TLanes.MultiplyAdd(x, b1, c41);
             }
 
             if (TRows.Count > 5)
             {
-                x = Avx.BroadcastScalarToVector256(a + 5);
-                c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+                x = TLanes.Broadcast(a + 5);
+                c50 = TLanes.MultiplyAdd(x, b0, c50); c51 = TLanes.MultiplyAdd(x, b1, c51);
             }
 
             a += Rows;
             b += PanelWidth;
         }
 
-        Avx.Store(c, c00); Avx.Store(c + 8, c01);
-        if (TRows.Count > 1) { Avx.Store(c + ldc, c10); Avx.Store(c + ldc + 8, c11); }
-        if (TRows.Count > 2) { Avx.Store(c + (2 * ldc), c20); Avx.Store(c + (2 * ldc) + 8, c21); }
-        if (TRows.Count > 3) { Avx.Store(c + (3 * ldc), c30); Avx.Store(c + (3 * ldc) + 8, c31); }
-        if (TRows.Count > 4) { Avx.Store(c + (4 * ldc), c40); Avx.Store(c + (4 * ldc) + 8, c41); }
-        if (TRows.Count > 5) { Avx.Store(c + (5 * ldc), c50); Avx.Store(c + (5 * ldc) + 8, c51); }
+        TLanes.Store(c, c00); TLanes.Store(c + width, c01);
+        if (TRows.Count > 1) { TLanes.Store(c + ldc, c10); TLanes.Store(c + ldc + width, c11); }
+        if (TRows.Count > 2) { TLanes.Store(c + (2 * ldc), c20); TLanes.Store(c + (2 * ldc) + width, c21); }
+        if (TRows.Count > 3) { TLanes.Store(c + (3 * ldc), c30); TLanes.Store(c + (3 * ldc) + width, c31); }
+        if (TRows.Count > 4) { TLanes.Store(c + (4 * ldc), c40); TLanes.Store(c + (4 * ldc) + width, c41); }
+        if (TRows.Count > 5) { TLanes.Store(c + (5 * ldc), c50); TLanes.Store(c + (5 * ldc) + width, c51); }
 
         // A separate pass over the tile, still in the first-level cache: a call inside this method (Exp is one) would make
         // the JIT spill the accumulators in the loop above.
-        if (activation == GemmActivation.Gelu) GeluTile(c, ldc, TRows.Count);
+        if (activation == GemmActivation.Gelu) GeluTile(c, ldc, TRows.Count, 2 * width);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void GeluTile(float* c, int ldc, int rows)
+    private static void GeluTile(float* c, int ldc, int rows, int columns)
     {
         for (int r = 0; r < rows; r++, c += ldc)
         {
-            Avx.Store(c, Gelu(Avx.LoadVector256(c)));
-            Avx.Store(c + 8, Gelu(Avx.LoadVector256(c + 8)));
+            for (int j = 0; j < columns; j += 8) Avx.Store(c + j, Gelu(Avx.LoadVector256(c + j)));
         }
     }
 

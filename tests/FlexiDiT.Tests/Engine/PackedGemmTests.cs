@@ -31,6 +31,37 @@ public sealed class PackedGemmTests
         Assert.True(allclose(expected, actual, rtol: 1e-4, atol: 1e-4), $"max |Δ| {(expected - actual).abs().max().item<float>()}");
     }
 
+    [SkippableTheory]
+    [InlineData(new long[] { 2, 5, 40 }, 48, true, GemmActivation.None)] // a pair of panels and one alone; a 6- and a 4-row tile
+    [InlineData(new long[] { 1, 77, 603 }, 72, false, GemmActivation.Gelu)] // three feature blocks; two pairs and an edge panel of 8
+    [InlineData(new long[] { 300, 33 }, 64, true, GemmActivation.Gelu)] // two row blocks of whole pairs
+    public void The_512_bit_tile_gives_the_256_bit_tile_s_bits(long[] inputShape, long outFeatures, bool withBias, GemmActivation activation)
+    {
+        // Where the CPU has no AVX-512 the wide tile runs on .NET's software vectors: slow, but the same arithmetic.
+        Skip.IfNot(PackedGemm.IsSupported, Unsupported);
+        using var scope = NewDisposeScope();
+        var (x, w, b) = Random(inputShape, outFeatures, withBias, seed: 21);
+        var residual = randn([.. inputShape[..^1], outFeatures], generator: new Generator(22));
+        var gate = randn(inputShape[0], 1, outFeatures, generator: new Generator(23));
+        using var packed = new PackedWeight(w, b);
+
+        var (narrow, narrowResidual) = Products(256);
+        var (wide, wideResidual) = Products(512);
+
+        var expected = F.linear(x, w, b);
+        if (activation == GemmActivation.Gelu) expected = F.gelu(expected, TorchSharp.Modules.GELU.Approximate.tanh);
+        Assert.True(allclose(expected, wide, rtol: 1e-4, atol: 1e-4), $"max |Δ| {(expected - wide).abs().max().item<float>()}");
+        Assert.True(wide.equal(narrow).all().item<bool>(), $"max |Δ| {(wide - narrow).abs().max().item<float>()}");
+        Assert.True(wideResidual.equal(narrowResidual).all().item<bool>(), $"max |Δ| {(wideResidual - narrowResidual).abs().max().item<float>()}");
+
+        (Tensor Product, Tensor Residual) Products(int bits)
+        {
+            using var width = PackedGemm.UseVectorBits(bits);
+            var updated = residual.clone();
+            return (PackedGemm.Multiply(x, packed, activation, threads: 2), PackedGemm.MultiplyIntoResidual(x, packed, updated, gate, threads: 2));
+        }
+    }
+
     [SkippableFact]
     public void The_fused_GELU_is_libtorch_s_tanh_GELU_of_the_product()
     {
