@@ -48,20 +48,33 @@ public static class FlopCounter
         long tokens = (long)(config.InputSize / patchSize) * (config.InputSize / patchSize);
         long embed = tokens * c * p * p * d;
         long timestep = TimestepMlp(d) + d * 6 * d;                // t_embedder, t_block
-        long caption = l * (config.CaptionChannels * d + d * d);   // y_proj fc1, fc2
-        if (config.PooledCaption) caption += config.CaptionChannels * d + d * d; // y_pool_embedder fc1, fc2
+        long pooled = config.PooledCaption ? config.CaptionChannels * d + d * d : 0; // y_pool_embedder fc1, fc2
         long selfAttention = tokens * d * 3 * d + 2 * tokens * tokens * d + tokens * d * d;
-        long crossAttention = tokens * d * d + l * d * 2 * d + 2 * tokens * l * d + tokens * d * d;
+        long crossAttention = tokens * d * d + 2 * tokens * l * d + tokens * d * d; // q, scores, values, projection
         long perBlock = selfAttention + crossAttention + 2 * tokens * d * mlp;
         if (patchSize != config.PatchSize && config.FlexiLoraRank > 0)
         {
             long r = config.FlexiLoraRank;
             perBlock += r * (tokens * ((d + 3 * d) + (d + d))          // qkv, proj
-                + tokens * (d + d) + l * (d + 2 * d) + tokens * (d + d) // q_linear, kv_linear, proj
+                + tokens * (d + d) + tokens * (d + d)                   // q_linear, proj
                 + tokens * ((d + mlp) + (mlp + d)));                    // fc1, fc2
         }
         long final = tokens * d * p * p * config.OutChannels;
-        return batch * (embed + timestep + caption + config.Depth * perBlock + final);
+        return (batch * (embed + timestep + pooled + config.Depth * perBlock + final)) + CaptionMultiplyAdds(config, patchSize, batch, captionTokens);
+    }
+
+    /// <summary>
+    /// The multiply-adds of <see cref="MultiplyAdds(PixArtConfig, int, long, int?)"/> that depend on the caption and the
+    /// patch size only: the caption projection and every block's cross-attention keys and values (with their LoRA adapters
+    /// at weak sizes). A sampling run computes them once per caption and patch size and keeps them for its other steps.
+    /// </summary>
+    public static long CaptionMultiplyAdds(PixArtConfig config, int patchSize, long batch = 1, int? captionTokens = null)
+    {
+        long d = config.HiddenSize, l = captionTokens ?? config.ModelMaxLength;
+        long projection = l * (config.CaptionChannels * d + d * d); // y_proj fc1, fc2
+        long keysValues = l * d * 2 * d;
+        if (patchSize != config.PatchSize && config.FlexiLoraRank > 0) keysValues += config.FlexiLoraRank * l * (d + 2 * d);
+        return batch * (projection + config.Depth * keysValues);
     }
 
     /// <summary>FLOPs (2 per multiply-add) of one PixArt-α forward.</summary>

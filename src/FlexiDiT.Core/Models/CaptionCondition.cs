@@ -34,6 +34,15 @@ public sealed class CaptionCondition : ModelCondition
     /// <summary>The negative prompt for guidance, if given.</summary>
     public CaptionCondition? Negative { get; }
 
+    /// <summary>What the model keeps from these captions for later steps (<see cref="KeepModelCache"/>), or null.</summary>
+    internal CaptionCache? Cache { get; private set; }
+
+    /// <summary>The conditions this batch was concatenated from, in row order (<see cref="Concat"/>), or null: a model keeps its cache in them.</summary>
+    internal IReadOnlyList<CaptionCondition>? Parts { get; private init; }
+
+    /// <inheritdoc />
+    internal override void KeepModelCache() => Cache ??= new CaptionCache();
+
     /// <inheritdoc />
     public override long Count => Features.shape[0];
 
@@ -68,7 +77,7 @@ public sealed class CaptionCondition : ModelCondition
         var features = cat(parts.Select(p => Pad(p.Features, p.Features.shape[1])).ToArray(), 0);
         var mask = cat(parts.Select(p => Pad(p.Mask, p.Mask.shape[1])).ToArray(), 0);
         var negative = parts.All(p => p.Negative is not null) ? Concat(parts.Select(p => p.Negative!).ToList()) : null;
-        return new CaptionCondition(features, mask, negative);
+        return new CaptionCondition(features, mask, negative) { Parts = parts };
     }
 
     /// <inheritdoc />
@@ -77,5 +86,6 @@ public sealed class CaptionCondition : ModelCondition
         Features.Dispose();
         Mask.Dispose();
         Negative?.Dispose();
+        Cache?.Dispose();
     }
 }

@@ -68,6 +68,9 @@ public sealed record DiTConfig : IDenoiserGeometry
     /// <inheritdoc />
     public long Flops(int patchSize, long batch = 1) => FlexiDiT.Flops.FlopCounter.Flops(this, patchSize, batch);
 
+    /// <inheritdoc />
+    public long ConditionFlops(int patchSize, long batch = 1) => 0; // the class embedding is a table lookup
+
     /// <summary>The official DiT head counts: S 6, B 12, L 16, XL 16; otherwise width / 64.</summary>
     public static int OfficialHeads(int hiddenSize) => hiddenSize switch
     {

@@ -19,4 +19,9 @@ public interface IDenoiserGeometry
     VarianceKind Variance { get; }
     /// <summary>FLOPs (2 per multiply-add) of one forward of <paramref name="batch"/> images at <paramref name="patchSize"/>.</summary>
     long Flops(int patchSize, long batch = 1);
+    /// <summary>
+    /// The part of <see cref="Flops"/> that depends on the condition and the patch size only (PixArt: the caption's
+    /// projection, keys and values; DiT: none), which a sampling run spends once per condition and patch size.
+    /// </summary>
+    long ConditionFlops(int patchSize, long batch = 1);
 }

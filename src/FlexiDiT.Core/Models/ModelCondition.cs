@@ -22,6 +22,14 @@ public abstract class ModelCondition : IDisposable
     /// </summary>
     public abstract ModelCondition Where(TorchSharp.torch.Tensor take, ModelCondition other);
 
+    /// <summary>
+    /// Lets the model keep what it computes from this condition alone, for later forwards on it, until the condition is
+    /// disposed: a sampling run calls it on the conditions it owns. A no-op for conditions with nothing worth keeping.
+    /// </summary>
+    internal virtual void KeepModelCache()
+    {
+    }
+
     /// <summary>The conditions of <paramref name="parts"/> as one batch, in order; all must be of one kind.</summary>
     public static ModelCondition Concat(IReadOnlyList<ModelCondition> parts)
     {

@@ -65,28 +65,31 @@ public sealed class CrossAttention : nn.Module
     public Tensor Forward(Tensor x, Tensor y, Tensor keyBias, int patchSize)
     {
         using var timing = OpProfiler.Measure(ForwardOp.CrossAttention);
-        return proj.Forward(Attend(x, y, keyBias, null, patchSize), patchSize);
+        return proj.Forward(Attend(x, KeysValues(y, patchSize), keyBias, null, patchSize), patchSize);
     }
 
+    /// <summary>The caption's keys and values [k | v], (N, L, 2D): they depend on the caption and the patch size only (a forward books them as conditioning).</summary>
+    internal Tensor KeysValues(Tensor y, int patchSize) => kv_linear.Forward(y, patchSize);
+
     /// <summary>
-    /// x + cross-attention(x, y), PixArt's un-gated residual update; with <paramref name="inPlace"/> (only without autograd)
-    /// written into x, and then fused into the projection where the packed kernel applies.
+    /// x + cross-attention(x, caption), PixArt's un-gated residual update, from the caption's <see cref="KeysValues"/>; with
+    /// <paramref name="inPlace"/> (only without autograd) written into x, and then fused into the projection where the
+    /// packed kernel applies.
     /// </summary>
     /// <remarks><paramref name="keptPrefix"/>: each caption's kept length where every mask keeps a prefix (<see cref="KeyBias.KeptPrefix"/>), else null.</remarks>
-    internal Tensor ForwardIntoResidual(Tensor x, Tensor y, Tensor keyBias, IReadOnlyList<int>? keptPrefix, int patchSize, bool inPlace)
+    internal Tensor ForwardIntoResidual(Tensor x, Tensor keysValues, Tensor keyBias, IReadOnlyList<int>? keptPrefix, int patchSize, bool inPlace)
     {
         using var timing = OpProfiler.Measure(ForwardOp.CrossAttention);
-        var attended = Attend(x, y, keyBias, keptPrefix, patchSize);
+        var attended = Attend(x, keysValues, keyBias, keptPrefix, patchSize);
         using var one = torch.ones(1, 1, x.shape[2], dtype: x.dtype, device: x.device);
         return proj.ForwardIntoResidual(attended, patchSize, x, one, inPlace);
     }
 
     // softmax(q kᵀ / √d + bias) v per head, heads merged back: (N, T, D).
-    private Tensor Attend(Tensor x, Tensor y, Tensor keyBias, IReadOnlyList<int>? keptPrefix, int patchSize)
+    private Tensor Attend(Tensor x, Tensor keysValues, Tensor keyBias, IReadOnlyList<int>? keptPrefix, int patchSize)
     {
-        long n = x.shape[0], tokens = x.shape[1], c = x.shape[2], length = y.shape[1], headDim = c / heads;
+        long n = x.shape[0], tokens = x.shape[1], c = x.shape[2], length = keysValues.shape[1], headDim = c / heads;
         var queries = q_linear.Forward(x, patchSize);
-        var keysValues = kv_linear.Forward(y, patchSize);
         // Beside the packed kernel, over each caption's kept tokens only, with the heads split and merged by addressing.
         if (keptPrefix is not null && CpuLinear.CanUsePacked(queries) && PackedAttention.CanAttendCaption(queries, keysValues, heads))
             return PackedAttention.AttendCaption(queries, keysValues, keptPrefix, heads, CpuLinear.ProductThreads);
@@ -118,21 +121,25 @@ public sealed class PixArtBlock : nn.Module
 
     internal IEnumerable<AdaptedLinear> Linears => attn.Linears.Concat(cross_attn.Linears).Concat(mlp.Linears);
 
+    internal CrossAttention CrossAttention => cross_attn;
+
     /// <summary>The block on tokens x (N, T, D) with caption y (N, L, D) and the shared modulation t0 (N, 6D).</summary>
-    public Tensor Forward(Tensor x, Tensor y, Tensor keyBias, Tensor t0, int patchSize) => Forward(x, y, keyBias, t0, patchSize, inPlace: false);
+    public Tensor Forward(Tensor x, Tensor y, Tensor keyBias, Tensor t0, int patchSize) =>
+        Forward(x, cross_attn.KeysValues(y, patchSize), keyBias, t0, patchSize, inPlace: false);
 
     /// <summary>
-    /// The block; with <paramref name="inPlace"/> the residual updates are written into <paramref name="x"/> (only without
-    /// autograd, where nothing saved x for a backward), on DiT's fused path: norm and modulation in one pass, each update
-    /// added into the residual stream by its projection.
+    /// The block with the caption's cross-attention <paramref name="keysValues"/> (<see cref="CrossAttention.KeysValues"/>);
+    /// with <paramref name="inPlace"/> the residual updates are written into <paramref name="x"/> (only without autograd,
+    /// where nothing saved x for a backward), on DiT's fused path: norm and modulation in one pass, each update added into
+    /// the residual stream by its projection.
     /// </summary>
-    internal Tensor Forward(Tensor x, Tensor y, Tensor keyBias, Tensor t0, int patchSize, bool inPlace, IReadOnlyList<int>? keptPrefix = null)
+    internal Tensor Forward(Tensor x, Tensor keysValues, Tensor keyBias, Tensor t0, int patchSize, bool inPlace, IReadOnlyList<int>? keptPrefix = null)
     {
         // (scale_shift_table[None] + t0.reshape(N, 6, D)).chunk(6, dim=1): each (N, 1, D).
         Tensor[] m;
         using (OpProfiler.Measure(ForwardOp.AdaLnModulation)) m = (scale_shift_table.unsqueeze(0) + t0.view(t0.shape[0], 6, -1)).chunk(6, dim: 1);
         x = attn.ForwardIntoResidual(AdaLN.NormModulate(x, m[0], m[1], inPlace), patchSize, x, m[2], inPlace);
-        x = cross_attn.ForwardIntoResidual(x, y, keyBias, keptPrefix, patchSize, inPlace);
+        x = cross_attn.ForwardIntoResidual(x, keysValues, keyBias, keptPrefix, patchSize, inPlace);
         return mlp.ForwardIntoResidual(AdaLN.NormModulate(x, m[3], m[4], inPlace), patchSize, x, m[5], inPlace);
     }
 }
@@ -258,7 +265,10 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
     /// The official <c>forward(x, timestep, y, mask)</c>: x (N, C, H, W), t (N), caption features y (N, L, C_caption)
     /// and mask (N', L) with N a multiple of N' (tiled like the official code; null keeps every token) → (N, C_out, H, W).
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor t, Tensor y, Tensor? mask = null, int? patchSize = null)
+    public Tensor Forward(Tensor x, Tensor t, Tensor y, Tensor? mask = null, int? patchSize = null) => Forward(x, t, y, mask, patchSize, cacheOwner: null);
+
+    // The forward; cacheOwner: the condition y and mask came from, whose sampling run keeps the caption's keys and values.
+    private Tensor Forward(Tensor x, Tensor t, Tensor y, Tensor? mask, int? patchSize, CaptionCondition? cacheOwner)
     {
         // One scope per forward: the intermediates of 28 blocks are freed here, not at the caller's step end.
         using var scope = torch.NewDisposeScope();
@@ -291,12 +301,13 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
                 deEmbedding = parts.DeEmbedding;
             }
         }
-        Tensor tEmbedding, caption, keyBias, t0;
+        Tensor tEmbedding, keyBias, t0;
+        Tensor[] keysValues;
         using (OpProfiler.Measure(ForwardOp.Conditioning))
         {
             tEmbedding = t_embedder.Forward(t);
-            caption = y_embedder.Forward(y);
-            keyBias = CaptionKeyBias(mask, y.shape[0], y.shape[1], x.device, caption.dtype);
+            keysValues = CaptionKeysValues(y, p, cacheOwner);
+            keyBias = CaptionKeyBias(mask, y.shape[0], y.shape[1], x.device, modelType);
             // The pooled caption is averaged in the caller's precision: a bfloat16 sum over up to 120 tokens would lose digits.
             if (y_pool_embedder is not null) tEmbedding = tEmbedding + y_pool_embedder.forward(MaskedMean(callerCaption, keyBias).to(modelType));
         }
@@ -306,7 +317,7 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
         bool inPlace = !torch.is_grad_enabled();
         if (inPlace) tokens = tokens.contiguous();
         var keptPrefix = inPlace && CpuLinear.CanUsePacked(tokens) ? KeyBias.KeptPrefix(keyBias) : null;
-        foreach (var block in blocks) tokens = block.Forward(tokens, caption, keyBias, t0, p, inPlace, keptPrefix);
+        for (int i = 0; i < blocks.Count; i++) tokens = blocks[i].Forward(tokens, keysValues[i], keyBias, t0, p, inPlace, keptPrefix);
         var final = final_layer.Forward(tokens, tEmbedding, deEmbedding);
         Tensor output;
         using (OpProfiler.Measure(ForwardOp.Unpatchify)) output = DiT.Unpatchify(final, p, Config.OutChannels);
@@ -317,7 +328,42 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
     public Tensor Forward(Tensor x, Tensor t, ModelCondition condition, int patchSize)
     {
         var caption = ModelCondition.As<CaptionCondition>(condition);
-        return Forward(x, t, caption.Features, caption.Mask, patchSize);
+        return Forward(x, t, caption.Features, caption.Mask, patchSize, caption);
+    }
+
+    // Every block's cross-attention keys and values for caption features y (N, L, C) in the model's type. Without autograd
+    // they come from the captions' caches where their sampling runs keep them (a batch of several runs' captions is
+    // concatenated from them); otherwise they are computed, and kept for the captions whose run keeps a cache.
+    private Tensor[] CaptionKeysValues(Tensor y, int patchSize, CaptionCondition? condition)
+    {
+        IReadOnlyList<CaptionCondition> owners = condition is null || torch.is_grad_enabled() ? [] : condition.Parts ?? [condition];
+        var kept = owners.Select(o => o.Cache?.Find(this, patchSize, y.dtype)).ToList();
+        if (owners.Count > 0 && kept.All(k => k is not null))
+        {
+            if (owners.Count == 1) return kept[0]!;
+            long length = y.shape[1];
+            // Captions shorter than the batch's are padded with masked tokens, whose keys and values are never weighed.
+            Tensor Padded(Tensor kv) => kv.shape[1] == length ? kv : F.pad(kv, [0, 0, 0, length - kv.shape[1]]);
+            return Enumerable.Range(0, blocks.Count).Select(i => torch.cat(kept.Select(k => Padded(k![i])).ToArray(), 0)).ToArray();
+        }
+
+        var caption = y_embedder.Forward(y);
+        var keysValues = blocks.Select(b => b.CrossAttention.KeysValues(caption, patchSize)).ToArray();
+        long row = 0;
+        for (int o = 0; o < owners.Count; o++)
+        {
+            var owner = owners[o];
+            long n = owner.Count, tokens = owner.Features.shape[1];
+            if (owner.Cache is { } cache && kept[o] is null && cache.Find(this, patchSize, y.dtype) is null)
+            {
+                cache.Add(this, patchSize, y.dtype, owners.Count == 1 ? keysValues
+                    : keysValues.Select(kv => kv.narrow(0, row, n).narrow(1, 0, tokens).clone()).ToArray());
+            }
+
+            row += n;
+        }
+
+        return keysValues;
     }
 
     /// <summary>

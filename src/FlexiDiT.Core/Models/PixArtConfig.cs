@@ -62,6 +62,9 @@ public sealed record PixArtConfig : IDenoiserGeometry
     /// <inheritdoc />
     public long Flops(int patchSize, long batch = 1) => FlexiDiT.Flops.FlopCounter.Flops(this, patchSize, batch);
 
+    /// <inheritdoc />
+    public long ConditionFlops(int patchSize, long batch = 1) => 2 * FlexiDiT.Flops.FlopCounter.CaptionMultiplyAdds(this, patchSize, batch);
+
     /// <summary>Checks the numbers are a model that can exist and names the field that is wrong.</summary>
     public void Validate()
     {

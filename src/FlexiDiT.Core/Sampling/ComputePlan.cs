@@ -32,7 +32,13 @@ public sealed record ComputePlan
     /// <summary>Whether <paramref name="step"/> runs the guidance branch.</summary>
     public bool IsGuided(StepCompute step) => UsesGuidance && step.Guided;
     /// <summary>The patch sizes of the forwards one image needs at <paramref name="step"/>: the conditional, then the guidance branch if guided.</summary>
-    public IEnumerable<int> ForwardPatches(StepCompute step) => IsGuided(step) ? [step.CondPatch, step.GuidancePatch] : [step.CondPatch];
+    public IEnumerable<int> ForwardPatches(StepCompute step) => Forwards(step).Select(f => f.Patch);
+    /// <summary>
+    /// The forwards one image needs at <paramref name="step"/>, each with its patch size and whether it runs on the guidance
+    /// condition: the conditional, then the guidance branch if guided (on the condition itself where it is the weak conditional).
+    /// </summary>
+    public IEnumerable<(int Patch, bool OnGuidanceCondition)> Forwards(StepCompute step) =>
+        IsGuided(step) ? [(step.CondPatch, false), (step.GuidancePatch, !step.GuidanceIsWeakConditional)] : [(step.CondPatch, false)];
     /// <summary>Single-image forwards at each patch size over the whole plan (the plan table's convention).</summary>
     public IReadOnlyDictionary<int, int> ForwardsByPatch() =>
         Steps.SelectMany(ForwardPatches).GroupBy(p => p).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count()).AsReadOnly();

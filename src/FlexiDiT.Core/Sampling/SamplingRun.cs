@@ -18,6 +18,7 @@ public sealed class SamplingRun : IDisposable
     private readonly INoiseSource noise;
     private readonly ModelCondition condition;
     private readonly ModelCondition? guidanceCondition;
+    private readonly HashSet<(int Patch, bool OnGuidanceCondition)> conditionsComputed = [];
     private Tensor x;
 
     /// <summary>Starts a run of <paramref name="plan"/> on a class-conditional DiT for the given class labels.</summary>
@@ -68,6 +69,9 @@ public sealed class SamplingRun : IDisposable
         condition.DetachFromDisposeScope();
         guidanceCondition?.DetachFromDisposeScope();
         x.DetachFromDisposeScope();
+        // What the model computes from a condition alone is kept for the run's other steps (the plan's FLOPs count it once).
+        condition.KeepModelCache();
+        guidanceCondition?.KeepModelCache();
     }
 
     private static IDenoiser Checked(IDenoiser model) => model ?? throw new ArgumentNullException(nameof(model));
@@ -121,16 +125,14 @@ public sealed class SamplingRun : IDisposable
         if (IsDone) throw new InvalidOperationException("The run is finished.");
         var step = Plan.Steps[StepsDone];
         var t = dpmSolver?.ModelTimesteps(StepsDone, Count, x.device) ?? diffusion.ModelTimesteps(Indices, x.device);
-        var cond = new ForwardRequest(x, t, condition, step.CondPatch);
-        if (!Plan.IsGuided(step)) return [cond];
-        return [cond, new ForwardRequest(x, t, step.GuidanceIsWeakConditional ? condition : guidanceCondition!, step.GuidancePatch)];
+        return Plan.Forwards(step).Select(f => new ForwardRequest(x, t, f.OnGuidanceCondition ? guidanceCondition! : condition, f.Patch)).ToList();
     }
 
     /// <summary>Takes the outputs of <see cref="PendingForwards"/> (same order) and advances one step.</summary>
     public void Complete(IReadOnlyList<Tensor> outputs)
     {
         var step = Plan.Steps[StepsDone];
-        FlopsSpent += Plan.ForwardPatches(step).Sum(p => config.Flops(p, Count));
+        FlopsSpent += StepFlops(config, Plan, step, Count, conditionsComputed);
         var output = outputs[0];
         if (Plan.IsGuided(step))
         {
@@ -155,9 +157,19 @@ public sealed class SamplingRun : IDisposable
     public long FullComputeFlops =>
         PlanFlops(config, Plan with { Steps = Plan.Steps.Select(_ => new StepCompute(config.PatchSize, config.PatchSize)).ToList() }, Count);
 
-    /// <summary>FLOPs of a whole plan for <paramref name="count"/> images.</summary>
-    public static long PlanFlops(IDenoiserGeometry config, ComputePlan plan, int count) =>
-        plan.Steps.SelectMany(plan.ForwardPatches).Sum(p => config.Flops(p, count));
+    /// <summary>FLOPs of a whole plan for <paramref name="count"/> images (what depends on the condition alone counted once per condition and patch size).</summary>
+    public static long PlanFlops(IDenoiserGeometry config, ComputePlan plan, int count)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(plan);
+        var computed = new HashSet<(int, bool)>();
+        return plan.Steps.Sum(step => StepFlops(config, plan, step, count, computed));
+    }
+
+    // A step's forwards. The part that depends on the condition and patch size alone (PixArt's caption keys and values) is
+    // computed by the first forward of each (branch, patch size) and kept in the condition for the others.
+    private static long StepFlops(IDenoiserGeometry config, ComputePlan plan, StepCompute step, int count, HashSet<(int, bool)> computed) =>
+        plan.Forwards(step).Sum(f => config.Flops(f.Patch, count) - (computed.Add(f) ? 0 : config.ConditionFlops(f.Patch, count)));
 
     /// <inheritdoc />
     public void Dispose()
