@@ -45,9 +45,10 @@ internal static class BenchCommand
         var captionChannels = new Option<int>("--caption-channels") { DefaultValueFactory = _ => 4096, Description = "With --pixart: the text encoder's feature width (T5-XXL: 4096)" };
         var captionTokens = new Option<int>("--caption-tokens") { DefaultValueFactory = _ => 120, Description = "With --pixart: caption tokens (the released models: 120)" };
         var captionKept = new Option<int?>("--caption-kept") { Description = "With --pixart: caption tokens kept by the mask, the first ones (default: all; a sentence through T5 keeps a few dozen of 120)" };
+        var captionRecomputed = new Option<bool>("--caption-recomputed") { Description = "With --pixart: every forward computes the caption's keys and values, as a sampling run's first step at each patch size does (default: kept from the first forward, as the run's other steps)" };
         var reference = new Option<string>("--reference") { DefaultValueFactory = _ => "full", Description = "With --savings: the plan the saving is measured against (full compute at the same steps and guidance for FlexiDiT's saving)" };
         var command = new Command("bench", "Median forward time, FLOPs and GFLOP/s of a DiT config at each FlexiDiT patch size (random weights); --batching: generator throughput; --training: float32 vs bfloat16 training steps")
-        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, profile, peer, peerPatch, precision, batching, concurrency, requests, rounds, model, mode, training, savings, reference, singleThreadBelow, count, linear, pixart, captionChannels, captionTokens, captionKept };
+        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, profile, peer, peerPatch, precision, batching, concurrency, requests, rounds, model, mode, training, savings, reference, singleThreadBelow, count, linear, pixart, captionChannels, captionTokens, captionKept, captionRecomputed };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var comparingLinears = parse.GetValue(linear) == "compare";
@@ -126,11 +127,14 @@ internal static class BenchCommand
                 };
                 pixArtConfig.Validate();
                 var kept = parse.GetValue(captionKept);
-                var pixArtResults = ForwardBenchmark.Run(pixArtConfig, parse.GetValue(batch), repeats: parse.GetValue(repeats), dtype: dtype, profile: parse.GetValue(profile), keptTokens: kept);
-                var described = $"PixArt depth {pixArtConfig.Depth}, width {pixArtConfig.HiddenSize}, heads {pixArtConfig.NumHeads}, {kept ?? pixArtConfig.ModelMaxLength} of {pixArtConfig.ModelMaxLength} caption tokens kept, × {pixArtConfig.CaptionChannels}";
+                bool captionsKept = !parse.GetValue(captionRecomputed);
+                var pixArtResults = ForwardBenchmark.Run(pixArtConfig, parse.GetValue(batch), repeats: parse.GetValue(repeats), dtype: dtype, profile: parse.GetValue(profile), keptTokens: kept,
+                    captionsKept: captionsKept);
+                var described = $"PixArt depth {pixArtConfig.Depth}, width {pixArtConfig.HiddenSize}, heads {pixArtConfig.NumHeads}, {kept ?? pixArtConfig.ModelMaxLength} of {pixArtConfig.ModelMaxLength} caption tokens kept, × {pixArtConfig.CaptionChannels}, "
+                    + (captionsKept ? "a sampling step (the caption's keys and values kept from the run's first)" : "the caption's keys and values computed by every forward");
                 Report(parse.GetValue(json), described, new { depth = pixArtConfig.Depth, hidden = pixArtConfig.HiddenSize, heads = pixArtConfig.NumHeads, patch = pixArtConfig.PatchSize,
                     inputSize = pixArtConfig.InputSize, inChannels = pixArtConfig.InChannels, captionChannels = pixArtConfig.CaptionChannels, captionTokens = pixArtConfig.ModelMaxLength,
-                    captionKept = kept ?? pixArtConfig.ModelMaxLength },
+                    captionKept = kept ?? pixArtConfig.ModelMaxLength, captionKeysValuesKept = captionsKept },
                     pixArtConfig.InputSize, pixArtConfig.InChannels, parse.GetValue(batch), dtype, pixArtResults);
                 return 0;
             }

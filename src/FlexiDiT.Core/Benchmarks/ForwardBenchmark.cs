@@ -64,7 +64,9 @@ public static class ForwardBenchmark
     /// <summary>
     /// Times a PixArt-α FlexiDiT's forward with random weights and random caption features of <c>model_max_length</c>
     /// tokens, the first <paramref name="keptTokens"/> kept (all by default; a sentence through T5 keeps a few dozen, the rest
-    /// is padding), a weak patch 2× the original added when none is configured.
+    /// is padding), a weak patch 2× the original added when none is configured. By default the forward is a sampling
+    /// step's: the caption's keys and values kept from the first (warm-up) forward, as a sampling run keeps them, and the
+    /// FLOPs without them; with <paramref name="captionsKept"/> false every forward computes them, as a run's first step does.
     /// </summary>
     /// <param name="config">The architecture (random weights).</param>
     /// <param name="batch">Images per forward.</param>
@@ -74,12 +76,14 @@ public static class ForwardBenchmark
     /// <param name="dtype">Weights' and activations' type: float32 (default) or bfloat16 (the model takes and returns float32).</param>
     /// <param name="profile">Also book the timed forwards' time by <see cref="ForwardOp"/> (CPU only).</param>
     /// <param name="keptTokens">Caption tokens kept (1 … <c>model_max_length</c>), null for all.</param>
+    /// <param name="captionsKept">Whether the caption's keys and values are kept across forwards, as in a sampling run.</param>
     public static IReadOnlyList<ForwardTiming> Run(PixArtConfig config, int batch, int warmup = 3, int repeats = 15, Device? device = null,
-        ScalarType dtype = ScalarType.Float32, bool profile = false, int? keptTokens = null)
+        ScalarType dtype = ScalarType.Float32, bool profile = false, int? keptTokens = null, bool captionsKept = true)
     {
         ArgumentNullException.ThrowIfNull(config);
         device ??= CPU;
         Validate(dtype, profile, device);
+        if (captionsKept && warmup < 1) throw new ArgumentException("Keeping the caption's keys and values needs a warm-up forward to compute them.", nameof(warmup));
         if (keptTokens is < 1 || keptTokens > config.ModelMaxLength)
             throw new ArgumentException($"Keep 1 … {config.ModelMaxLength} caption tokens (model_max_length); got {keptTokens}.", nameof(keptTokens));
         using var model = new PixArt(config);
@@ -93,11 +97,14 @@ public static class ForwardBenchmark
         using var inference = torch.inference_mode();
         var x = torch.randn([batch, config.InChannels, config.InputSize, config.InputSize], device: device);
         var t = torch.randint(0, 1000, [batch], device: device);
-        var caption = torch.randn([batch, config.ModelMaxLength, config.CaptionChannels], device: device);
-        var mask = keptTokens is { } kept ? (torch.arange(config.ModelMaxLength, device: device) < kept).to(ScalarType.Int64).unsqueeze(0).expand(batch, -1).contiguous() : null;
+        var features = torch.randn([batch, config.ModelMaxLength, config.CaptionChannels], device: device);
+        var mask = (torch.arange(config.ModelMaxLength, device: device) < (keptTokens ?? config.ModelMaxLength)).to(ScalarType.Int64).unsqueeze(0).expand(batch, -1).contiguous();
+        using var caption = new CaptionCondition(features, mask);
+        if (captionsKept) caption.KeepModelCache();
         using var profiler = profile ? OpProfiler.Start() : null;
-        return model.Config.AllPatchSizes.Select(p => TimePatchSize(p, config.InputSize, batch, warmup, repeats, FlopCounter.Flops(model.Config, p, batch),
-            () => model.Forward(x, t, caption, mask, p), device, PrecisionName(dtype), null, profiler)).ToList();
+        return model.Config.AllPatchSizes.Select(p => TimePatchSize(p, config.InputSize, batch, warmup, repeats,
+            model.Config.Flops(p, batch) - (captionsKept ? model.Config.ConditionFlops(p, batch) : 0),
+            () => model.Forward(x, t, caption, p), device, PrecisionName(dtype), null, profiler)).ToList();
     }
 
     private static void Validate(ScalarType dtype, bool profile, Device device)

@@ -146,6 +146,16 @@ public sealed class CliTests : IDisposable
         var dit = FlexiditProcess.Run(dir, "bench", "--json", "--depth", "1", "--hidden", "64", "--heads", "2", "--repeats", "1");
         using var ditDoc = JsonDocument.Parse(dit.Stdout);
         Assert.True(results[0].GetProperty("flops").GetInt64() > ditDoc.RootElement.GetProperty("results")[0].GetProperty("flops").GetInt64());
+
+        // By default a sampling step's forward (the caption's keys and values kept); --caption-recomputed: a run's first step.
+        Assert.True(config.GetProperty("captionKeysValuesKept").GetBoolean());
+        var recomputed = FlexiditProcess.Run(dir, "bench", "--pixart", "--json", "--depth", "1", "--hidden", "64", "--heads", "2", "--caption-channels", "32", "--caption-tokens", "7",
+            "--caption-kept", "3", "--repeats", "1", "--caption-recomputed");
+        Assert.True(recomputed.ExitCode == 0, recomputed.Stderr);
+        using var recomputedDoc = JsonDocument.Parse(recomputed.Stdout);
+        Assert.False(recomputedDoc.RootElement.GetProperty("config").GetProperty("captionKeysValuesKept").GetBoolean());
+        var pixArt = new FlexiDiT.Models.PixArtConfig { Depth = 1, HiddenSize = 64, NumHeads = 2, CaptionChannels = 32, ModelMaxLength = 7, FlexiPatchSizes = [4] };
+        Assert.Equal(pixArt.ConditionFlops(2, 2), recomputedDoc.RootElement.GetProperty("results")[0].GetProperty("flops").GetInt64() - results[0].GetProperty("flops").GetInt64());
     }
 
     [SkippableFact]
