@@ -25,6 +25,16 @@ internal sealed class CaptionCache : IDisposable
         entries.Add((model, patchSize, type), tensors);
     }
 
+    /// <summary>Frees the entries of <paramref name="patchSize"/>, whatever their model and type.</summary>
+    public void Release(int patchSize)
+    {
+        foreach (var key in entries.Keys.Where(k => k.PatchSize == patchSize).ToList())
+        {
+            foreach (var tensor in entries[key]) tensor.Dispose();
+            entries.Remove(key);
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

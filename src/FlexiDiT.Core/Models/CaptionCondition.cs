@@ -44,6 +44,9 @@ public sealed class CaptionCondition : ModelCondition
     internal override void KeepModelCache() => Cache ??= new CaptionCache();
 
     /// <inheritdoc />
+    internal override void ReleaseModelCache(int patchSize) => Cache?.Release(patchSize);
+
+    /// <inheritdoc />
     public override long Count => Features.shape[0];
 
     /// <inheritdoc />

@@ -30,6 +30,11 @@ public abstract class ModelCondition : IDisposable
     {
     }
 
+    /// <summary>Frees what the model kept from this condition for <paramref name="patchSize"/> (no later forward runs it).</summary>
+    internal virtual void ReleaseModelCache(int patchSize)
+    {
+    }
+
     /// <summary>The conditions of <paramref name="parts"/> as one batch, in order; all must be of one kind.</summary>
     public static ModelCondition Concat(IReadOnlyList<ModelCondition> parts)
     {

@@ -151,6 +151,22 @@ public sealed class SamplingRun : IDisposable
         LastTimestep = dpmSolver is null ? diffusion.TimestepMap[Plan.Steps.Count - 1 - StepsDone] : (long)Math.Round(dpmSolver.ModelTimes[StepsDone]);
         PredictedStart = predictedStart;
         StepsDone++;
+        ReleaseFinishedBranches();
+    }
+
+    /// <summary>The run's own copy of the condition (tests look at what the model keeps in it).</summary>
+    internal ModelCondition Condition => condition;
+
+    // A weak-first plan's weak patch size ends for good: what the model kept for it is freed before the powerful steps
+    // keep theirs, so a run holds one patch size's caption keys and values per branch at a time.
+    private void ReleaseFinishedBranches()
+    {
+        var ahead = Plan.Steps.Skip(StepsDone).SelectMany(Plan.Forwards).ToHashSet();
+        foreach (var finished in conditionsComputed.Where(f => !ahead.Contains(f)).ToList())
+        {
+            (finished.OnGuidanceCondition ? guidanceCondition : condition)?.ReleaseModelCache(finished.Patch);
+            conditionsComputed.Remove(finished);
+        }
     }
 
     /// <summary>FLOPs the same steps would cost with every branch at the powerful patch size.</summary>

@@ -76,6 +76,7 @@ public class PixArtSamplingTests
         using var _ = torch.inference_mode();
         using var run1 = new SamplingRun(model, plan, caption, new SeededNoise(7));
         using var run2 = new SamplingRun(model, plan, shorter, new SeededNoise(8));
+        var keptPatchSizes = new List<int>();
         while (!run1.IsDone)
         {
             var requests = run1.PendingForwards().Concat(run2.PendingForwards()).ToList();
@@ -83,8 +84,11 @@ public class PixArtSamplingTests
             int split = run1.PendingForwards().Count;
             run1.Complete(outputs[..split]);
             run2.Complete(outputs[split..]);
+            keptPatchSizes.Add(((CaptionCondition)run1.Condition).Cache!.Count);
         }
 
+        // The conditional branch runs patch 4 for 3 steps, then patch 2: each is freed after its last step.
+        Assert.Equal([1, 1, 0, 1, 1, 0], keptPatchSizes);
         var alone = new Sampler(new RecomputingCaptions(model)).Sample(plan, shorter, new SeededNoise(8)).Samples;
         Assert.True(torch.allclose(run1.Current, kept.Samples, rtol: 1e-5, atol: 1e-5), $"max |Δ| {(run1.Current - kept.Samples).abs().max().item<float>()}");
         Assert.True(torch.allclose(run2.Current, alone, rtol: 1e-5, atol: 1e-5), $"max |Δ| {(run2.Current - alone).abs().max().item<float>()}");
