@@ -332,38 +332,39 @@ public sealed class PixArt : nn.Module, IDenoiser, IFlexiModel
     }
 
     // Every block's cross-attention keys and values for caption features y (N, L, C) in the model's type. Without autograd
-    // they come from the captions' caches where their sampling runs keep them (a batch of several runs' captions is
-    // concatenated from them); otherwise they are computed, and kept for the captions whose run keeps a cache.
+    // each caption whose sampling run keeps a cache computes them once per patch size; a batch of several runs' captions
+    // is put together from each one's, kept or computed now (a run that joins a batch computes only its own).
     private Tensor[] CaptionKeysValues(Tensor y, int patchSize, CaptionCondition? condition)
     {
-        IReadOnlyList<CaptionCondition> owners = condition is null || torch.is_grad_enabled() ? [] : condition.Parts ?? [condition];
-        var kept = owners.Select(o => o.Cache?.Find(this, patchSize, y.dtype)).ToList();
-        if (owners.Count > 0 && kept.All(k => k is not null))
+        if (condition is null || torch.is_grad_enabled()) return ComputeKeysValues(y, patchSize);
+        var owners = condition.Parts ?? [condition];
+        if (owners.Count == 1) return KeptKeysValues(owners[0], y, patchSize);
+        var perOwner = new List<Tensor[]>();
+        long row = 0, length = y.shape[1];
+        foreach (var owner in owners)
         {
-            if (owners.Count == 1) return kept[0]!;
-            long length = y.shape[1];
-            // Captions shorter than the batch's are padded with masked tokens, whose keys and values are never weighed.
-            Tensor Padded(Tensor kv) => kv.shape[1] == length ? kv : F.pad(kv, [0, 0, 0, length - kv.shape[1]]);
-            return Enumerable.Range(0, blocks.Count).Select(i => torch.cat(kept.Select(k => Padded(k![i])).ToArray(), 0)).ToArray();
+            perOwner.Add(KeptKeysValues(owner, y.narrow(0, row, owner.Count).narrow(1, 0, owner.Features.shape[1]), patchSize));
+            row += owner.Count;
         }
 
+        // Captions shorter than the batch's are padded with masked tokens, whose keys and values are never weighed.
+        Tensor Padded(Tensor kv) => kv.shape[1] == length ? kv : F.pad(kv, [0, 0, 0, length - kv.shape[1]]);
+        return Enumerable.Range(0, blocks.Count).Select(i => torch.cat(perOwner.Select(kv => Padded(kv[i])).ToArray(), 0)).ToArray();
+    }
+
+    // One caption's keys and values, (n, its own L, 2D) per block: from its cache, else computed (and cached if it keeps one).
+    private Tensor[] KeptKeysValues(CaptionCondition owner, Tensor y, int patchSize)
+    {
+        if (owner.Cache?.Find(this, patchSize, y.dtype) is { } kept) return kept;
+        var computed = ComputeKeysValues(y, patchSize);
+        owner.Cache?.Add(this, patchSize, y.dtype, computed);
+        return computed;
+    }
+
+    private Tensor[] ComputeKeysValues(Tensor y, int patchSize)
+    {
         var caption = y_embedder.Forward(y);
-        var keysValues = blocks.Select(b => b.CrossAttention.KeysValues(caption, patchSize)).ToArray();
-        long row = 0;
-        for (int o = 0; o < owners.Count; o++)
-        {
-            var owner = owners[o];
-            long n = owner.Count, tokens = owner.Features.shape[1];
-            if (owner.Cache is { } cache && kept[o] is null && cache.Find(this, patchSize, y.dtype) is null)
-            {
-                cache.Add(this, patchSize, y.dtype, owners.Count == 1 ? keysValues
-                    : keysValues.Select(kv => kv.narrow(0, row, n).narrow(1, 0, tokens).clone()).ToArray());
-            }
-
-            row += n;
-        }
-
-        return keysValues;
+        return blocks.Select(b => b.CrossAttention.KeysValues(caption, patchSize)).ToArray();
     }
 
     /// <summary>
