@@ -24,14 +24,7 @@ public class PixArtSamplingTests
         using var run1 = new SamplingRun(model, plan, first, new SeededNoise(11));
         using var run2 = new SamplingRun(model, plan, second, new SeededNoise(12));
         var batches = new List<int>();
-        while (!run1.IsDone)
-        {
-            var requests = run1.PendingForwards().Concat(run2.PendingForwards()).ToList();
-            var outputs = ForwardBatcher.Run(model, requests, o => batches.Add(o.Batch));
-            int split = run1.PendingForwards().Count;
-            run1.Complete(outputs[..split]);
-            run2.Complete(outputs[split..]);
-        }
+        StepTogether(model, run1, run2, o => batches.Add(o.Batch));
 
         Assert.All(batches, b => Assert.Equal(6, b)); // (1 + 2 images) × (conditional + null caption), one call per step
         Assert.True(torch.allclose(run1.Current, alone1, rtol: 1e-4, atol: 1e-4));
@@ -77,21 +70,27 @@ public class PixArtSamplingTests
         using var run1 = new SamplingRun(model, plan, caption, new SeededNoise(7));
         using var run2 = new SamplingRun(model, plan, shorter, new SeededNoise(8));
         var keptPatchSizes = new List<int>();
-        while (!run1.IsDone)
-        {
-            var requests = run1.PendingForwards().Concat(run2.PendingForwards()).ToList();
-            var outputs = ForwardBatcher.Run(model, requests);
-            int split = run1.PendingForwards().Count;
-            run1.Complete(outputs[..split]);
-            run2.Complete(outputs[split..]);
-            keptPatchSizes.Add(((CaptionCondition)run1.Condition).Cache!.Count);
-        }
+        StepTogether(model, run1, run2, afterStep: () => keptPatchSizes.Add(((CaptionCondition)run1.Condition).Cache!.Count));
 
         // The conditional branch runs patch 4 for 3 steps, then patch 2: each is freed after its last step.
         Assert.Equal([1, 1, 0, 1, 1, 0], keptPatchSizes);
         var alone = new Sampler(new RecomputingCaptions(model)).Sample(plan, shorter, new SeededNoise(8)).Samples;
         Assert.True(torch.allclose(run1.Current, kept.Samples, rtol: 1e-5, atol: 1e-5), $"max |Δ| {(run1.Current - kept.Samples).abs().max().item<float>()}");
         Assert.True(torch.allclose(run2.Current, alone, rtol: 1e-5, atol: 1e-5), $"max |Δ| {(run2.Current - alone).abs().max().item<float>()}");
+    }
+
+    // Two runs of one plan, their forwards batched step by step as the engine batches requests.
+    private static void StepTogether(IDenoiser model, SamplingRun run1, SamplingRun run2, Action<ForwardObservation>? observe = null, Action? afterStep = null)
+    {
+        while (!run1.IsDone)
+        {
+            var requests = run1.PendingForwards().Concat(run2.PendingForwards()).ToList();
+            var outputs = ForwardBatcher.Run(model, requests, observe);
+            int split = run1.PendingForwards().Count;
+            run1.Complete(outputs[..split]);
+            run2.Complete(outputs[split..]);
+            afterStep?.Invoke();
+        }
     }
 
     // PixArt through its tensor forward, which computes the caption's keys and values at every call.
