@@ -6,14 +6,18 @@
 #   ORTBENCH=/path/to/ortbench ONNX_DIR=/path/to/onnx scripts/bench-vs-ort.sh
 # bfloat16 rows need a CPU with native bfloat16 (AVX512-BF16 or AMX); elsewhere `bench` refuses them.
 # PROFILE=1 adds, after the rounds, where our float32 forward's time goes (`bench --profile`) for DiT-S and DiT-B.
-# LINEARS="torch openblas" times ours once per backend of the linear layers (default: auto, what users get).
+# LINEARS="torch openblas" times ours once per backend of the linear layers (default: auto, what users get); packed256 is
+# the packed kernel held to its AVX2 tile (FLEXIDIT_PACKED_VECTOR=256), to set against packed's AVX-512 tile where the CPU
+# has AVX-512 (e.g. LINEARS="auto torch packed packed256" on an Intel Xeon).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${ORTBENCH:?set ORTBENCH to the ort-peer program}" "${ONNX_DIR:?set ONNX_DIR to the folder of dit_{s,b}{2,4}.onnx}"
 dotnet build src/FlexiDiT.Cli -c Release -v q >/dev/null
 flexidit() { dotnet src/FlexiDiT.Cli/bin/Release/net10.0/flexidit.dll "$@"; }
 ours() {
-  flexidit bench --patch 2 $1 --repeats 15 --precision "$2" --linear "${3:-auto}" --json |
+  local linear="${3:-auto}" vector=""
+  if [ "$linear" = packed256 ]; then linear=packed vector=256; fi
+  FLEXIDIT_PACKED_VECTOR="${vector:-${FLEXIDIT_PACKED_VECTOR:-}}" flexidit bench --patch 2 $1 --repeats 15 --precision "$2" --linear "$linear" --json |
     python3 -c "import json,sys; o=json.load(sys.stdin); print(' '.join(f\"p{r['patchSize']}={r['medianMs']:.1f}ms\" for r in o['results']))"
 }
 ort() { echo "ORT/2 $("$ORTBENCH" "$ONNX_DIR/dit_${1}2.onnx" 2 4 32 15) ORT/4 $("$ORTBENCH" "$ONNX_DIR/dit_${1}4.onnx" 2 4 32 15)"; }

@@ -159,6 +159,25 @@ public sealed class CliTests : IDisposable
     }
 
     [SkippableFact]
+    public void A_packed_kernel_vector_width_that_cannot_run_here_is_refused_saying_what_to_use()
+    {
+        Skip.IfNot(FlexiDiT.Engine.PackedGemm.IsSupported, "no AVX2 and FMA here: the packed kernel does not run at all");
+        string[] bench = ["bench", "--depth", "1", "--hidden", "64", "--heads", "2", "--repeats", "1", "--linear", "packed"];
+        var unknown = FlexiditProcess.Run(dir, new Dictionary<string, string> { ["FLEXIDIT_PACKED_VECTOR"] = "wide" }, bench);
+        Assert.NotEqual(0, unknown.ExitCode);
+        Assert.Contains("FLEXIDIT_PACKED_VECTOR: 'wide' is not a vector width; use 256, 512 or auto", unknown.Stderr);
+        var narrow = FlexiditProcess.Run(dir, new Dictionary<string, string> { ["FLEXIDIT_PACKED_VECTOR"] = "256" }, bench);
+        Assert.True(narrow.ExitCode == 0, narrow.Stderr);
+        Assert.Contains("the engine's AVX2 kernel", narrow.Stdout);
+
+        Skip.If(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated, "this CPU runs 512-bit vectors: FLEXIDIT_PACKED_VECTOR=512 is valid here");
+        var wide = FlexiditProcess.Run(dir, new Dictionary<string, string> { ["FLEXIDIT_PACKED_VECTOR"] = "512" }, bench);
+        Assert.NotEqual(0, wide.ExitCode);
+        Assert.Contains("does not run 512-bit vectors natively", wide.Stderr);
+        Assert.Contains("use 256", wide.Stderr);
+    }
+
+    [SkippableFact]
     public void Bench_linear_compare_times_every_backend_here_at_each_patch_size_against_torch()
     {
         var available = FlexiDiT.Benchmarks.LinearBackendComparison.Available.Select(FlexiDiT.Engine.CpuLinear.Name).ToList();

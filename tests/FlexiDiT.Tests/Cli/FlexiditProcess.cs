@@ -7,9 +7,12 @@ internal static class FlexiditProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result Run(string workingDirectory, params string[] args)
+    public static Result Run(string workingDirectory, params string[] args) => Run(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs the program with <paramref name="environment"/> added to this process's variables.</summary>
+    public static Result Run(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        using var process = Start(workingDirectory, args, out var stdout, out var stderr);
+        using var process = Start(workingDirectory, args, out var stdout, out var stderr, environment);
         WaitForExit(process, TimeSpan.FromMinutes(3), $"flexidit {string.Join(' ', args)} did not finish in 3 minutes");
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
     }
@@ -33,9 +36,10 @@ internal static class FlexiditProcess
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
     }
 
-    private static Process Start(string workingDirectory, string[] args, out Task<string> stdout, out Task<string> stderr)
+    private static Process Start(string workingDirectory, string[] args, out Task<string> stdout, out Task<string> stderr, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "flexidit.dll"));
         foreach (string a in args) start.ArgumentList.Add(a);
         var process = Process.Start(start)!;
