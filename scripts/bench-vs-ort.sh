@@ -8,7 +8,7 @@
 # PROFILE=1 adds, after the rounds, where our float32 forward's time goes (`bench --profile`) for DiT-S and DiT-B.
 # LINEARS="torch openblas" times ours once per backend of the linear layers (default: auto, what users get); packed256 is
 # the packed kernel held to its AVX2 tile (FLEXIDIT_PACKED_VECTOR=256), to set against packed's AVX-512 tile where the CPU
-# has AVX-512 (e.g. LINEARS="auto torch packed packed256" on an Intel Xeon).
+# has AVX-512 (e.g. LINEARS="auto torch packed packed256" on an Intel Xeon; on Zen 4 packed is already AVX2, so set FLEXIDIT_PACKED_VECTOR=512 to try the wide tile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${ORTBENCH:?set ORTBENCH to the ort-peer program}" "${ONNX_DIR:?set ONNX_DIR to the folder of dit_{s,b}{2,4}.onnx}"

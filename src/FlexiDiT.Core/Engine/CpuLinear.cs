@@ -1,6 +1,4 @@
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics.X86;
-using System.Text;
+using FlexiDiT.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -26,7 +24,6 @@ public static class CpuLinear
     private static LinearBackend? chosen;
     [ThreadStatic]
     private static int productThreads;
-    private static readonly Lazy<bool> IntelCpu = new(() => CpuVendor() == "GenuineIntel");
 
     /// <summary>Gets or sets the process-wide backend: <see cref="Variable"/> until a program (e.g. <c>bench --linear</c>) sets it.</summary>
     public static LinearBackend Backend
@@ -66,7 +63,7 @@ public static class CpuLinear
         LinearBackend.Torch => LinearBackend.Torch,
         LinearBackend.OpenBlas => OpenBlas.IsAvailable ? backend : throw new InvalidOperationException($"{Variable}=openblas: {OpenBlas.NotInstalledMessage}"),
         LinearBackend.Packed => PackedGemm.IsSupported ? backend : throw new InvalidOperationException($"{Variable}=packed: this CPU lacks AVX2 or FMA, which the packed kernel needs; use torch."),
-        _ when IntelCpu.Value => LinearBackend.Torch,
+        _ when CpuVendor.IsIntel => LinearBackend.Torch,
         _ when PackedGemm.IsSupported => LinearBackend.Packed,
         _ when OpenBlas.IsAvailable => LinearBackend.OpenBlas,
         _ => LinearBackend.Torch,
@@ -92,7 +89,7 @@ public static class CpuLinear
         LinearBackend.OpenBlas => $"openblas ({OpenBlas.Configuration})",
         LinearBackend.Packed => $"packed (the engine's {(PackedGemm.VectorBits == 512 ? "AVX-512" : "AVX2")} kernel on packed weights)",
         _ when backend != LinearBackend.Auto => "torch",
-        _ => IntelCpu.Value ? "torch (Intel CPU: libtorch's oneMKL)" : "torch (no AVX2 and FMA, OpenBLAS not installed)",
+        _ => CpuVendor.IsIntel ? "torch (Intel CPU: libtorch's oneMKL)" : "torch (no AVX2 and FMA, OpenBLAS not installed)",
     };
 
     /// <summary><c>F.linear(x, weight, bias)</c> with the process-wide backend.</summary>
@@ -168,17 +165,6 @@ public static class CpuLinear
         && x.numel() <= int.MaxValue && weight.numel() <= int.MaxValue && x.numel() / weight.shape[1] * weight.shape[0] <= int.MaxValue;
 
     private static unsafe float* Data(Tensor contiguous) => (float*)TorchData.Pointer(contiguous);
-
-    private static string CpuVendor()
-    {
-        if (!X86Base.IsSupported) return "";
-        var (_, ebx, ecx, edx) = X86Base.CpuId(0, 0);
-        Span<byte> vendor = stackalloc byte[12];
-        MemoryMarshal.Write(vendor, ebx);
-        MemoryMarshal.Write(vendor[4..], edx);
-        MemoryMarshal.Write(vendor[8..], ecx);
-        return Encoding.ASCII.GetString(vendor);
-    }
 
     private sealed class ProductThreadsScope : IDisposable
     {

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using FlexiDiT.Platform;
 
 namespace FlexiDiT.Engine;
 
@@ -21,8 +22,10 @@ public static unsafe partial class PackedGemm
     private static int? vectorBitsOverride;
 
     /// <summary>
-    /// Gets the width in bits of the vectors the register tile is made of: <see cref="VectorVariable"/> if set, else 512
-    /// where the CPU runs 512-bit vectors natively (<see cref="Vector512.IsHardwareAccelerated"/>), else 256.
+    /// Gets the width in bits of the vectors the register tile is made of: <see cref="VectorVariable"/> if set, else 512 on
+    /// Intel CPUs that run 512-bit vectors natively (<see cref="Vector512.IsHardwareAccelerated"/>), else 256: AMD's Zen 4
+    /// runs a 512-bit multiply-add as two 256-bit halves, gains no multiply-adds per cycle from it, and keeps the AVX2 tile
+    /// that was measured (<c>FLEXIDIT_PACKED_VECTOR=512</c> tries the wide one there).
     /// </summary>
     /// <exception cref="InvalidOperationException"><see cref="VectorVariable"/> asks for 512 on a CPU without native 512-bit vectors, or is neither 256 nor 512.</exception>
     public static int VectorBits => vectorBitsOverride ?? VectorBitsFromEnvironment.Value;
@@ -35,7 +38,7 @@ public static unsafe partial class PackedGemm
 
     private static int ParseVectorBits(string? value) => value?.Trim() switch
     {
-        null or "" or "auto" => Vector512.IsHardwareAccelerated ? 512 : 256,
+        null or "" or "auto" => Vector512.IsHardwareAccelerated && CpuVendor.IsIntel ? 512 : 256,
         "256" => 256,
         "512" when Vector512.IsHardwareAccelerated => 512,
         "512" => throw new InvalidOperationException($"{VectorVariable}=512: this CPU does not run 512-bit vectors natively (no AVX-512, or .NET turned them off); use 256."),

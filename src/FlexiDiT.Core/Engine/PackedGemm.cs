@@ -10,7 +10,7 @@ namespace FlexiDiT.Engine;
 /// <summary>
 /// y = act(x·Wᵀ + b) on the CPU in float32 with AVX2 and FMA, against a <see cref="PackedWeight"/>: the layered blocking
 /// of BLIS and GotoBLAS (input blocks of <see cref="KBlock"/> features, the input packed once per product into 6-row
-/// micro-panels, a register tile of 6 rows × 16 outputs, or 6 × 32 with AVX-512: <see cref="VectorBits"/>), with what a BLAS library cannot do: the weights are packed once when the model
+/// micro-panels, a register tile of 6 rows × 16 outputs, or 6 × 32 with Intel's AVX-512: <see cref="VectorBits"/>), with what a BLAS library cannot do: the weights are packed once when the model
 /// is frozen, not on every call; the activation (GELU) is applied to each tile while it is still in the first-level cache,
 /// which saves a pass over the MLP's widest tensor; and DiT's gated residual update is added into the residual stream per
 /// work item (<see cref="MultiplyIntoResidual"/>). Threads: <see cref="GemmWorkers"/>.
