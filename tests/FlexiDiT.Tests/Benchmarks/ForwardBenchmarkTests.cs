@@ -3,7 +3,7 @@ using FlexiDiT.Models;
 
 namespace FlexiDiT.Tests.Benchmarks;
 
-/// <summary>bench --peer: the peer runs alternately with ours at its own patch size only, and a mismatch is refused.</summary>
+/// <summary>bench --peer: the peer runs alternately with ours at its own patch size only, and a mismatch is refused; PixArt's step is timed as a run runs it.</summary>
 public class ForwardBenchmarkTests
 {
     private static readonly DiTConfig Tiny = new() { InputSize = 8, PatchSize = 2, InChannels = 4, HiddenSize = 32, Depth = 1, NumHeads = 2, NumClasses = 10 };
@@ -36,6 +36,20 @@ public class ForwardBenchmarkTests
     {
         var error = Assert.Throws<ArgumentException>(() => ForwardBenchmark.Run(Tiny, batch: 1, warmup: 0, repeats: 1, peer: new CountingPeer(8)));
         Assert.Contains("The peer runs patch size 8; this config has 2, 4", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_PixArt_step_is_timed_with_the_caption_s_keys_and_values_kept_even_without_warm_up()
+    {
+        var config = new PixArtConfig { InputSize = 8, PatchSize = 2, InChannels = 4, HiddenSize = 32, Depth = 2, NumHeads = 2, CaptionChannels = 16, ModelMaxLength = 5 };
+
+        var steps = ForwardBenchmark.Run(config, batch: 2, warmup: 0, repeats: 1);
+        var firstSteps = ForwardBenchmark.Run(config, batch: 2, warmup: 0, repeats: 1, captionsKept: false);
+
+        var flexi = config with { FlexiPatchSizes = [4] };
+        Assert.Equal([2, 4], steps.Select(r => r.PatchSize));
+        Assert.Equal(steps.Select(r => flexi.Flops(r.PatchSize, 2) - flexi.ConditionFlops(r.PatchSize, 2)), steps.Select(r => r.Flops));
+        Assert.Equal(firstSteps.Select(r => flexi.Flops(r.PatchSize, 2)), firstSteps.Select(r => r.Flops));
     }
 
     [Fact]
