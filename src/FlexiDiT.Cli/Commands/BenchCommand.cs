@@ -33,7 +33,7 @@ internal static class BenchCommand
         var batching = new Option<bool>("--batching") { Description = "Instead: requests/s of the generator, one at a time vs concurrent callers (prints JSON)" };
         var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 4, Description = "With --batching: concurrent callers" };
         var requests = new Option<int>("--requests") { DefaultValueFactory = _ => 16, Description = "With --batching: requests for each way of calling; with --savings: requests per plan and round" };
-        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 4, Description = "With --batching, --savings or --training: alternating rounds (with --training the first is warm-up)" };
+        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 4, Description = "With --batching, --savings, --training or --pixart --sampling: alternating rounds (with --training and --sampling the first is warm-up)" };
         var training = new Option<bool>("--training") { Description = "Instead: seconds per training step on Shapes (depth, width, heads, batch from the options; --repeats steps per round), float32 vs --bf16 (prints JSON)" };
         var model = new Option<string?>("--model") { Description = "With --batching: model pack (default: the shipped Shapes FlexiDiT)" };
         var mode = new Option<string?>("--mode") { Description = "With --batching: plan every request runs (default: the pack's default plan); with --savings: the cheaper plan (default weak50)" };
@@ -46,9 +46,11 @@ internal static class BenchCommand
         var captionTokens = new Option<int>("--caption-tokens") { DefaultValueFactory = _ => 120, Description = "With --pixart: caption tokens (the released models: 120)" };
         var captionKept = new Option<int?>("--caption-kept") { Description = "With --pixart: caption tokens kept by the mask, the first ones (default: all; a sentence through T5 keeps a few dozen of 120)" };
         var captionRecomputed = new Option<bool>("--caption-recomputed") { Description = "With --pixart: every forward computes the caption's keys and values, as a sampling run's first step at each patch size does (default: kept from the first forward, as the run's other steps)" };
+        var sampling = new Option<bool>("--sampling") { Description = "With --pixart: whole DDIM sampling runs instead of forwards, full compute against the weak-first plan with the same steps and guidance (half the steps weak), alternating --rounds rounds (the first warms up); reports time saved / FLOPs saved" };
+        var samplingSteps = new Option<int>("--steps") { DefaultValueFactory = _ => 10, Description = "With --pixart --sampling: DDIM steps of both plans" };
         var reference = new Option<string>("--reference") { DefaultValueFactory = _ => "full", Description = "With --savings: the plan the saving is measured against (full compute at the same steps and guidance for FlexiDiT's saving)" };
         var command = new Command("bench", "Median forward time, FLOPs and GFLOP/s of a DiT config at each FlexiDiT patch size (random weights); --batching: generator throughput; --training: float32 vs bfloat16 training steps")
-        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, profile, peer, peerPatch, precision, batching, concurrency, requests, rounds, model, mode, training, savings, reference, singleThreadBelow, count, linear, pixart, captionChannels, captionTokens, captionKept, captionRecomputed };
+        { depth, hidden, heads, patch, inputSize, inChannels, batch, repeats, json, profile, peer, peerPatch, precision, batching, concurrency, requests, rounds, model, mode, training, savings, reference, singleThreadBelow, count, linear, pixart, captionChannels, captionTokens, captionKept, captionRecomputed, sampling, samplingSteps };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var comparingLinears = parse.GetValue(linear) == "compare";
@@ -127,6 +129,23 @@ internal static class BenchCommand
                 };
                 pixArtConfig.Validate();
                 var kept = parse.GetValue(captionKept);
+                if (parse.GetValue(sampling))
+                {
+                    if (dtype != TorchSharp.torch.ScalarType.Float32) throw new ArgumentException("--sampling runs float32; drop --precision.");
+                    var comparison = SamplingBenchmark.Run(pixArtConfig, parse.GetValue(batch), parse.GetValue(samplingSteps), parse.GetValue(rounds), kept);
+                    if (parse.GetValue(json))
+                    {
+                        Console.WriteLine(JsonSerializer.Serialize(new { config = new { depth = pixArtConfig.Depth, hidden = pixArtConfig.HiddenSize, heads = pixArtConfig.NumHeads, captionKept = kept ?? pixArtConfig.ModelMaxLength },
+                            cpu = CpuName(), threads = TorchSharp.torch.get_num_threads(), comparison }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+                        return 0;
+                    }
+                    Console.WriteLine($"PixArt depth {pixArtConfig.Depth}, width {pixArtConfig.HiddenSize}, {kept ?? pixArtConfig.ModelMaxLength} of {pixArtConfig.ModelMaxLength} caption tokens kept, batch {comparison.Batch}, {CpuName()}, {TorchSharp.torch.get_num_threads()} threads, {comparison.Rounds} timed rounds");
+                    foreach (var p in new[] { comparison.Full, comparison.WeakFirst })
+                        Console.WriteLine($"  {p.Plan,-8} {p.Steps,3} DDIM steps ({p.WeakSteps} weak)  {p.GflopsPerImage,8:F1} GFLOP/img  {p.MsPerImage,8:F0} ms/img");
+                    Console.WriteLine($"FLOPs saved {comparison.FlopsSaved:P1}, time saved {comparison.TimeSaved:P1}: time saved / FLOPs saved = {comparison.TimeSavedPerFlopSaved:F2}. Both plans run the same steps and guidance: the saving is FlexiDiT's alone.");
+                    return 0;
+                }
+
                 bool captionsKept = !parse.GetValue(captionRecomputed);
                 var pixArtResults = ForwardBenchmark.Run(pixArtConfig, parse.GetValue(batch), repeats: parse.GetValue(repeats), dtype: dtype, profile: parse.GetValue(profile), keptTokens: kept,
                     captionsKept: captionsKept);

@@ -83,22 +83,11 @@ public static class ForwardBenchmark
         ArgumentNullException.ThrowIfNull(config);
         device ??= CPU;
         Validate(dtype, profile, device);
-        if (keptTokens is < 1 || keptTokens > config.ModelMaxLength)
-            throw new ArgumentException($"Keep 1 … {config.ModelMaxLength} caption tokens (model_max_length); got {keptTokens}.", nameof(keptTokens));
-        using var model = new PixArt(config);
-        PixArtInit.Apply(model);
-        using (torch.no_grad()) foreach (var p in model.parameters()) p.normal_(0, 0.02);
-        if (config.FlexiPatchSizes.Length == 0 && config.InputSize % (2 * config.PatchSize) == 0)
-            Flexify.AddWeakPatchSize(model, 2 * config.PatchSize, config.FlexiLoraRank);
-        model.to(device).eval();
-        model.MergeAdapters(); // as a pack loads it
-        model.to(dtype);
+        using var model = RandomModel(config, dtype, device);
         using var inference = torch.inference_mode();
         var x = torch.randn([batch, config.InChannels, config.InputSize, config.InputSize], device: device);
         var t = torch.randint(0, 1000, [batch], device: device);
-        var features = torch.randn([batch, config.ModelMaxLength, config.CaptionChannels], device: device);
-        var mask = (torch.arange(config.ModelMaxLength, device: device) < (keptTokens ?? config.ModelMaxLength)).to(ScalarType.Int64).unsqueeze(0).expand(batch, -1).contiguous();
-        using var caption = new CaptionCondition(features, mask);
+        using var caption = RandomCaptions(config, batch, keptTokens, device);
         if (captionsKept)
         {
             caption.KeepModelCache();
@@ -113,6 +102,33 @@ public static class ForwardBenchmark
         return model.Config.AllPatchSizes.Select(p => TimePatchSize(p, config.InputSize, batch, warmup, repeats,
             model.Config.Flops(p, batch) - (captionsKept ? model.Config.ConditionFlops(p, batch) : 0),
             () => model.Forward(x, t, caption, p), device, PrecisionName(dtype), null, profiler)).ToList();
+    }
+
+    /// <summary>
+    /// A PixArt-α of <paramref name="config"/> with random non-zero weights, a weak patch size 2× the original when none is
+    /// configured, ready for inference as a pack loads it (adapters merged).
+    /// </summary>
+    internal static PixArt RandomModel(PixArtConfig config, ScalarType dtype, Device device)
+    {
+        var model = new PixArt(config);
+        PixArtInit.Apply(model);
+        using (torch.no_grad()) foreach (var p in model.parameters()) p.normal_(0, 0.02);
+        if (config.FlexiPatchSizes.Length == 0 && config.InputSize % (2 * config.PatchSize) == 0)
+            Flexify.AddWeakPatchSize(model, 2 * config.PatchSize, config.FlexiLoraRank);
+        model.to(device).eval();
+        model.MergeAdapters();
+        model.to(dtype);
+        return model;
+    }
+
+    /// <summary>Random caption features of <c>model_max_length</c> tokens for <paramref name="batch"/> images, the first <paramref name="keptTokens"/> kept (null: all).</summary>
+    internal static CaptionCondition RandomCaptions(PixArtConfig config, int batch, int? keptTokens, Device device)
+    {
+        if (keptTokens is < 1 || keptTokens > config.ModelMaxLength)
+            throw new ArgumentException($"Keep 1 … {config.ModelMaxLength} caption tokens (model_max_length); got {keptTokens}.", nameof(keptTokens));
+        var features = torch.randn([batch, config.ModelMaxLength, config.CaptionChannels], device: device);
+        var mask = (torch.arange(config.ModelMaxLength, device: device) < (keptTokens ?? config.ModelMaxLength)).to(ScalarType.Int64).unsqueeze(0).expand(batch, -1).contiguous();
+        return new CaptionCondition(features, mask);
     }
 
     private static void Validate(ScalarType dtype, bool profile, Device device)

@@ -158,6 +158,27 @@ public sealed class CliTests : IDisposable
         Assert.Equal(pixArt.ConditionFlops(2, 2), recomputedDoc.RootElement.GetProperty("results")[0].GetProperty("flops").GetInt64() - results[0].GetProperty("flops").GetInt64());
     }
 
+    [Fact]
+    public void Bench_pixart_sampling_sets_flexidit_s_flops_saving_against_its_time_saving_at_the_same_steps()
+    {
+        var r = FlexiditProcess.Run(dir, "bench", "--pixart", "--sampling", "--json", "--depth", "1", "--hidden", "64", "--heads", "2", "--caption-channels", "32",
+            "--caption-tokens", "7", "--steps", "4", "--rounds", "2", "--batch", "1");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var comparison = doc.RootElement.GetProperty("comparison");
+        var full = comparison.GetProperty("full");
+        var weak = comparison.GetProperty("weakFirst");
+        Assert.Equal((4, 0), (full.GetProperty("steps").GetInt32(), full.GetProperty("weakSteps").GetInt32()));
+        Assert.Equal((4, 2), (weak.GetProperty("steps").GetInt32(), weak.GetProperty("weakSteps").GetInt32()));
+        var config = new FlexiDiT.Models.PixArtConfig { Depth = 1, HiddenSize = 64, NumHeads = 2, CaptionChannels = 32, ModelMaxLength = 7, FlexiPatchSizes = [4] };
+        var plan = FlexiDiT.Sampling.ComputePlan.WeakFirst("w", "ddim4", 2, 4, 2, 2, 4.5, solver: FlexiDiT.Sampling.SolverKind.Ddim);
+        Assert.Equal(FlexiDiT.Sampling.SamplingRun.PlanFlops(config, plan, 1) / 1e9, weak.GetProperty("gflopsPerImage").GetDouble(), 9);
+        double flopsSaved = comparison.GetProperty("flopsSaved").GetDouble();
+        Assert.Equal(1 - (weak.GetProperty("gflopsPerImage").GetDouble() / full.GetProperty("gflopsPerImage").GetDouble()), flopsSaved, 9);
+        Assert.True(full.GetProperty("msPerImage").GetDouble() > 0 && weak.GetProperty("msPerImage").GetDouble() > 0);
+        Assert.Equal(comparison.GetProperty("timeSaved").GetDouble() / flopsSaved, comparison.GetProperty("timeSavedPerFlopSaved").GetDouble(), 9);
+    }
+
     [SkippableFact]
     public void A_packed_kernel_vector_width_that_cannot_run_here_is_refused_saying_what_to_use()
     {
