@@ -77,10 +77,10 @@ internal static class BenchCommand
                     Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
                     return 0;
                 }
-                Console.WriteLine($"{report.Model}, {report.Cpu}, {report.TorchThreads} threads, {report.Rounds} alternating rounds of {report.Plan.Images / report.Rounds} images each, {report.ImagesPerRequest} per request");
-                foreach (var p in new[] { report.Reference, report.Plan })
-                    Console.WriteLine($"  {p.Plan,-20} {p.Steps,3} steps ({p.WeakSteps} weak)  {p.GflopsPerImage,8:F1} GFLOP/img  {p.MsPerImage,8:F0} ms/img");
-                Console.WriteLine($"FLOPs saved {report.FlopsSaved:P1}, time saved {report.TimeSaved:P1}: time saved / FLOPs saved = {report.TimeSavedPerFlopSaved:F2}. {report.Note}");
+                PrintSaving($"{report.Model}, {report.Cpu}, {report.TorchThreads} threads, {report.Rounds} alternating rounds of {report.Plan.Images / report.Rounds} images each, {report.ImagesPerRequest} per request",
+                    [(report.Reference.Plan, report.Reference.Steps, report.Reference.WeakSteps, report.Reference.GflopsPerImage, report.Reference.MsPerImage),
+                     (report.Plan.Plan, report.Plan.Steps, report.Plan.WeakSteps, report.Plan.GflopsPerImage, report.Plan.MsPerImage)],
+                    report.FlopsSaved, report.TimeSaved, report.TimeSavedPerFlopSaved, report.Note);
                 return 0;
             }
 
@@ -139,10 +139,10 @@ internal static class BenchCommand
                             cpu = CpuName(), threads = TorchSharp.torch.get_num_threads(), comparison }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
                         return 0;
                     }
-                    Console.WriteLine($"PixArt depth {pixArtConfig.Depth}, width {pixArtConfig.HiddenSize}, {kept ?? pixArtConfig.ModelMaxLength} of {pixArtConfig.ModelMaxLength} caption tokens kept, batch {comparison.Batch}, {CpuName()}, {TorchSharp.torch.get_num_threads()} threads, {comparison.Rounds} timed rounds");
-                    foreach (var p in new[] { comparison.Full, comparison.WeakFirst })
-                        Console.WriteLine($"  {p.Plan,-8} {p.Steps,3} DDIM steps ({p.WeakSteps} weak)  {p.GflopsPerImage,8:F1} GFLOP/img  {p.MsPerImage,8:F0} ms/img");
-                    Console.WriteLine($"FLOPs saved {comparison.FlopsSaved:P1}, time saved {comparison.TimeSaved:P1}: time saved / FLOPs saved = {comparison.TimeSavedPerFlopSaved:F2}. Both plans run the same steps and guidance: the saving is FlexiDiT's alone.");
+                    PrintSaving($"PixArt depth {pixArtConfig.Depth}, width {pixArtConfig.HiddenSize}, {kept ?? pixArtConfig.ModelMaxLength} of {pixArtConfig.ModelMaxLength} caption tokens kept, batch {comparison.Batch}, DDIM, {CpuName()}, {TorchSharp.torch.get_num_threads()} threads, {comparison.Rounds} timed rounds",
+                        [(comparison.Full.Plan, comparison.Full.Steps, comparison.Full.WeakSteps, comparison.Full.GflopsPerImage, comparison.Full.MsPerImage),
+                         (comparison.WeakFirst.Plan, comparison.WeakFirst.Steps, comparison.WeakFirst.WeakSteps, comparison.WeakFirst.GflopsPerImage, comparison.WeakFirst.MsPerImage)],
+                        comparison.FlopsSaved, comparison.TimeSaved, comparison.TimeSavedPerFlopSaved, "Both plans run the same steps and guidance: the saving is FlexiDiT's alone.");
                     return 0;
                 }
 
@@ -169,6 +169,15 @@ internal static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    // Two plans' figures and time saved over FLOPs saved, as --savings and --pixart --sampling print them.
+    private static void PrintSaving(string header, (string Plan, int Steps, int WeakSteps, double GflopsPerImage, double MsPerImage)[] plans,
+        double flopsSaved, double timeSaved, double timeSavedPerFlopSaved, string note)
+    {
+        Console.WriteLine(header);
+        foreach (var p in plans) Console.WriteLine($"  {p.Plan,-20} {p.Steps,3} steps ({p.WeakSteps} weak)  {p.GflopsPerImage,8:F1} GFLOP/img  {p.MsPerImage,8:F0} ms/img");
+        Console.WriteLine($"FLOPs saved {flopsSaved:P1}, time saved {timeSaved:P1}: time saved / FLOPs saved = {timeSavedPerFlopSaved:F2}. {note}");
     }
 
     // The forward timings, in text or JSON, under a line (or object) that says what was measured and where.
