@@ -15,6 +15,9 @@ namespace FlexiDiT.Cli.Commands;
 /// </summary>
 internal static class BenchCommand
 {
+    // Every --json report: indented, camelCase names.
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
     public static Command Create()
     {
         var depth = new Option<int>("--depth") { DefaultValueFactory = _ => 12, Description = "Blocks (DiT-S: 12)" };
@@ -59,7 +62,7 @@ internal static class BenchCommand
             {
                 var report = await BatchingBenchmark.RunAsync(
                     parse.GetValue(model), parse.GetValue(mode), parse.GetValue(requests), parse.GetValue(concurrency), parse.GetValue(rounds), cancellationToken);
-                Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+                Console.WriteLine(JsonSerializer.Serialize(report, Json));
                 return 0;
             }
 
@@ -74,7 +77,7 @@ internal static class BenchCommand
                     parse.GetValue(requests), parse.GetValue(count), parse.GetValue(rounds), CpuName(), cancellationToken);
                 if (parse.GetValue(json))
                 {
-                    Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+                    Console.WriteLine(JsonSerializer.Serialize(report, Json));
                     return 0;
                 }
                 PrintSaving($"{report.Model}, {report.Cpu}, {report.TorchThreads} threads, {report.Rounds} alternating rounds of {report.Plan.Images / report.Rounds} images each, {report.ImagesPerRequest} per request",
@@ -89,7 +92,7 @@ internal static class BenchCommand
                 var timing = TrainingBenchmark.Run(parse.GetValue(depth), parse.GetValue(hidden), parse.GetValue(heads), parse.GetValue(batch),
                     stepsPerRound: parse.GetValue(repeats), rounds: parse.GetValue(rounds));
                 Console.WriteLine(JsonSerializer.Serialize(new { threads = TorchSharp.torch.get_num_threads(), nativeBfloat16 = NativeBFloat16.OnThisCpu, timing },
-                    new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+                    Json));
                 return 0;
             }
 
@@ -104,7 +107,7 @@ internal static class BenchCommand
                 if (parse.GetValue(json))
                 {
                     Console.WriteLine(JsonSerializer.Serialize(new { threads = TorchSharp.torch.get_num_threads(), cpu = CpuName(), openBlas = OpenBlas.IsAvailable ? OpenBlas.Configuration : null, timings },
-                        new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+                        Json));
                     return 0;
                 }
                 Console.WriteLine($"DiT depth {config.Depth}, width {config.HiddenSize}, {config.InputSize}²×{config.InChannels}, batch {parse.GetValue(batch)}, float32, {TorchSharp.torch.get_num_threads()} threads, {CpuName()}; {(OpenBlas.IsAvailable ? OpenBlas.Configuration : "OpenBLAS not installed")}");
@@ -136,7 +139,7 @@ internal static class BenchCommand
                     if (parse.GetValue(json))
                     {
                         Console.WriteLine(JsonSerializer.Serialize(new { config = new { depth = pixArtConfig.Depth, hidden = pixArtConfig.HiddenSize, heads = pixArtConfig.NumHeads, captionKept = kept ?? pixArtConfig.ModelMaxLength },
-                            cpu = CpuName(), threads = TorchSharp.torch.get_num_threads(), comparison }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+                            cpu = CpuName(), threads = TorchSharp.torch.get_num_threads(), comparison }, Json));
                         return 0;
                     }
                     PrintSaving($"PixArt depth {pixArtConfig.Depth}, width {pixArtConfig.HiddenSize}, {kept ?? pixArtConfig.ModelMaxLength} of {pixArtConfig.ModelMaxLength} caption tokens kept, batch {comparison.Batch}, DDIM, {CpuName()}, {TorchSharp.torch.get_num_threads()} threads, {comparison.Rounds} timed rounds",
@@ -194,7 +197,7 @@ internal static class BenchCommand
                 precision = dtype == TorchSharp.torch.ScalarType.BFloat16 ? "bfloat16" : "float32",
                 linear = CpuLinear.Description,
                 results,
-            }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+            }, Json));
             return;
         }
 

@@ -76,18 +76,12 @@ public class ForwardProfileTests
     public void A_part_inside_another_is_booked_to_itself_only_so_the_parts_never_exceed_the_wall_time()
     {
         using var profiler = OpProfiler.Start();
-        var wall = Stopwatch.StartNew();
-        using (OpProfiler.Measure(ForwardOp.AttentionProj))
-        {
-            Thread.SpinWait(20_000);
-            using (OpProfiler.Measure(ForwardOp.MlpFc1)) Thread.SpinWait(20_000);
-        }
-        wall.Stop();
+        var wall = SpinNested(ForwardOp.AttentionProj, ForwardOp.MlpFc1);
 
         Assert.Equal(1, profiler.Calls(ForwardOp.AttentionProj));
         Assert.Equal(1, profiler.Calls(ForwardOp.MlpFc1));
         Assert.True(profiler.Elapsed(ForwardOp.MlpFc1) > TimeSpan.Zero);
-        Assert.True(profiler.Elapsed(ForwardOp.AttentionProj) + profiler.Elapsed(ForwardOp.MlpFc1) <= wall.Elapsed);
+        Assert.True(profiler.Elapsed(ForwardOp.AttentionProj) + profiler.Elapsed(ForwardOp.MlpFc1) <= wall);
         profiler.Reset();
         Assert.Equal(TimeSpan.Zero, profiler.Elapsed(ForwardOp.MlpFc1));
         Assert.Equal(0, profiler.Calls(ForwardOp.AttentionProj));
@@ -97,16 +91,10 @@ public class ForwardProfileTests
     public void A_part_inside_a_part_of_the_same_kind_is_one_call_of_it_with_all_its_time()
     {
         using var profiler = OpProfiler.Start();
-        var wall = Stopwatch.StartNew();
-        using (OpProfiler.Measure(ForwardOp.Conditioning))
-        {
-            Thread.SpinWait(20_000);
-            using (OpProfiler.Measure(ForwardOp.Conditioning)) Thread.SpinWait(20_000);
-        }
-        wall.Stop();
+        var wall = SpinNested(ForwardOp.Conditioning, ForwardOp.Conditioning);
 
         Assert.Equal(1, profiler.Calls(ForwardOp.Conditioning));
-        Assert.InRange(profiler.Elapsed(ForwardOp.Conditioning), wall.Elapsed * 0.5, wall.Elapsed);
+        Assert.InRange(profiler.Elapsed(ForwardOp.Conditioning), wall * 0.5, wall);
     }
 
     [Fact]
@@ -118,5 +106,18 @@ public class ForwardProfileTests
             Assert.Contains("already runs on this thread", error.Message, StringComparison.Ordinal);
         }
         using var again = OpProfiler.Start();
+    }
+
+    // Spins inside a measured outer part, then inside an inner part nested in it; returns the wall time of the whole.
+    private static TimeSpan SpinNested(ForwardOp outer, ForwardOp inner)
+    {
+        var wall = Stopwatch.StartNew();
+        using (OpProfiler.Measure(outer))
+        {
+            Thread.SpinWait(20_000);
+            using (OpProfiler.Measure(inner)) Thread.SpinWait(20_000);
+        }
+
+        return wall.Elapsed;
     }
 }
